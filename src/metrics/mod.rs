@@ -1,0 +1,213 @@
+//! Metrics: the trait every metric family implements, their definitions, and the registry.
+//!
+//! A *family* (ROUGE, BLEU, the WER family, one heuristic gate, ...) computes one or more metric
+//! ids over a whole dataset at once, so corpus-level aggregation (BLEU, chrF, WER pool statistics
+//! over items) lives inside the family. Adding a metric is adding one file with one type that
+//! implements [`Metric`] and one line in [`MetricRegistry::builtin`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Which way is better for a metric. Every check consults it, so a rise in WER or latency is
+/// never reported as an improvement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Larger values are better (ROUGE, BLEU, chrF).
+    HigherIsBetter,
+    /// Smaller values are better (WER, leak rates, latency, cost).
+    LowerIsBetter,
+}
+
+impl Direction {
+    /// How much worse `current` is than `baseline` (positive = worse, negative = better).
+    pub fn worsening(self, baseline: f64, current: f64) -> f64 {
+        match self {
+            Direction::HigherIsBetter => baseline - current,
+            Direction::LowerIsBetter => current - baseline,
+        }
+    }
+
+    /// Short human label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Direction::HigherIsBetter => "higher is better",
+            Direction::LowerIsBetter => "lower is better",
+        }
+    }
+}
+
+/// The definition of one metric id: what it means and how it aggregates.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricDef {
+    /// The id used in config, snapshots, results and CLI output (e.g. `rougeL_f1`).
+    pub id: String,
+    /// Which way is better.
+    pub direction: Direction,
+    /// True when the metric compares the output with reference text(s). Reference-based metrics
+    /// get a vs-baseline `error` check by default.
+    pub reference_based: bool,
+    /// Smallest and largest possible value, when bounded (`None` for unbounded, e.g. WER > 1).
+    pub range: (Option<f64>, Option<f64>),
+    /// How per-item values become the dataset value (e.g. "mean of items", "corpus statistics").
+    pub aggregation: &'static str,
+    /// One-line definition.
+    pub description: &'static str,
+}
+
+/// One item as metrics see it: the system's output beside the dataset's input and references.
+#[derive(Debug, Clone, Copy)]
+pub struct ScoringItem<'a> {
+    /// Dataset item id.
+    pub id: &'a str,
+    /// The system's input text.
+    pub input: &'a str,
+    /// The system's output (prediction).
+    pub prediction: &'a str,
+    /// Reference texts (at least one for reference-based metrics).
+    pub references: &'a [String],
+    /// Item metadata from the dataset (speaker names, expectations such as
+    /// `allow_sponsor_content`, ...).
+    pub metadata: &'a serde_json::Value,
+}
+
+/// Options that change how metrics are computed, fixed per suite.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScoringOptions {
+    /// Apply the Porter stemmer in ROUGE (rouge-score's `use_stemmer`).
+    pub stemmer: bool,
+    /// Per-metric parameters from the suite (`[metric_params.<id>]`), e.g. gate bounds.
+    #[serde(default)]
+    pub params: BTreeMap<String, serde_json::Value>,
+}
+
+/// The values of one metric id over a dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricValues {
+    /// Metric id.
+    pub id: String,
+    /// Dataset-level value (mean of items or corpus statistic, per the definition).
+    pub aggregate: f64,
+    /// One value per item, in dataset order; `None` where the metric does not apply to an item
+    /// (e.g. a gate switched off by the item's expectations).
+    pub per_item: Vec<Option<f64>>,
+}
+
+/// A family of metrics computed together over a dataset.
+pub trait Metric: Send + Sync {
+    /// The metric ids this family produces.
+    fn definitions(&self) -> Vec<MetricDef>;
+
+    /// Computes the requested ids (a subset of [`Metric::definitions`]) over all items.
+    /// Returns one [`MetricValues`] per requested id, `per_item` aligned with `items`.
+    fn score(
+        &self,
+        items: &[ScoringItem<'_>],
+        wanted: &[&str],
+        options: &ScoringOptions,
+    ) -> Result<Vec<MetricValues>>;
+}
+
+/// All metric families known to a run: the built-in ones plus any registered by the user.
+#[derive(Clone)]
+pub struct MetricRegistry {
+    families: Vec<Arc<dyn Metric>>,
+    by_id: BTreeMap<String, (usize, MetricDef)>,
+}
+
+impl MetricRegistry {
+    /// An empty registry.
+    pub fn empty() -> Self {
+        MetricRegistry {
+            families: Vec::new(),
+            by_id: BTreeMap::new(),
+        }
+    }
+
+    /// The built-in metrics.
+    pub fn builtin() -> Self {
+        let registry = MetricRegistry::empty();
+        // Built-in families are registered here, one line each.
+        registry
+    }
+
+    /// Adds a metric family. Fails when one of its ids is already taken.
+    pub fn register(&mut self, family: Arc<dyn Metric>) -> Result<()> {
+        let index = self.families.len();
+        for def in family.definitions() {
+            if self.by_id.contains_key(&def.id) {
+                return Err(Error::Metric(format!(
+                    "metric id `{}` is registered twice; rename the plugin metric",
+                    def.id
+                )));
+            }
+            self.by_id.insert(def.id.clone(), (index, def));
+        }
+        self.families.push(family);
+        Ok(())
+    }
+
+    /// The definition of a metric id.
+    pub fn definition(&self, id: &str) -> Option<&MetricDef> {
+        self.by_id.get(id).map(|(_, d)| d)
+    }
+
+    /// All known metric ids, sorted.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.by_id.keys().map(String::as_str)
+    }
+
+    /// Computes the given metric ids over the items, each family once, families in parallel.
+    /// Unknown ids are an error naming them.
+    pub fn score(
+        &self,
+        items: &[ScoringItem<'_>],
+        wanted: &[&str],
+        options: &ScoringOptions,
+    ) -> Result<BTreeMap<String, MetricValues>> {
+        use rayon::prelude::*;
+        let mut per_family: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
+        for id in wanted {
+            let (family, _) = self.by_id.get(*id).ok_or_else(|| {
+                Error::Metric(format!(
+                    "unknown metric `{id}`; known metrics: {}",
+                    self.ids().collect::<Vec<_>>().join(", ")
+                ))
+            })?;
+            per_family.entry(*family).or_default().push(id);
+        }
+        let jobs: Vec<(usize, Vec<&str>)> = per_family.into_iter().collect();
+        let computed: Vec<Result<Vec<MetricValues>>> = jobs
+            .par_iter()
+            .map(|(family, ids)| self.families[*family].score(items, ids, options))
+            .collect();
+        let mut out = BTreeMap::new();
+        for values in computed {
+            for v in values? {
+                out.insert(v.id.clone(), v);
+            }
+        }
+        for id in wanted {
+            if !out.contains_key(*id) {
+                return Err(Error::Metric(format!(
+                    "metric family did not produce `{id}`"
+                )));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Mean of the present values; 0 when there are none.
+pub fn mean_of(values: &[Option<f64>]) -> f64 {
+    let present: Vec<f64> = values.iter().flatten().copied().collect();
+    if present.is_empty() {
+        0.0
+    } else {
+        present.iter().sum::<f64>() / present.len() as f64
+    }
+}
