@@ -73,6 +73,8 @@ pub struct ScoringItem<'a> {
     /// Item metadata from the dataset (speaker names, expectations such as
     /// `allow_sponsor_content`, ...).
     pub metadata: &'a serde_json::Value,
+    /// How the output was produced (latency, usage, cost), for metrics that measure it.
+    pub generation: Option<&'a crate::systems::Generation>,
 }
 
 /// Options that change how metrics are computed, fixed per suite.
