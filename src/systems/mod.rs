@@ -61,3 +61,6 @@ pub trait System: Send + Sync {
     /// Produces the output for one item.
     fn generate(&self, request: &SystemRequest<'_>) -> Result<Generation>;
 }
+
+pub mod builtin;
+pub mod factory;
