@@ -119,8 +119,11 @@ pub fn sync(path: &Path, current: &BaselineBody, expression: &str) -> Result<Syn
         .as_ref()
         .is_some_and(|b| b.body.render() == rendered);
     let pending = if same {
-        if pending.exists() {
-            std::fs::remove_file(&pending).map_err(|e| Error::write(&pending, e))?;
+        // Another process of the same run (nextest) may have removed it already.
+        match std::fs::remove_file(&pending) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::write(&pending, e)),
         }
         None
     } else {
