@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 
+pub mod builtin;
+
 /// What a system gets for one dataset item.
 #[derive(Debug, Clone, Copy)]
 pub struct SystemRequest<'a> {
