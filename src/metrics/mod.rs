@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+pub mod gates;
+
 /// Which way is better for a metric. Every check consults it, so a rise in WER or latency is
 /// never reported as an improvement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,8 +134,13 @@ impl MetricRegistry {
 
     /// The built-in metrics.
     pub fn builtin() -> Self {
-        let registry = MetricRegistry::empty();
+        let mut registry = MetricRegistry::empty();
         // Built-in families are registered here, one line each.
+        for family in gates::families() {
+            registry
+                .register(family)
+                .expect("built-in metric ids are unique");
+        }
         registry
     }
 

@@ -102,10 +102,8 @@ fn turns(raw: &str, speakers: &[String]) -> Vec<String> {
             None => (false, line),
         };
         let body = text::normalize_whitespace(&text::strip_timestamps(body));
-        if starts_turn || body.is_empty() {
-            if !current.is_empty() {
-                turns.push(std::mem::take(&mut current));
-            }
+        if (starts_turn || body.is_empty()) && !current.is_empty() {
+            turns.push(std::mem::take(&mut current));
         }
         if !body.is_empty() {
             if !current.is_empty() {
