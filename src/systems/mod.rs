@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 
+pub mod builtin;
+
 /// What a system gets for one dataset item.
 #[derive(Debug, Clone, Copy)]
 pub struct SystemRequest<'a> {
@@ -62,5 +64,4 @@ pub trait System: Send + Sync {
     fn generate(&self, request: &SystemRequest<'_>) -> Result<Generation>;
 }
 
-pub mod builtin;
 pub mod factory;
