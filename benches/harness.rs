@@ -45,17 +45,29 @@ impl Metric for Twenty {
             })
             .collect()
     }
-    fn score(&self, _: &[ScoringItem<'_>], _: &[&str], _: &ScoringOptions) -> evalgate::Result<Vec<MetricValues>> {
+    fn score(
+        &self,
+        _: &[ScoringItem<'_>],
+        _: &[&str],
+        _: &ScoringOptions,
+    ) -> evalgate::Result<Vec<MetricValues>> {
         unreachable!("listing must not score")
     }
 }
 
 fn generated_suite(dir: &std::path::Path) -> std::path::PathBuf {
     let mut toml = String::from("[tiers.full]\nignored = true\ndatasets = [");
-    toml.push_str(&(0..DATASETS).map(|d| format!("\"ds_{d:02}\"")).collect::<Vec<_>>().join(", "));
+    toml.push_str(
+        &(0..DATASETS)
+            .map(|d| format!("\"ds_{d:02}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
     toml.push_str("]\n\n");
     let systems: Vec<String> = (0..SYSTEMS).map(|s| format!("\"sys_{s}\"")).collect();
-    let metrics: Vec<String> = (0..METRICS).map(|m| format!("\"bench_metric_{m:02}\"")).collect();
+    let metrics: Vec<String> = (0..METRICS)
+        .map(|m| format!("\"bench_metric_{m:02}\""))
+        .collect();
     for d in 0..DATASETS {
         toml.push_str(&format!(
             "[datasets.ds_{d:02}]\nsystems = [{}]\nmetrics = [{}]\n\n",
@@ -67,7 +79,9 @@ fn generated_suite(dir: &std::path::Path) -> std::path::PathBuf {
         toml.push_str(&format!("[systems.sys_{s}]\nkind = \"rust\"\n\n"));
     }
     for m in 0..METRICS {
-        toml.push_str(&format!("[checks.bench_metric_{m:02}]\nmin = 0.1\nvs_baseline = {{ max_drop = 0.01 }}\n\n"));
+        toml.push_str(&format!(
+            "[checks.bench_metric_{m:02}]\nmin = 0.1\nvs_baseline = {{ max_drop = 0.01 }}\n\n"
+        ));
     }
     let path = dir.join("evalgate.toml");
     std::fs::write(&path, toml).unwrap();
@@ -91,13 +105,22 @@ fn main() {
             harness = harness.system(format!("sys_{s}"), Counting(Arc::clone(&calls)));
         }
         let start = Instant::now();
-        harness.run(&Arguments::from_iter(["bench", "--list"])).unwrap();
+        harness
+            .run(&Arguments::from_iter(["bench", "--list"]))
+            .unwrap();
         samples.push(start.elapsed());
     }
-    assert_eq!(calls.load(Ordering::SeqCst), 0, "listing generated predictions");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        0,
+        "listing generated predictions"
+    );
     let trials = DATASETS * SYSTEMS * METRICS * 2;
     let list = median(samples);
-    eprintln!("list {trials} trials: median {:.1} ms over 7 runs (goal < 300 ms)", list.as_secs_f64() * 1e3);
+    eprintln!(
+        "list {trials} trials: median {:.1} ms over 7 runs (goal < 300 ms)",
+        list.as_secs_f64() * 1e3
+    );
 
     // The shipped smoke tier, end to end, in-process (datasets, systems, metrics, baselines).
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -111,8 +134,14 @@ fn main() {
             .run(&Arguments::from_iter(["bench", "smoke", "--quiet"]))
             .unwrap();
         samples.push(start.elapsed());
-        assert!(!outcome.conclusion.has_failed(), "smoke tier failed in the bench");
+        assert!(
+            !outcome.conclusion.has_failed(),
+            "smoke tier failed in the bench"
+        );
     }
     let smoke = median(samples);
-    eprintln!("smoke tier: median {:.1} ms over 5 runs (goal well under 1000 ms)", smoke.as_secs_f64() * 1e3);
+    eprintln!(
+        "smoke tier: median {:.1} ms over 5 runs (goal well under 1000 ms)",
+        smoke.as_secs_f64() * 1e3
+    );
 }
