@@ -115,6 +115,11 @@ fn cleaner_label_heuristics() {
         clean_transcript(raw, &["Maya Chen".to_string()]),
         "first line of a turn continued here. Note: keep this.\nhi.\nbye."
     );
+    // A timestamp between label and colon.
+    assert_eq!(
+        clean_transcript("MAYA (00:01:02): hello there.\nTOM [00:01:05]: hi.", &[]),
+        "hello there.\nhi."
+    );
     // Bare h:mm:ss and (mm:ss) stamps go too; a time of day stays.
     assert_eq!(
         clean_transcript("(12:01) KIM: 01:02:03 we met at 10:30 sharp.", &[]),

@@ -4,7 +4,8 @@
 //! Heuristics, in order:
 //! 1. **Timestamps**: bracketed clock readings (`[00:12:34]`, `[12:34]`, `(1:02:03)`) anywhere,
 //!    and bare `h:mm:ss` readings (see [`text::timestamp_ranges`]).
-//! 2. **Speaker labels**: a label at the start of a line (`MAYA:`, `Maya Chen:`, `Maya:`), decided
+//! 2. **Speaker labels**: a label at the start of a line once its timestamps are gone (`MAYA:`,
+//!    `Maya Chen:`, `Maya:`, also `MAYA [00:01:02]:`), decided
 //!    by [`text::SpeakerLabels`]; each labelled line (a *turn*) becomes one output line, and an
 //!    unlabelled line continues the turn before it.
 //! 3. **Sponsor blocks**: the turns are split into sentences. A block opens at the first sentence
@@ -99,11 +100,12 @@ fn turns(raw: &str, speakers: &[String]) -> Vec<String> {
     let mut turns: Vec<String> = Vec::new();
     let mut current = String::new();
     for line in raw.lines() {
-        let (starts_turn, body) = match labels.split(line) {
+        let line = text::strip_timestamps(line);
+        let (starts_turn, body) = match labels.split(&line) {
             Some((_, rest)) => (true, rest),
-            None => (false, line),
+            None => (false, line.as_str()),
         };
-        let body = text::normalize_whitespace(&text::strip_timestamps(body));
+        let body = text::normalize_whitespace(body);
         if (starts_turn || body.is_empty()) && !current.is_empty() {
             turns.push(std::mem::take(&mut current));
         }

@@ -275,7 +275,7 @@ impl SpeakerLabels {
     pub fn new(text: &str, speakers: &[String]) -> Self {
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for line in text.lines() {
-            if let Some((label, _, _)) = label_candidate(line) {
+            if let Some((label, _, _)) = label_candidate(&strip_timestamps(line)) {
                 *counts.entry(label.to_lowercase()).or_default() += 1;
             }
         }
