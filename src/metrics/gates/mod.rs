@@ -16,7 +16,7 @@
 //!
 //! **Parameters** come from `ScoringOptions::params[<metric id>]` (the suite's
 //! `[metric_params.<id>]` table); an unknown parameter or a bad value is an
-//! [`Error::Config`](crate::Error::Config) naming it:
+//! [`Error::Config`] naming it:
 //! `boilerplate_leak.phrases` (extra phrases, list of strings), `truncation.min_ratio` (default
 //! 0.02), `repetition.n` (default 3) and `repetition.max_repeats` (default 2). The other gates
 //! take none.
@@ -31,7 +31,7 @@
 //!   `coverage_ratio` is `None`; an empty output → `compression_ratio` is `None` (the
 //!   `truncation` gate flags empty outputs).
 //!
-//! A non-boolean expectation flag is an [`Error::Metric`](crate::Error::Metric) naming the item
+//! A non-boolean expectation flag is an [`Error::Metric`] naming the item
 //! and the field.
 
 mod boilerplate;
