@@ -70,6 +70,18 @@ AD_CLOSINGS = [
     None,  # some reads end without a return cue
 ]
 
+AD_LEADINS = [
+    "Let's take a quick break.",
+    "We'll be right back after this.",
+    "Quick pause here.",
+    "Alright, one quick thing first.",
+]
+COHOST_ENDORSEMENTS = [
+    "I can vouch for that, I've been using it for a year.",
+    "Honestly, I use it every week.",
+    "And they're genuinely good, I'm not just saying that.",
+]
+
 REACTIONS = [
     "Right.", "Huh. Interesting.", "Mm-hm.", "Oh, wow.", "That makes sense.", "Yeah, totally.",
     "I did not know that.", "Okay, that's fascinating.", "Ha, fair enough.", "Sure, sure.",
@@ -109,6 +121,8 @@ def disfluent(rng, text):
 
 def ad_text(rng, brand, body, closing):
     parts = [rng.choice(AD_OPENINGS).format(brand=brand), body]
+    if rng.random() < 0.3:
+        parts.insert(0, rng.choice(AD_LEADINS))
     if closing:
         parts.append(closing)
     return " ".join(parts)
@@ -145,13 +159,20 @@ def episode(rng, topic, show, number):
         if used_ads < len(sponsors) and slot == ad_slots[used_ads]:
             brand, body = sponsors[used_ads]
             closing = rng.choice(AD_CLOSINGS)
-            read = ad_text(rng, brand, body, closing)
-            if rng.random() < 0.5:
+            others = [k for k in host_keys if k != asker]
+            if rng.random() < 0.5 and others and closing and rng.random() < 0.5:
+                # The host reads the ad, the co-host chimes in and closes it.
+                turns.append((asker, [("ad", ad_text(rng, brand, body, None))]))
+                turns.append((others[0], [("ad", rng.choice(COHOST_ENDORSEMENTS) + " " + closing)]))
+                turns.append((asker, ask(rng, q, values)))
+            elif rng.random() < 0.5:
                 # The host reads the ad in its own turn, then asks the next question.
+                read = ad_text(rng, brand, body, closing)
                 turns.append((asker, [("ad", read)]))
                 turns.append((asker, ask(rng, q, values)))
             else:
                 # The ad sits inside a turn, between a remark and the next question.
+                read = ad_text(rng, brand, body, closing)
                 turns.append((asker, [
                     ("say", rng.choice(["Great.", "Okay.", "I love that."])),
                     ("ad", read),

@@ -16,7 +16,7 @@
 //!
 //! **Parameters** come from `ScoringOptions::params[<metric id>]` (the suite's
 //! `[metric_params.<id>]` table); an unknown parameter or a bad value is an
-//! [`Error::Config`](crate::Error::Config) naming it:
+//! [`Error::Config`] naming it:
 //! `boilerplate_leak.phrases` (extra phrases, list of strings), `truncation.min_ratio` (default
 //! 0.02), `repetition.n` (default 3) and `repetition.max_repeats` (default 2). The other gates
 //! take none.
@@ -31,7 +31,7 @@
 //!   `coverage_ratio` is `None`; an empty output → `compression_ratio` is `None` (the
 //!   `truncation` gate flags empty outputs).
 //!
-//! A non-boolean expectation flag is an [`Error::Metric`](crate::Error::Metric) naming the item
+//! A non-boolean expectation flag is an [`Error::Metric`] naming the item
 //! and the field.
 
 mod boilerplate;
@@ -127,13 +127,13 @@ impl<'a> GateParams<'a> {
             Some(Value::Object(m)) => m.clone(),
             Some(other) => {
                 return Err(Error::Config(format!(
-                    "metric_params.{metric} must be a table, got `{other}`; valid params: {valid}"
+                    "[metric_params.{metric}] must be a table, got `{other}`; valid params: {valid}"
                 )));
             }
         };
         if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
             return Err(Error::Config(format!(
-                "unknown param `{unknown}` in metric_params.{metric}; valid params: {valid}"
+                "unknown param `{unknown}` in [metric_params.{metric}] of the suite config; valid params: {valid}"
             )));
         }
         Ok(GateParams { metric, map })
@@ -141,19 +141,19 @@ impl<'a> GateParams<'a> {
 
     fn bad(&self, key: &str, want: &str, got: &Value) -> Error {
         Error::Config(format!(
-            "metric_params.{}.{key} must be {want}, got `{got}`",
-            self.metric
+            "metric_params.{}.{key} must be {want}, got `{got}`; fix [metric_params.{}] in the suite config",
+            self.metric, self.metric
         ))
     }
 
-    /// A number in `[min, max]`, or `default`.
-    pub(crate) fn number(&self, key: &str, default: f64, min: f64, max: f64) -> Result<f64> {
+    /// A finite number of at least `min`, or `default`.
+    pub(crate) fn number(&self, key: &str, default: f64, min: f64) -> Result<f64> {
         match self.map.get(key) {
             None => Ok(default),
             Some(v) => v
                 .as_f64()
-                .filter(|x| (min..=max).contains(x))
-                .ok_or_else(|| self.bad(key, &format!("a number from {min} to {max}"), v)),
+                .filter(|x| x.is_finite() && *x >= min)
+                .ok_or_else(|| self.bad(key, &format!("a number of at least {min}"), v)),
         }
     }
 

@@ -2,8 +2,9 @@
 //! the output.
 //!
 //! - `speaker_label_leak` fails an item whose output has a line starting with a speaker label
-//!   (`MAYA:`, `Maya Chen:`, or a single capitalised word that is a known speaker name or labels
-//!   two or more lines; see [`text::SpeakerLabels`]) or contains a timestamp (`[00:12:34]`,
+//!   (an all-caps `MAYA:`, or capitalised words such as `Maya:` / `Maya Chen:` that are a known
+//!   speaker's name or label two or more lines; a one-off `Key Takeaways:` heading is not a
+//!   label; see [`text::SpeakerLabels::for_output`]) or contains a timestamp (`[00:12:34]`,
 //!   `(12:34)`, bare `h:mm:ss`).
 //! - `speaker_name_leak` fails an item whose output names one of the full names in the item's
 //!   `speakers` metadata. Many summaries name speakers on purpose, so suites are expected to run
@@ -57,7 +58,7 @@ pub fn has_label_or_timestamp(output: &str, speakers: &[String]) -> bool {
     if text::contains_timestamp(output) {
         return true;
     }
-    let labels = text::SpeakerLabels::new(output, speakers);
+    let labels = text::SpeakerLabels::for_output(output, speakers);
     output.lines().any(|line| labels.split(line).is_some())
 }
 

@@ -39,7 +39,7 @@ impl Metric for Truncation {
         options: &ScoringOptions,
     ) -> Result<Vec<MetricValues>> {
         let params = GateParams::read(options, "truncation", &["min_ratio"])?;
-        let min_ratio = params.number("min_ratio", DEFAULT_MIN_RATIO, 0.0, f64::MAX)?;
+        let min_ratio = params.number("min_ratio", DEFAULT_MIN_RATIO, 0.0)?;
         let def = &self.definitions()[0];
         score_single(def, items, wanted, |item| {
             Ok(Some(flag(is_truncated(

@@ -4,15 +4,18 @@
 //! Heuristics, in order:
 //! 1. **Timestamps**: bracketed clock readings (`[00:12:34]`, `[12:34]`, `(1:02:03)`) anywhere,
 //!    and bare `h:mm:ss` readings (see [`text::timestamp_ranges`]).
-//! 2. **Speaker labels**: a label at the start of a line (`MAYA:`, `Maya Chen:`, `Maya:`), decided
+//! 2. **Speaker labels**: a label at the start of a line once its timestamps are gone (`MAYA:`,
+//!    `Maya Chen:`, `Maya:`, also `MAYA [00:01:02]:`), decided
 //!    by [`text::SpeakerLabels`]; each labelled line (a *turn*) becomes one output line, and an
 //!    unlabelled line continues the turn before it.
 //! 3. **Sponsor blocks**: the turns are split into sentences. A block opens at the first sentence
 //!    containing an opening phrase ([`SPONSOR_OPENINGS`], e.g. "this episode is brought to you
 //!    by", "a word from our sponsor") and closes at the end of the first sentence, at most
-//!    [`MAX_BLOCK_SENTENCES`] sentences later, containing a closing cue ([`SPONSOR_CLOSINGS`],
-//!    e.g. "back to the show"). Without a closing cue the block ends with the turn in which it
-//!    opened. Every sentence of the block is dropped, and so are turns left empty.
+//!    [`MAX_BLOCK_SENTENCES`] sentences later and no later than the turn after the opening one,
+//!    containing a closing cue ([`SPONSOR_CLOSINGS`], e.g. "back to the show"); the search stops
+//!    at another opening phrase. Without a closing cue the block ends with the turn in which it
+//!    opened, except that questions ending that turn are kept (the host moving on without a
+//!    cue). Every sentence of the block is dropped, and so are turns left empty.
 //! 4. **Whitespace**: runs of whitespace inside a turn become one space; turns are joined with
 //!    `\n`.
 
@@ -97,11 +100,12 @@ fn turns(raw: &str, speakers: &[String]) -> Vec<String> {
     let mut turns: Vec<String> = Vec::new();
     let mut current = String::new();
     for line in raw.lines() {
-        let (starts_turn, body) = match labels.split(line) {
+        let line = text::strip_timestamps(line);
+        let (starts_turn, body) = match labels.split(&line) {
             Some((_, rest)) => (true, rest),
-            None => (false, line),
+            None => (false, line.as_str()),
         };
-        let body = text::normalize_whitespace(&text::strip_timestamps(body));
+        let body = text::normalize_whitespace(body);
         if (starts_turn || body.is_empty()) && !current.is_empty() {
             turns.push(std::mem::take(&mut current));
         }
@@ -128,20 +132,11 @@ fn drop_sponsor_blocks(turns: &[String]) -> Vec<String> {
     let mut keep = vec![true; sentences.len()];
     let mut i = 0;
     while i < sentences.len() {
-        let (turn, sentence) = &sentences[i];
-        if !has_any(sentence, SPONSOR_OPENINGS) {
+        if !has_any(&sentences[i].1, SPONSOR_OPENINGS) {
             i += 1;
             continue;
         }
-        let window_end = (i + MAX_BLOCK_SENTENCES).min(sentences.len());
-        let close = (i..window_end).find(|&j| has_any(&sentences[j].1, SPONSOR_CLOSINGS));
-        let end = match close {
-            Some(j) => j,
-            None => (i..sentences.len())
-                .take_while(|&j| sentences[j].0 == *turn)
-                .last()
-                .unwrap_or(i),
-        };
+        let end = block_end(&sentences, i);
         for k in keep.iter_mut().take(end + 1).skip(i) {
             *k = false;
         }
@@ -158,6 +153,36 @@ fn drop_sponsor_blocks(turns: &[String]) -> Vec<String> {
     }
     out.retain(|t| !t.is_empty());
     out
+}
+
+/// The index of the last sentence of the sponsor block that opens at sentence `start`.
+fn block_end(sentences: &[(usize, String)], start: usize) -> usize {
+    let turn = sentences[start].0;
+    // Look for the closing cue in the opening turn and the next one, never past another opening
+    // phrase, at most MAX_BLOCK_SENTENCES away.
+    for (j, (t, sentence)) in sentences
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(MAX_BLOCK_SENTENCES)
+    {
+        if *t > turn + 1 || (j > start && has_any(sentence, SPONSOR_OPENINGS)) {
+            break;
+        }
+        if has_any(sentence, SPONSOR_CLOSINGS) {
+            return j;
+        }
+    }
+    // No cue: the block runs to the end of its turn, except a closing run of questions (the host
+    // moving on to the next question without a cue).
+    let mut end = start;
+    while end + 1 < sentences.len() && sentences[end + 1].0 == turn {
+        end += 1;
+    }
+    while end > start && sentences[end].1.ends_with('?') {
+        end -= 1;
+    }
+    end
 }
 
 /// True when `sentence` contains one of `phrases`.

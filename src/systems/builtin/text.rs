@@ -253,43 +253,66 @@ pub fn label_candidate(line: &str) -> Option<(&str, LabelShape, &str)> {
 
 /// Decides which label candidates in a text are real speaker labels.
 ///
-/// All-caps labels (`MAYA:`) and multi-word capitalised labels (`Maya Chen:`) always count. A
-/// single capitalised word (`Maya:`) counts only when it is part of a known speaker name (from the
-/// item's `speakers` metadata) or when the same label starts at least two lines of the text, so a
-/// lone `Note:` or `Summary:` heading is left alone.
+/// In a transcript ([`SpeakerLabels::new`]) all-caps labels (`MAYA:`) and multi-word capitalised
+/// labels (`Maya Chen:`) always count. A single capitalised word (`Maya:`) counts only when it is
+/// part of a known speaker name (from the item's `speakers` metadata) or when the same label
+/// starts at least two lines of the text, so a lone `Note:` or `Summary:` heading is left alone.
+///
+/// In a system output ([`SpeakerLabels::for_output`]) the rule is stricter for multi-word labels
+/// too, so headings such as `Key Takeaways:` are not mistaken for speakers: they count only when
+/// they are a known speaker's name or recur on two or more lines.
 #[derive(Debug, Clone, Default)]
 pub struct SpeakerLabels {
-    accepted_single: BTreeSet<String>,
+    /// Labels (lowercased) accepted whatever their shape.
+    supported: BTreeSet<String>,
+    /// Whether multi-word capitalised labels need support too.
+    strict_multiword: bool,
 }
 
 impl SpeakerLabels {
-    /// Learns the recurring single-word labels of `text` and the names in `speakers`.
+    /// Label rules for a raw transcript: learns the recurring labels of `text` and the names in
+    /// `speakers`.
     pub fn new(text: &str, speakers: &[String]) -> Self {
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for line in text.lines() {
-            if let Some((label, LabelShape::SingleWord, _)) = label_candidate(line) {
+            if let Some((label, _, _)) = label_candidate(&strip_timestamps(line)) {
                 *counts.entry(label.to_lowercase()).or_default() += 1;
             }
         }
-        let mut accepted_single: BTreeSet<String> = counts
+        let mut supported: BTreeSet<String> = counts
             .into_iter()
             .filter(|(_, n)| *n >= 2)
             .map(|(label, _)| label)
             .collect();
         for name in speakers {
+            supported.insert(name.to_lowercase());
             for part in name.split_whitespace() {
-                accepted_single.insert(part.to_lowercase());
+                supported.insert(part.to_lowercase());
             }
         }
-        SpeakerLabels { accepted_single }
+        SpeakerLabels {
+            supported,
+            strict_multiword: false,
+        }
+    }
+
+    /// Label rules for a system output (see the type docs).
+    pub fn for_output(text: &str, speakers: &[String]) -> Self {
+        SpeakerLabels {
+            strict_multiword: true,
+            ..SpeakerLabels::new(text, speakers)
+        }
     }
 
     /// When `line` starts with a speaker label, the label and the text after it.
     pub fn split<'a>(&self, line: &'a str) -> Option<(&'a str, &'a str)> {
         let (label, shape, rest) = label_candidate(line)?;
         let accepted = match shape {
-            LabelShape::AllCaps | LabelShape::CapitalisedWords => true,
-            LabelShape::SingleWord => self.accepted_single.contains(&label.to_lowercase()),
+            LabelShape::AllCaps => true,
+            LabelShape::CapitalisedWords if !self.strict_multiword => true,
+            LabelShape::CapitalisedWords | LabelShape::SingleWord => {
+                self.supported.contains(&label.to_lowercase())
+            }
         };
         accepted.then_some((label, rest))
     }

@@ -110,15 +110,23 @@ pub fn scores(sentences: &[String]) -> Vec<f64> {
         }
     }
     let out_sums: Vec<f64> = weights.iter().map(|row| row.iter().sum()).collect();
+    // Incoming edges of each node as (source, normalised weight), so an iteration only visits
+    // the edges that exist.
+    let incoming: Vec<Vec<(usize, f64)>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .filter(|&j| weights[j][i] > 0.0)
+                .map(|j| (j, weights[j][i] / out_sums[j]))
+                .collect()
+        })
+        .collect();
     let mut score = vec![1.0f64; n];
     for _ in 0..MAX_ITERATIONS {
-        let next: Vec<f64> = (0..n)
-            .map(|i| {
-                let incoming: f64 = (0..n)
-                    .filter(|&j| out_sums[j] > 0.0)
-                    .map(|j| weights[j][i] / out_sums[j] * score[j])
-                    .sum();
-                (1.0 - DAMPING) + DAMPING * incoming
+        let next: Vec<f64> = incoming
+            .iter()
+            .map(|edges| {
+                let flow: f64 = edges.iter().map(|(j, w)| w * score[*j]).sum();
+                (1.0 - DAMPING) + DAMPING * flow
             })
             .collect();
         let change = next
