@@ -2,9 +2,12 @@
 //! frozen datasets, scores their outputs, compares them with baselines, and reports every
 //! dataset × system × metric × check as one libtest trial.
 
+pub mod cache;
 pub mod error;
 pub mod fsutil;
+pub mod generate;
 pub mod metrics;
+pub mod pricing;
 pub mod report;
 pub mod results;
 pub mod score;

@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+pub mod cost;
+pub mod latency;
+
 /// Which way is better for a metric. Every check consults it, so a rise in WER or latency is
 /// never reported as an improvement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,8 +135,14 @@ impl MetricRegistry {
 
     /// The built-in metrics.
     pub fn builtin() -> Self {
-        let registry = MetricRegistry::empty();
+        let mut registry = MetricRegistry::empty();
         // Built-in families are registered here, one line each.
+        registry
+            .register(Arc::new(latency::Latency))
+            .expect("built-in metric ids are unique");
+        registry
+            .register(Arc::new(cost::CostAndTokens))
+            .expect("built-in metric ids are unique");
         registry
     }
 
