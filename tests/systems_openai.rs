@@ -39,11 +39,9 @@ impl Server {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&seen);
         std::thread::spawn(move || {
-            let mut index = 0;
-            for stream in listener.incoming() {
+            for (index, stream) in listener.incoming().enumerate() {
                 let Ok(stream) = stream else { break };
                 let reply = replies[index.min(replies.len() - 1)].clone();
-                index += 1;
                 let log = Arc::clone(&log);
                 std::thread::spawn(move || serve(stream, reply, &log));
             }

@@ -45,6 +45,8 @@ pub struct OpenAiSystem {
     retries: u32,
     retry_backoff: Duration,
     concurrency: usize,
+    /// HTTP client, shared by all items so connections are reused.
+    agent: ureq::Agent,
 }
 
 impl OpenAiSystem {
@@ -164,6 +166,11 @@ impl OpenAiSystem {
             retries,
             retry_backoff: Duration::from_millis(retry_backoff_ms as u64),
             concurrency: concurrency as usize,
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(Duration::from_secs_f64(timeout)))
+                .build()
+                .into(),
         })
     }
 
@@ -231,14 +238,6 @@ impl OpenAiSystem {
         }
     }
 
-    fn agent(&self) -> ureq::Agent {
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(self.timeout))
-            .build()
-            .into()
-    }
-
     fn item_error(&self, item_id: &str, attempt: u32, what: &str) -> Error {
         Error::System(format!(
             "system `{}`: item `{item_id}`: POST {} {what} (attempt {attempt} of {})",
@@ -266,11 +265,11 @@ enum AttemptError {
 impl OpenAiSystem {
     fn attempt(
         &self,
-        agent: &ureq::Agent,
         body: &str,
         key: Option<&str>,
     ) -> std::result::Result<Generation, AttemptError> {
-        let mut req = agent
+        let mut req = self
+            .agent
             .post(self.endpoint())
             .header("Content-Type", "application/json");
         if let Some(key) = key {
@@ -393,11 +392,10 @@ impl System for OpenAiSystem {
     fn generate(&self, request: &SystemRequest<'_>) -> Result<Generation> {
         let body = self.request_body(request)?.to_string();
         let key = self.api_key()?;
-        let agent = self.agent();
         let mut attempt = 1;
         loop {
             let started = Instant::now();
-            match self.attempt(&agent, &body, key.as_deref()) {
+            match self.attempt(&body, key.as_deref()) {
                 Ok(mut generation) => {
                     generation.latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
                     return Ok(generation);
