@@ -289,9 +289,15 @@ impl Progress {
         let bar = show.then(|| {
             let bar = indicatif::ProgressBar::new(total as u64);
             let style = indicatif::ProgressStyle::with_template(
-                "{prefix} [{bar:30}] {pos}/{len} {per_sec} ETA {eta} {msg}",
+                "{prefix} [{bar:30}] {pos}/{len} {rate} ETA {eta} {msg}",
             )
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.1} items/s", state.per_sec());
+                },
+            )
             .progress_chars("=> ");
             bar.set_style(style);
             bar.set_prefix(label.to_string());
