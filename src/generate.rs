@@ -100,49 +100,40 @@ pub fn generate_all(
         }
     }
 
+    let run = Run {
+        system,
+        requests,
+        keys: &keys,
+        cache,
+        refresh: options.refresh_cache,
+        progress: &progress,
+        warnings: Mutex::new(Vec::new()),
+    };
     while !pending.is_empty() {
-        // Take the items no other run is generating; wait for the others afterwards.
-        let mut mine: Vec<(usize, Option<CacheLock>)> = Vec::new();
-        let mut theirs: Vec<usize> = Vec::new();
-        for &index in &pending {
-            match (cache, &keys[index]) {
-                (Some(cache), Some(key)) => match cache.try_lock(key) {
-                    Ok(Some(lock)) => {
-                        // Another run may have finished this item since we looked.
-                        if !options.refresh_cache {
-                            if let CacheLookup::Hit(generation) = cache.get(key) {
-                                record_hit(&mut results[index], generation, &mut stats, &progress);
-                                continue;
-                            }
-                        }
-                        mine.push((index, Some(lock)));
-                    }
-                    Ok(None) => theirs.push(index),
-                    Err(e) => {
-                        stats
-                            .warnings
-                            .push(format!("cache lock not taken, generating anyway: {e}"));
-                        mine.push((index, None));
-                    }
-                },
-                _ => mine.push((index, None)),
-            }
-        }
-        stats.misses += mine.len();
-        let generated = run_items(system, requests, &mine, options.concurrency, &progress);
-        for ((index, lock), result) in mine.into_iter().zip(generated) {
-            if let (Ok(item), Some(cache), Some(key)) = (&result, cache, &keys[index]) {
-                if let Err(e) = cache.put(key, &item.generation) {
-                    stats.warnings.push(format!(
-                        "output of item `{}` not cached: {e}",
-                        requests[index].item_id
-                    ));
+        let outcomes = if system.prefers_batch() {
+            run.batch(&pending)
+        } else {
+            run.parallel(&pending, options.concurrency)
+        };
+        let mut theirs = Vec::new();
+        for (index, outcome) in pending.iter().copied().zip(outcomes) {
+            match outcome {
+                Outcome::Generated(result) => {
+                    stats.misses += 1;
+                    results[index] = Some(result);
                 }
+                Outcome::Hit(generation) => {
+                    record_hit(&mut results[index], generation, &mut stats, &progress);
+                }
+                Outcome::Deferred => theirs.push(index),
             }
-            drop(lock);
-            results[index] = Some(result);
         }
+        stats
+            .warnings
+            .append(&mut run.warnings.lock().unwrap_or_else(|p| p.into_inner()));
         pending.clear();
+        // Items another run was generating: wait for its entry, or take them over next round
+        // when it failed or gave up.
         if let Some(cache) = cache {
             for index in theirs {
                 let key = keys[index].as_ref().expect("keys exist when caching");
@@ -153,7 +144,6 @@ pub fn generate_all(
                     Some(generation) => {
                         record_hit(&mut results[index], generation, &mut stats, &progress);
                     }
-                    // The other run failed on it or gave up: generate it in the next round.
                     None => pending.push(index),
                 }
             }
@@ -194,87 +184,185 @@ fn record_hit(
     progress.advance(true);
 }
 
-/// Generates the given items, in their order, with bounded concurrency or one batch call.
-fn run_items(
-    system: &dyn System,
-    requests: &[SystemRequest<'_>],
-    items: &[(usize, Option<CacheLock>)],
-    concurrency: usize,
-    progress: &Progress,
-) -> Vec<Result<GeneratedItem>> {
-    if items.is_empty() {
-        return Vec::new();
+/// What became of one pending item in one round.
+enum Outcome {
+    /// This run generated it (successfully or not).
+    Generated(Result<GeneratedItem>),
+    /// Another run stored it between our lookup and our lock.
+    Hit(Generation),
+    /// Another run holds its lock: wait for that run's entry.
+    Deferred,
+}
+
+/// The parts of one [`generate_all`] call the workers share.
+struct Run<'a, 'r> {
+    system: &'a dyn System,
+    requests: &'a [SystemRequest<'r>],
+    keys: &'a [Option<CacheKey>],
+    cache: Option<&'a OutputCache>,
+    refresh: bool,
+    progress: &'a Progress,
+    warnings: Mutex<Vec<String>>,
+}
+
+impl Run<'_, '_> {
+    fn warn(&self, warning: String) {
+        self.warnings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(warning);
     }
-    let fresh = |generation: Generation, measured_ms: f64| GeneratedItem {
+
+    /// Takes the item's cache lock. `Err(outcome)` when the item needs no generating by us:
+    /// another run holds the lock, or has just stored the entry.
+    fn claim(&self, index: usize) -> std::result::Result<Option<CacheLock>, Outcome> {
+        let (Some(cache), Some(key)) = (self.cache, &self.keys[index]) else {
+            return Ok(None);
+        };
+        match cache.try_lock(key) {
+            Ok(Some(lock)) => {
+                if !self.refresh {
+                    if let CacheLookup::Hit(generation) = cache.get(key) {
+                        return Err(Outcome::Hit(generation));
+                    }
+                }
+                Ok(Some(lock))
+            }
+            Ok(None) => Err(Outcome::Deferred),
+            Err(e) => {
+                self.warn(format!(
+                    "cache lock for item `{}` not taken, generating anyway: {e}",
+                    self.requests[index].item_id
+                ));
+                Ok(None)
+            }
+        }
+    }
+
+    /// Stores a successful output (failures are never cached).
+    fn store(&self, index: usize, result: &Result<GeneratedItem>) {
+        if let (Ok(item), Some(cache), Some(key)) = (result, self.cache, &self.keys[index]) {
+            if let Err(e) = cache.put(key, &item.generation) {
+                self.warn(format!(
+                    "output of item `{}` not cached: {e}",
+                    self.requests[index].item_id
+                ));
+            }
+        }
+    }
+
+    /// Generates items one call each, at most `concurrency` at once; each item is locked only
+    /// while it is generated, so concurrent runs share the work.
+    fn parallel(&self, pending: &[usize], concurrency: usize) -> Vec<Outcome> {
+        let workers = concurrency
+            .max(1)
+            .min(self.system.max_concurrency().unwrap_or(usize::MAX).max(1))
+            .min(pending.len());
+        let slots: Vec<Mutex<Option<Outcome>>> = pending.iter().map(|_| Mutex::new(None)).collect();
+        let next = AtomicUsize::new(0);
+        let work = || {
+            loop {
+                let position = next.fetch_add(1, Ordering::SeqCst);
+                let Some(&index) = pending.get(position) else {
+                    break;
+                };
+                let outcome = match self.claim(index) {
+                    Err(outcome) => outcome,
+                    Ok(lock) => {
+                        let started = Instant::now();
+                        let result = self.system.generate(&self.requests[index]);
+                        let measured_ms = started.elapsed().as_secs_f64() * 1000.0;
+                        let result = result.map(|g| fresh(g, measured_ms));
+                        self.store(index, &result);
+                        drop(lock);
+                        self.progress.advance(false);
+                        Outcome::Generated(result)
+                    }
+                };
+                *slots[position].lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
+            }
+        };
+        if workers <= 1 {
+            work();
+        } else {
+            std::thread::scope(|scope| {
+                for _ in 0..workers {
+                    scope.spawn(work);
+                }
+            });
+        }
+        slots
+            .into_iter()
+            .map(|slot| {
+                slot.into_inner()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .unwrap_or_else(|| {
+                        Outcome::Generated(Err(Error::System(
+                            "generation worker stopped early".into(),
+                        )))
+                    })
+            })
+            .collect()
+    }
+
+    /// Generates all claimable items in one [`System::generate_batch`] call.
+    fn batch(&self, pending: &[usize]) -> Vec<Outcome> {
+        let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(pending.len());
+        let mut mine: Vec<(usize, usize, Option<CacheLock>)> = Vec::new();
+        for (position, &index) in pending.iter().enumerate() {
+            match self.claim(index) {
+                Ok(lock) => {
+                    mine.push((position, index, lock));
+                    outcomes.push(None);
+                }
+                Err(outcome) => outcomes.push(Some(outcome)),
+            }
+        }
+        if !mine.is_empty() {
+            let batch: Vec<SystemRequest<'_>> =
+                mine.iter().map(|(_, i, _)| self.requests[*i]).collect();
+            let started = Instant::now();
+            let generated = self.system.generate_batch(&batch);
+            let per_item_ms = started.elapsed().as_secs_f64() * 1000.0 / batch.len() as f64;
+            let generated: Vec<Result<GeneratedItem>> = if generated.len() == batch.len() {
+                generated
+                    .into_iter()
+                    .map(|r| r.map(|g| fresh(g, per_item_ms)))
+                    .collect()
+            } else {
+                let message = format!(
+                    "system returned {} outputs for a batch of {} items",
+                    generated.len(),
+                    batch.len()
+                );
+                batch
+                    .iter()
+                    .map(|_| Err(Error::System(message.clone())))
+                    .collect()
+            };
+            for ((position, index, lock), result) in mine.into_iter().zip(generated) {
+                self.store(index, &result);
+                drop(lock);
+                self.progress.advance(false);
+                outcomes[position] = Some(Outcome::Generated(result));
+            }
+        }
+        outcomes
+            .into_iter()
+            .map(|o| o.expect("every batch item has an outcome"))
+            .collect()
+    }
+}
+
+/// A freshly generated item; the measured latency is used unless the system reported its own.
+fn fresh(generation: Generation, measured_ms: f64) -> GeneratedItem {
+    GeneratedItem {
         generation: Generation {
             latency_ms: Some(generation.latency_ms.unwrap_or(measured_ms)),
             ..generation
         },
         cached: false,
-    };
-    if system.prefers_batch() {
-        let batch: Vec<SystemRequest<'_>> = items.iter().map(|(i, _)| requests[*i]).collect();
-        let started = Instant::now();
-        let outputs = system.generate_batch(&batch);
-        let per_item_ms = started.elapsed().as_secs_f64() * 1000.0 / batch.len() as f64;
-        let mut outputs: Vec<Result<GeneratedItem>> = outputs
-            .into_iter()
-            .map(|r| r.map(|g| fresh(g, per_item_ms)))
-            .collect();
-        if outputs.len() != batch.len() {
-            let message = format!(
-                "system returned {} outputs for a batch of {} items",
-                outputs.len(),
-                batch.len()
-            );
-            outputs = batch
-                .iter()
-                .map(|_| Err(Error::System(message.clone())))
-                .collect();
-        }
-        for _ in &outputs {
-            progress.advance(false);
-        }
-        return outputs;
     }
-    let workers = concurrency
-        .max(1)
-        .min(system.max_concurrency().unwrap_or(usize::MAX).max(1))
-        .min(items.len());
-    let slots: Vec<Mutex<Option<Result<GeneratedItem>>>> =
-        items.iter().map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
-    let work = || {
-        loop {
-            let position = next.fetch_add(1, Ordering::SeqCst);
-            let Some((index, _)) = items.get(position) else {
-                break;
-            };
-            let started = Instant::now();
-            let result = system.generate(&requests[*index]);
-            let measured_ms = started.elapsed().as_secs_f64() * 1000.0;
-            let result = result.map(|g| fresh(g, measured_ms));
-            progress.advance(false);
-            *slots[position].lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
-        }
-    };
-    if workers == 1 {
-        work();
-    } else {
-        std::thread::scope(|scope| {
-            for _ in 0..workers {
-                scope.spawn(work);
-            }
-        });
-    }
-    slots
-        .into_iter()
-        .map(|slot| {
-            slot.into_inner()
-                .unwrap_or_else(|p| p.into_inner())
-                .unwrap_or_else(|| Err(Error::System("generation worker stopped early".into())))
-        })
-        .collect()
 }
 
 /// A progress bar on stderr, shown only on a terminal outside CI.
