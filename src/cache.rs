@@ -87,6 +87,16 @@ impl OutputCache {
         }
     }
 
+    /// The default cache folder: `evalgate-cache` in Cargo's target folder (`CARGO_TARGET_DIR`
+    /// when set, taken relative to `project_root` if relative; else `<project_root>/target`).
+    pub fn default_dir(project_root: &Path) -> PathBuf {
+        let target = match std::env::var_os("CARGO_TARGET_DIR") {
+            Some(dir) if !dir.is_empty() => project_root.join(dir),
+            _ => project_root.join("target"),
+        };
+        target.join("evalgate-cache")
+    }
+
     /// Sets the age after which another run's lock is considered abandoned (default 10 min).
     pub fn with_stale_lock_after(mut self, age: Duration) -> Self {
         self.stale_lock_after = age;

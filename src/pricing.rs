@@ -180,6 +180,24 @@ impl PriceTable {
         }
     }
 
+    /// Prices every generation of one system (see [`PriceTable::apply`]). Returns one warning
+    /// when the model is missing from the table and some generation needed a price; `None`
+    /// when every cost is known or the system names no model.
+    pub fn apply_all<'g>(
+        &self,
+        model: Option<&str>,
+        generations: impl IntoIterator<Item = &'g mut Generation>,
+    ) -> Option<String> {
+        let model = model?;
+        let mut warning = None;
+        for generation in generations {
+            if let Err(message) = self.apply(model, generation) {
+                warning = Some(message);
+            }
+        }
+        warning
+    }
+
     /// The warning for a model missing from the table.
     pub fn unknown_model_message(&self, model: &str) -> String {
         format!(

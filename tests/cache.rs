@@ -380,3 +380,47 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Records the most calls in flight at once.
+struct InFlight {
+    now: AtomicUsize,
+    max: AtomicUsize,
+    limit: Option<usize>,
+}
+
+impl System for InFlight {
+    fn fingerprint(&self) -> Value {
+        json!({"kind": "in_flight"})
+    }
+
+    fn generate(&self, request: &SystemRequest<'_>) -> evalgate::Result<Generation> {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max.fetch_max(now, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(100));
+        self.now.fetch_sub(1, Ordering::SeqCst);
+        Ok(Generation::text(request.item_id))
+    }
+
+    fn max_concurrency(&self) -> Option<usize> {
+        self.limit
+    }
+}
+
+#[test]
+fn concurrency_is_bounded_by_the_option_and_the_system() {
+    let items = Items::new();
+    for (option, limit, expected) in [(8, Some(2), 2), (3, None, 3), (1, Some(4), 1)] {
+        let system = InFlight {
+            now: AtomicUsize::new(0),
+            max: AtomicUsize::new(0),
+            limit,
+        };
+        let (results, _) = run(&system, &items, None, false, option);
+        assert_eq!(outputs(&results), ["a", "b", "c", "d"]);
+        let max = system.max.load(Ordering::SeqCst);
+        let case = format!("concurrency {option}, system limit {limit:?}: {max} in flight");
+        assert!(max <= expected, "{case}");
+        // Parallel where allowed (exact counts could flake on a loaded machine).
+        assert!(max >= expected.min(2), "{case}");
+    }
+}

@@ -75,6 +75,17 @@ fn unknown_model_is_a_warning_not_zero_dollars() {
     );
     assert!(warning.contains("not $0"), "{warning}");
     assert_eq!(g.cost_usd, None);
+    let mut batch = [generation(1.0, 5, 5), generation(2.0, 6, 6)];
+    let warning = table
+        .apply_all(Some("llama-3-local"), batch.iter_mut())
+        .unwrap();
+    assert!(warning.contains("llama-3-local"), "{warning}");
+    assert!(
+        table
+            .apply_all(Some("gpt-4o-mini"), batch.iter_mut())
+            .is_none()
+    );
+    assert!(batch.iter().all(|g| g.cost_usd.is_some()));
     // The cost metric refuses to sum an unknown cost as zero.
     match score(&[g], &["cost_usd"]) {
         Err(Error::Metric(m)) => assert!(m.contains("item0"), "{m}"),
