@@ -291,3 +291,22 @@ fn fingerprint_covers_the_script_content() {
         .fingerprint();
     assert_ne!(first, second, "editing the script changes the fingerprint");
 }
+
+#[test]
+fn batch_garbage_and_hang_are_errors() {
+    let meta = json!({});
+    let sys = system("batch = true", "batch_garbage");
+    let message = error_text(sys.generate_batch(&[request("a", &meta)]).remove(0));
+    assert!(message.contains("line that is not JSON"), "{message}");
+    assert!(message.contains("this is not json"), "{message}");
+
+    let sys = system("batch = true\ntimeout_secs = 1", "batch_hang");
+    let started = Instant::now();
+    let message = error_text(sys.generate_batch(&[request("a", &meta)]).remove(0));
+    assert!(
+        message.contains("(batch mode) timed out after 1.0 s"),
+        "{message}"
+    );
+    assert!(message.contains("thinking forever"), "{message}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}

@@ -666,40 +666,43 @@ impl BatchProcess {
                     if answer.is_empty() {
                         continue;
                     }
-                    let value: Value = serde_json::from_str(answer).map_err(|e| {
-                        Failure::with_stderr(
+                    let parsed = serde_json::from_str::<Value>(answer)
+                        .map_err(|e| {
                             format!(
                                 "(batch mode) answered with a line that is not JSON ({e}): {}; \
                                  each answer must be one JSON line {{\"output\": ...}}",
                                 snippet(answer)
-                            ),
-                            &self.stderr,
-                        )
-                    })?;
-                    return generation_from_json(&value, Some(item_id)).map_err(|what| {
-                        Failure::with_stderr(format!("(batch mode) {what}"), &self.stderr)
-                    });
+                            )
+                        })
+                        .and_then(|value| {
+                            generation_from_json(&value, Some(item_id))
+                                .map_err(|what| format!("(batch mode) {what}"))
+                        });
+                    return parsed.map_err(|what| self.stop_with(what));
                 }
                 Ok(Err(e)) => {
-                    return Err(Failure::with_stderr(
-                        format!("(batch mode) stdout could not be read: {e}"),
-                        &self.stderr,
-                    ));
+                    return Err(
+                        self.stop_with(format!("(batch mode) stdout could not be read: {e}"))
+                    );
                 }
                 Err(RecvTimeoutError::Timeout) => {
-                    return Err(Failure::with_stderr(
-                        format!(
-                            "(batch mode) timed out after {:.1} s (timeout_secs)",
-                            timeout.as_secs_f64()
-                        ),
-                        &self.stderr,
-                    ));
+                    return Err(self.stop_with(format!(
+                        "(batch mode) timed out after {:.1} s (timeout_secs)",
+                        timeout.as_secs_f64()
+                    )));
                 }
                 Err(RecvTimeoutError::Disconnected) => {
                     return Err(self.ended_failure("closed its stdout before answering", deadline));
                 }
             }
         }
+    }
+
+    /// Stops the process (its state is unknown after a bad answer) and describes the failure
+    /// with the complete stderr tail.
+    fn stop_with(&mut self, what: String) -> Failure {
+        self.stop();
+        Failure::with_stderr(what, &self.stderr)
     }
 
     /// Describes a process that stopped talking: its exit status when it has exited.

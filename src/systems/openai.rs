@@ -5,8 +5,8 @@
 //! "seed"?, ...extra_body}` to `<base_url>/chat/completions` and reads
 //! `choices[0].message.content` and `usage.{prompt_tokens, completion_tokens}`.
 //!
-//! Prompt templates replace `{input}`, `{id}` and `{<metadata field>}` (arrays of strings are
-//! joined with ", "); `{{` and `}}` are literal braces. The API key is read from the environment
+//! Prompt templates replace `{input}`, `{id}` and `{<metadata field>}` (`{a.b}` reaches into
+//! nested objects; arrays of strings are joined with ", "); `{{` and `}}` are literal braces. The API key is read from the environment
 //! variable named by `api_key_env` at request time; it is never stored in the system, logged,
 //! fingerprinted or written anywhere.
 //!
@@ -534,7 +534,10 @@ impl Template {
                 Part::Text(t) => out.push_str(t),
                 Part::Field(f) if f == "input" => out.push_str(request.input),
                 Part::Field(f) if f == "id" => out.push_str(request.item_id),
-                Part::Field(f) => match request.metadata.get(f) {
+                Part::Field(f) => match f
+                    .split('.')
+                    .try_fold(request.metadata, |value, step| value.get(step))
+                {
                     Some(Value::String(s)) => out.push_str(s),
                     Some(Value::Array(items)) => {
                         let shown: Vec<String> = items
@@ -564,7 +567,8 @@ mod tests {
     fn template_fills_input_metadata_and_escapes() {
         let t =
             Template::parse("Title: {title}; speakers: {speakers}; {{literal}}\n{input}").unwrap();
-        let meta = json!({"title": "Remote work", "speakers": ["Maya", "Tom"]});
+        let meta =
+            json!({"title": "Remote work", "speakers": ["Maya", "Tom"], "show": {"host": "Ann"}});
         let req = SystemRequest {
             item_id: "ep1",
             input: "hello",
@@ -574,6 +578,8 @@ mod tests {
             t.render(&req).unwrap(),
             "Title: Remote work; speakers: Maya, Tom; {literal}\nhello"
         );
+        let t = Template::parse("{show.host}").unwrap();
+        assert_eq!(t.render(&req).unwrap(), "Ann");
         let t = Template::parse("{missing}").unwrap();
         assert_eq!(t.render(&req).unwrap_err(), "missing");
     }
