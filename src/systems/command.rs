@@ -31,6 +31,10 @@ use crate::systems::{Generation, System, SystemRequest, Usage};
 /// How many trailing stderr lines an error message quotes.
 const STDERR_TAIL_LINES: usize = 10;
 
+/// Version of what evalgate sends and how it reads answers; part of the fingerprint, bumped
+/// when that changes, so outputs cached or baselined under the old protocol are not reused.
+pub const PROTOCOL_VERSION: u32 = 1;
+
 /// A `command` system: a user's program producing one output per item.
 #[derive(Debug, Clone)]
 pub struct CommandSystem {
@@ -296,6 +300,7 @@ impl System for CommandSystem {
     fn fingerprint(&self) -> Value {
         json!({
             "kind": "command",
+            "protocol": PROTOCOL_VERSION,
             "command": self.command,
             "files": self.file_hashes,
             "batch": self.batch,

@@ -23,6 +23,10 @@ use crate::error::{Error, Result};
 use crate::systems::command::ConfigTable;
 use crate::systems::{Generation, System, SystemRequest, Usage};
 
+/// Version of what evalgate sends and how it reads answers; part of the fingerprint, bumped
+/// when that changes, so outputs cached or baselined under the old protocol are not reused.
+pub const PROTOCOL_VERSION: u32 = 1;
+
 /// Longest wait honoured from a `Retry-After` header.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 /// Longest backoff between attempts.
@@ -378,6 +382,7 @@ impl System for OpenAiSystem {
     fn fingerprint(&self) -> Value {
         json!({
             "kind": "openai",
+            "protocol": PROTOCOL_VERSION,
             "base_url": self.base_url,
             "model": self.model,
             "system_prompt": self.system_prompt.as_ref().map(|t| t.source.clone()),
