@@ -17,6 +17,7 @@ use std::time::SystemTime;
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
+use crate::cache::OutputCache;
 use crate::checks::{CheckInput, evaluate};
 use crate::config::{CONFIG_FILE, Check, Suite};
 use crate::dataset::Dataset;
@@ -130,7 +131,18 @@ impl Harness {
         let started = SystemTime::now();
         let self_output_dir = self.output_dir.clone();
         let plan = plan_trials(&suite, &self.metrics);
+        let cache_mode = CacheMode::from_env()?;
+        let cache = (cache_mode != CacheMode::Off).then(|| {
+            OutputCache::new(
+                suite
+                    .cache_dir
+                    .clone()
+                    .unwrap_or_else(|| OutputCache::default_dir(&suite.root)),
+            )
+        });
         let ctx = Arc::new(RunContext {
+            cache,
+            cache_mode,
             suite,
             metrics: self.metrics,
             systems: self.systems,
@@ -334,6 +346,34 @@ struct RunContext {
     datasets: BTreeMap<String, Shared<Dataset>>,
     pairs: BTreeMap<(String, String), Shared<PairOutcome>>,
     records: Mutex<Vec<(String, String, CheckResult)>>,
+    cache: Option<OutputCache>,
+    cache_mode: CacheMode,
+}
+
+/// `EVALGATE_CACHE`: `on` (default), `off` (bypass: nothing read or written) or `refresh`
+/// (regenerate every output and overwrite the cache).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheMode {
+    /// Read and write the cache.
+    On,
+    /// Bypass the cache.
+    Off,
+    /// Regenerate and overwrite.
+    Refresh,
+}
+
+impl CacheMode {
+    /// Reads `EVALGATE_CACHE`.
+    pub fn from_env() -> Result<CacheMode> {
+        match std::env::var("EVALGATE_CACHE").unwrap_or_default().as_str() {
+            "" | "on" => Ok(CacheMode::On),
+            "off" => Ok(CacheMode::Off),
+            "refresh" => Ok(CacheMode::Refresh),
+            other => Err(Error::Config(format!(
+                "EVALGATE_CACHE is `{other}`; use `on`, `off` or `refresh`"
+            ))),
+        }
+    }
 }
 
 impl RunContext {
@@ -357,6 +397,14 @@ impl RunContext {
                 let sys = crate::systems::factory::build(cfg, &self.systems, &self.suite.root)
                     .map_err(|e| e.to_string())?;
                 let metric_ids = &self.suite.datasets[dataset].metrics;
+                let cache = crate::pair::CacheUse {
+                    cache: if cfg.kind != "builtin" && sys.cacheable() {
+                        self.cache.as_ref()
+                    } else {
+                        None
+                    },
+                    refresh: self.cache_mode == CacheMode::Refresh,
+                };
                 crate::pair::compute(
                     &self.suite,
                     &self.metrics,
@@ -364,6 +412,7 @@ impl RunContext {
                     system,
                     sys.as_ref(),
                     metric_ids,
+                    cache,
                 )
                 .map(Arc::new)
                 .map_err(|e| e.to_string())

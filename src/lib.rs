@@ -3,6 +3,7 @@
 //! dataset × system × metric × check as one libtest trial.
 
 pub mod baseline;
+pub mod cache;
 pub mod checks;
 pub mod config;
 pub mod dataset;
@@ -13,6 +14,7 @@ pub mod harness;
 pub mod junit;
 pub mod metrics;
 pub mod pair;
+pub mod pricing;
 pub mod report;
 pub mod results;
 pub mod score;

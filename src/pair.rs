@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::baseline::{self, BaselineBody, Synced};
+use crate::cache::OutputCache;
 use crate::config::Suite;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
@@ -35,6 +36,15 @@ pub struct PairOutcome {
     pub baseline_file: String,
 }
 
+/// How a pair uses the output cache.
+#[derive(Clone, Copy)]
+pub struct CacheUse<'a> {
+    /// The cache, or `None` to bypass it.
+    pub cache: Option<&'a OutputCache>,
+    /// Regenerate every output and overwrite the cached entries.
+    pub refresh: bool,
+}
+
 /// Runs `system` over `dataset`, scores `metric_ids`, and syncs the baseline snapshot.
 pub fn compute(
     suite: &Suite,
@@ -43,6 +53,7 @@ pub fn compute(
     system_name: &str,
     system: &dyn System,
     metric_ids: &[String],
+    cache: CacheUse<'_>,
 ) -> Result<PairOutcome> {
     let requests: Vec<SystemRequest<'_>> = dataset
         .items
@@ -58,11 +69,17 @@ pub fn compute(
         .iter()
         .map(|i| i.hashes.input.clone())
         .collect();
+    let ids: Vec<&str> = dataset.items.iter().map(|i| i.id.as_str()).collect();
+    system
+        .check_items(&ids)
+        .map_err(|e| Error::System(format!("system `{system_name}` on `{}`: {e}", dataset.id)))?;
     let system_fingerprint = system.fingerprint();
     let label = format!("{}::{}", dataset.id, system_name);
     let options = GenerateOptions {
-        progress_label: &label,
+        cache: cache.cache,
+        refresh_cache: cache.refresh,
         concurrency: 4,
+        progress_label: &label,
     };
     let (results, stats) = generate_all(
         system,

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+pub mod cost;
 pub mod gates;
+pub mod latency;
 
 /// Version of the metric definitions, recorded in every baseline. Bump it whenever a metric's
 /// numbers change meaning (tokenisation, aggregation, ...), so old baselines are recognised as
@@ -146,6 +148,12 @@ impl MetricRegistry {
                 .register(family)
                 .expect("built-in metric ids are unique");
         }
+        registry
+            .register(Arc::new(latency::Latency))
+            .expect("built-in metric ids are unique");
+        registry
+            .register(Arc::new(cost::CostAndTokens))
+            .expect("built-in metric ids are unique");
         registry
     }
 

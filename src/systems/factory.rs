@@ -13,7 +13,7 @@ use crate::systems::System;
 pub fn build(
     config: &SystemConfig,
     registered: &BTreeMap<String, Arc<dyn System>>,
-    _root: &Path,
+    root: &Path,
 ) -> Result<Arc<dyn System>> {
     let name = &config.name;
     match config.kind.as_str() {
@@ -43,8 +43,24 @@ pub fn build(
             super::builtin::build(builtin, &params)
                 .map_err(|e| Error::Config(format!("system `{name}`: {e}")))
         }
+        "command" => Ok(Arc::new(super::command::CommandSystem::from_config(
+            name,
+            &config.table,
+            root,
+        )?)),
+        "openai" => Ok(Arc::new(super::openai::OpenAiSystem::from_config(
+            name,
+            &config.table,
+            root,
+        )?)),
+        "replay" => Ok(Arc::new(super::replay::ReplaySystem::from_config(
+            name,
+            &config.table,
+            root,
+        )?)),
         other => Err(Error::Config(format!(
-            "system `{name}`: kind `{other}` is not available in this build"
+            "system `{name}`: unknown kind `{other}`; use one of {}",
+            crate::config::SYSTEM_KINDS.join(", ")
         ))),
     }
 }

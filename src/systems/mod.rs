@@ -6,6 +6,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 
 pub mod builtin;
+pub mod command;
+pub mod factory;
+pub mod openai;
+pub mod replay;
 
 /// What a system gets for one dataset item.
 #[derive(Debug, Clone, Copy)]
@@ -62,6 +66,50 @@ pub trait System: Send + Sync {
 
     /// Produces the output for one item.
     fn generate(&self, request: &SystemRequest<'_>) -> Result<Generation>;
-}
 
-pub mod factory;
+    /// Produces the outputs for several items, one result per request in the same order.
+    /// The default calls [`System::generate`] for each item in turn and measures its latency
+    /// when the system did not report one. Systems that load a model once (a command in batch
+    /// mode) override it.
+    fn generate_batch(&self, requests: &[SystemRequest<'_>]) -> Vec<Result<Generation>> {
+        requests
+            .iter()
+            .map(|request| {
+                let started = std::time::Instant::now();
+                let mut generation = self.generate(request)?;
+                if generation.latency_ms.is_none() {
+                    generation.latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+                }
+                Ok(generation)
+            })
+            .collect()
+    }
+
+    /// True when the runner should hand all uncached items to [`System::generate_batch`] in one
+    /// call instead of calling [`System::generate`] concurrently.
+    fn prefers_batch(&self) -> bool {
+        false
+    }
+
+    /// The most items this system should generate at once (e.g. a provider's rate limit);
+    /// `None` leaves it to the runner's setting.
+    fn max_concurrency(&self) -> Option<usize> {
+        None
+    }
+
+    /// The model name used to look up prices in the pricing table, when the system has one.
+    fn model(&self) -> Option<&str> {
+        None
+    }
+
+    /// False when outputs are not worth caching (e.g. replayed from a file already).
+    fn cacheable(&self) -> bool {
+        true
+    }
+
+    /// Checks, before generating, that the system can serve exactly these dataset items (a
+    /// replay file must hold one prediction per item). The default accepts any items.
+    fn check_items(&self, _dataset_item_ids: &[&str]) -> Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,947 @@
+//! The `command` system kind: runs a user's program for each item (or once, in batch mode) and
+//! reads its output.
+//!
+//! Protocol. Per item the program gets one JSON object on stdin:
+//! `{"id": ..., "input": ..., "metadata": {...}, "params": {...}}`.
+//! - Single mode (default): one process per item; stdin is closed after the object. The program
+//!   answers on stdout with plain text (one trailing newline is dropped) or with a JSON object
+//!   `{"output": "...", "usage": {"input_tokens": N, "output_tokens": N}, "cost_usd": X}`
+//!   (`usage` and `cost_usd` optional).
+//! - Batch mode (`batch = true`): one process for all items; each request is one JSON line on
+//!   stdin and the program answers each with one JSON line (the object above, optionally with
+//!   `"id"`, which must then match), before the next request is written.
+//!
+//! A crash, a non-zero exit, a timeout, empty or unparseable output is an error naming the item,
+//! the exit status and the last lines of stderr; it is never turned into an empty prediction.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::error::{Error, Result};
+use crate::fsutil::sha256_hex;
+use crate::systems::{Generation, System, SystemRequest, Usage};
+
+/// How many trailing stderr lines an error message quotes.
+const STDERR_TAIL_LINES: usize = 10;
+
+/// Version of what evalgate sends and how it reads answers; part of the fingerprint, bumped
+/// when that changes, so outputs cached or baselined under the old protocol are not reused.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// A `command` system: a user's program producing one output per item.
+#[derive(Debug, Clone)]
+pub struct CommandSystem {
+    name: String,
+    /// Program and arguments as written in the config.
+    command: Vec<String>,
+    /// The program path actually started (relative paths resolved against `workdir`).
+    program: PathBuf,
+    batch: bool,
+    timeout: Duration,
+    retries: u32,
+    workdir: PathBuf,
+    /// `workdir` as written (relative to the project root), for the fingerprint.
+    workdir_label: String,
+    env: BTreeMap<String, String>,
+    params: Value,
+    /// Content hashes of the arguments that name files (the script), by argument.
+    file_hashes: BTreeMap<String, String>,
+    /// The batch process, kept between items and restarted after a failure.
+    batch_process: Arc<Mutex<Option<BatchProcess>>>,
+}
+
+impl CommandSystem {
+    /// Builds a command system from its `[systems.<name>]` table.
+    ///
+    /// Keys: `kind = "command"`, `command = ["python3", "script.py", ...]` (required),
+    /// `batch` (bool, default false), `timeout_secs` (default 60), `retries` (default 0),
+    /// `workdir` (relative to `project_root`, default the project root), `env = {NAME = "value"}`
+    /// (added to the inherited environment), `params = {...}` (passed to the program on stdin).
+    /// Unknown keys are an error naming `systems.<name>.<key>`.
+    pub fn from_config(name: &str, table: &toml::Table, project_root: &Path) -> Result<Self> {
+        let keys = ConfigTable::new(name, table);
+        keys.allow_only(&[
+            "kind",
+            "command",
+            "batch",
+            "timeout_secs",
+            "retries",
+            "workdir",
+            "env",
+            "params",
+        ])?;
+        keys.expect_kind("command")?;
+        let command = keys.string_array("command")?.ok_or_else(|| {
+            keys.error(
+                "command",
+                "is missing; e.g. command = [\"python3\", \"summarize.py\"]",
+            )
+        })?;
+        if command.is_empty() || command[0].trim().is_empty() {
+            return Err(keys.error("command", "is empty; give the program and its arguments"));
+        }
+        let batch = keys.bool("batch")?.unwrap_or(false);
+        let timeout = keys.positive_secs("timeout_secs")?.unwrap_or(60.0);
+        let retries = keys.count("retries")?.unwrap_or(0);
+        let workdir_label = keys.string("workdir")?.unwrap_or_default();
+        let workdir = if workdir_label.is_empty() {
+            project_root.to_path_buf()
+        } else {
+            project_root.join(&workdir_label)
+        };
+        if !workdir.is_dir() {
+            return Err(keys.error(
+                "workdir",
+                &format!("`{}` is not a folder", workdir.display()),
+            ));
+        }
+        let env = keys.string_map("env")?.unwrap_or_default();
+        let params = keys.json("params")?.unwrap_or_else(|| json!({}));
+        let program = resolve_program(&command[0], &workdir);
+        let mut file_hashes = BTreeMap::new();
+        for arg in &command {
+            let path = workdir.join(arg);
+            if path.is_file() {
+                let bytes = std::fs::read(&path).map_err(|e| Error::read(&path, e))?;
+                file_hashes.insert(arg.clone(), sha256_hex(&bytes));
+            }
+        }
+        Ok(CommandSystem {
+            name: name.to_string(),
+            command,
+            program,
+            batch,
+            timeout: Duration::from_secs_f64(timeout),
+            retries,
+            workdir,
+            workdir_label,
+            env,
+            params,
+            file_hashes,
+            batch_process: Arc::new(Mutex::new(None)),
+        })
+    }
+
+    /// The system's name in the suite.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn stdin_object(&self, request: &SystemRequest<'_>) -> Value {
+        json!({
+            "id": request.item_id,
+            "input": request.input,
+            "metadata": request.metadata,
+            "params": self.params,
+        })
+    }
+
+    fn spawn(&self) -> std::io::Result<Child> {
+        let mut cmd = Command::new(&self.program);
+        cmd.args(&self.command[1..])
+            .current_dir(&self.workdir)
+            .envs(&self.env)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd.spawn()
+    }
+
+    fn display_command(&self) -> String {
+        self.command.join(" ")
+    }
+
+    fn attempts(&self) -> u32 {
+        self.retries + 1
+    }
+
+    fn item_error(&self, item_id: &str, attempt: u32, failure: &Failure) -> Error {
+        let mut msg = format!(
+            "system `{}`: item `{}`: command `{}` {} (attempt {} of {})",
+            self.name,
+            item_id,
+            self.display_command(),
+            failure.what,
+            attempt,
+            self.attempts()
+        );
+        if failure.stderr_tail.is_empty() {
+            msg.push_str("; it wrote nothing on stderr");
+        } else {
+            msg.push_str("; last lines of stderr:");
+            for line in &failure.stderr_tail {
+                msg.push_str("\n    ");
+                msg.push_str(line);
+            }
+        }
+        Error::System(msg)
+    }
+
+    /// Runs one item in its own process (single mode).
+    fn run_single(&self, request: &SystemRequest<'_>) -> std::result::Result<Generation, Failure> {
+        let mut child = self
+            .spawn()
+            .map_err(|e| Failure::new(spawn_failure(&self.program, &e)))?;
+        let stderr = StderrTail::start(child.stderr.take());
+        let stdout_rx = {
+            let mut stdout = child.stdout.take().expect("stdout is piped");
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let result = stdout.read_to_end(&mut bytes).map(|_| bytes);
+                let _ = tx.send(result);
+            });
+            rx
+        };
+        let payload = format!("{}\n", self.stdin_object(request));
+        if let Some(mut stdin) = child.stdin.take() {
+            // A program may exit without reading stdin; a broken pipe is judged by its exit.
+            std::thread::spawn(move || {
+                let _ = stdin.write_all(payload.as_bytes());
+            });
+        }
+        let deadline = Instant::now() + self.timeout;
+        let status = match wait_until(&mut child, deadline) {
+            Some(status) => status,
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Failure {
+                    what: format!(
+                        "timed out after {:.1} s (timeout_secs)",
+                        self.timeout.as_secs_f64()
+                    ),
+                    stderr_tail: stderr.tail(),
+                });
+            }
+        };
+        let remaining = deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1);
+        let stdout = match stdout_rx.recv_timeout(remaining) {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(e)) => {
+                return Err(Failure::with_stderr(
+                    format!("stdout could not be read: {e}"),
+                    &stderr,
+                ));
+            }
+            Err(_) => {
+                return Err(Failure::with_stderr(
+                    "exited but its stdout stayed open (a child process kept it); stopped waiting"
+                        .into(),
+                    &stderr,
+                ));
+            }
+        };
+        stderr.finish(Duration::from_millis(500));
+        if !status.success() {
+            return Err(Failure::with_stderr(exit_description(status), &stderr));
+        }
+        let text = String::from_utf8(stdout).map_err(|_| {
+            Failure::with_stderr("printed output that is not UTF-8".into(), &stderr)
+        })?;
+        parse_single_output(&text).map_err(|what| Failure::with_stderr(what, &stderr))
+    }
+
+    /// Runs one item through the long-lived batch process, starting it when needed.
+    fn run_in_batch(
+        &self,
+        request: &SystemRequest<'_>,
+    ) -> std::result::Result<Generation, Failure> {
+        let mut slot = self.batch_process.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            let process = BatchProcess::start(self)?;
+            *slot = Some(process);
+        }
+        let process = slot.as_mut().expect("batch process was just started");
+        let line = format!("{}\n", self.stdin_object(request));
+        let started = Instant::now();
+        let result = process.exchange(&line, self.timeout, request.item_id);
+        match result {
+            Ok(mut generation) => {
+                generation.latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+                Ok(generation)
+            }
+            Err(failure) => {
+                // The process state is unknown after a failure: stop it, start afresh next time.
+                if let Some(mut process) = slot.take() {
+                    process.stop();
+                }
+                Err(failure)
+            }
+        }
+    }
+
+    fn with_retries(
+        &self,
+        request: &SystemRequest<'_>,
+        run: impl Fn(&SystemRequest<'_>) -> std::result::Result<Generation, Failure>,
+    ) -> Result<Generation> {
+        let mut attempt = 1;
+        loop {
+            match run(request) {
+                Ok(generation) => return Ok(generation),
+                Err(failure) if attempt >= self.attempts() => {
+                    return Err(self.item_error(request.item_id, attempt, &failure));
+                }
+                Err(_) => attempt += 1,
+            }
+        }
+    }
+}
+
+impl System for CommandSystem {
+    fn fingerprint(&self) -> Value {
+        json!({
+            "kind": "command",
+            "protocol": PROTOCOL_VERSION,
+            "command": self.command,
+            "files": self.file_hashes,
+            "batch": self.batch,
+            "workdir": self.workdir_label,
+            "env": fingerprint_env(&self.env),
+            "params": self.params,
+        })
+    }
+
+    fn generate(&self, request: &SystemRequest<'_>) -> Result<Generation> {
+        if self.batch {
+            self.with_retries(request, |r| self.run_in_batch(r))
+        } else {
+            self.with_retries(request, |r| self.run_single(r))
+        }
+    }
+
+    fn generate_batch(&self, requests: &[SystemRequest<'_>]) -> Vec<Result<Generation>> {
+        let results = requests
+            .iter()
+            .map(|request| {
+                let started = Instant::now();
+                let mut generation = self.generate(request)?;
+                if generation.latency_ms.is_none() {
+                    generation.latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+                }
+                Ok(generation)
+            })
+            .collect();
+        if self.batch {
+            let mut slot = self.batch_process.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(mut process) = slot.take() {
+                process.finish(self.timeout);
+            }
+        }
+        results
+    }
+
+    fn prefers_batch(&self) -> bool {
+        self.batch
+    }
+}
+
+impl Drop for CommandSystem {
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.batch_process) == 1 {
+            let mut slot = self.batch_process.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(mut process) = slot.take() {
+                process.stop();
+            }
+        }
+    }
+}
+
+/// Environment values whose names look secret enter the fingerprint by name only.
+fn fingerprint_env(env: &BTreeMap<String, String>) -> Value {
+    let mut out = serde_json::Map::new();
+    for (name, value) in env {
+        let upper = name.to_ascii_uppercase();
+        let secret = ["KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL", "AUTH"]
+            .iter()
+            .any(|word| upper.contains(word));
+        let shown = if secret {
+            Value::String("<secret>".into())
+        } else {
+            Value::String(value.clone())
+        };
+        out.insert(name.clone(), shown);
+    }
+    Value::Object(out)
+}
+
+/// A relative program path with a folder part (`./run.sh`, `bin/model`) is taken relative to the
+/// working folder; a bare name (`python3`) is looked up on `PATH`.
+fn resolve_program(program: &str, workdir: &Path) -> PathBuf {
+    let path = Path::new(program);
+    if path.is_relative() && path.components().count() > 1 {
+        workdir.join(path)
+    } else {
+        path.to_path_buf()
+    }
+}
+
+fn spawn_failure(program: &Path, e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        format!(
+            "could not start: program `{}` not found (check `command`, `workdir` and PATH)",
+            program.display()
+        )
+    } else {
+        format!("could not start `{}`: {e}", program.display())
+    }
+}
+
+fn exit_description(status: ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("exited with status {code}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return format!("was killed by signal {signal} (crashed)");
+        }
+    }
+    format!("ended abnormally ({status})")
+}
+
+/// Waits for the child until `deadline`; `None` on timeout.
+fn wait_until(child: &mut Child, deadline: Instant) -> Option<ExitStatus> {
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) => {}
+            Err(_) => return child.wait().ok(),
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return None;
+        }
+        std::thread::sleep(pause.min(deadline - now));
+        pause = (pause * 2).min(Duration::from_millis(20));
+    }
+}
+
+/// Parses single-mode stdout: a JSON object with `output`, or plain text.
+fn parse_single_output(text: &str) -> std::result::Result<Generation, String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err("exited successfully but printed nothing on stdout".into());
+    }
+    if trimmed.starts_with('{') {
+        let value: Value = serde_json::from_str(trimmed).map_err(|e| {
+            format!(
+                "printed output that starts like JSON but does not parse ({e}): {}",
+                snippet(trimmed)
+            )
+        })?;
+        return generation_from_json(&value, None);
+    }
+    let plain = text
+        .strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(text);
+    Ok(Generation::text(plain))
+}
+
+/// Reads `{"output": ..., "usage": {...}, "cost_usd": ...}`; checks `id` when given.
+fn generation_from_json(
+    value: &Value,
+    expected_id: Option<&str>,
+) -> std::result::Result<Generation, String> {
+    let object = value.as_object().ok_or_else(|| {
+        format!(
+            "answered with JSON that is not an object: {}",
+            snippet(&value.to_string())
+        )
+    })?;
+    if let (Some(expected), Some(id)) = (expected_id, object.get("id")) {
+        if id.as_str() != Some(expected) {
+            return Err(format!(
+                "answered for item {id} while item `{expected}` was asked (answers must come in request order)"
+            ));
+        }
+    }
+    let output = match object.get("output") {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => {
+            return Err(format!(
+                "answered with `output` that is not a string: {}",
+                snippet(&other.to_string())
+            ));
+        }
+        None => {
+            return Err(format!(
+                "answered with a JSON object without `output`: {}",
+                snippet(&value.to_string())
+            ));
+        }
+    };
+    let usage = match object.get("usage") {
+        None | Some(Value::Null) => None,
+        Some(u) => Some(serde_json::from_value::<Usage>(u.clone()).map_err(|e| {
+            format!("answered with an invalid `usage` ({e}); expected {{\"input_tokens\": N, \"output_tokens\": N}}")
+        })?),
+    };
+    let cost_usd = match object.get("cost_usd") {
+        None | Some(Value::Null) => None,
+        Some(c) => match c.as_f64() {
+            Some(x) if x >= 0.0 && x.is_finite() => Some(x),
+            _ => {
+                return Err(format!(
+                    "answered with an invalid `cost_usd` {c}; expected a non-negative number"
+                ));
+            }
+        },
+    };
+    Ok(Generation {
+        output,
+        latency_ms: None,
+        usage,
+        cost_usd,
+    })
+}
+
+fn snippet(text: &str) -> String {
+    const MAX: usize = 200;
+    let mut cut: String = text.chars().take(MAX).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    format!("`{cut}`")
+}
+
+/// Why one attempt failed.
+#[derive(Debug)]
+struct Failure {
+    what: String,
+    stderr_tail: Vec<String>,
+}
+
+impl Failure {
+    fn new(what: String) -> Self {
+        Failure {
+            what,
+            stderr_tail: Vec::new(),
+        }
+    }
+
+    fn with_stderr(what: String, stderr: &StderrTail) -> Self {
+        stderr.finish(Duration::from_millis(500));
+        Failure {
+            what,
+            stderr_tail: stderr.tail(),
+        }
+    }
+}
+
+/// Collects the last lines a child writes on stderr.
+struct StderrTail {
+    lines: Arc<Mutex<VecDeque<String>>>,
+    done: Arc<(Mutex<bool>, std::sync::Condvar)>,
+}
+
+impl StderrTail {
+    fn start(stderr: Option<std::process::ChildStderr>) -> Self {
+        let lines = Arc::new(Mutex::new(VecDeque::new()));
+        let done = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+        if let Some(stderr) = stderr {
+            let lines = Arc::clone(&lines);
+            let done = Arc::clone(&done);
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stderr);
+                let mut buf = Vec::new();
+                loop {
+                    buf.clear();
+                    match reader.read_until(b'\n', &mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {
+                            let line = String::from_utf8_lossy(&buf).trim_end().to_string();
+                            let mut lines = lines.lock().unwrap_or_else(|p| p.into_inner());
+                            lines.push_back(line);
+                            if lines.len() > STDERR_TAIL_LINES {
+                                lines.pop_front();
+                            }
+                        }
+                    }
+                }
+                let (flag, cv) = &*done;
+                *flag.lock().unwrap_or_else(|p| p.into_inner()) = true;
+                cv.notify_all();
+            });
+        } else {
+            *done.0.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        }
+        StderrTail { lines, done }
+    }
+
+    /// Waits (bounded) until the child's stderr is closed, so the tail is complete.
+    fn finish(&self, at_most: Duration) {
+        let (flag, cv) = &*self.done;
+        let guard = flag.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = cv.wait_timeout_while(guard, at_most, |done| !*done);
+    }
+
+    fn tail(&self) -> Vec<String> {
+        self.lines
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+}
+
+/// The long-lived process of a batch-mode command.
+struct BatchProcess {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<std::io::Result<String>>,
+    stderr: StderrTail,
+}
+
+impl std::fmt::Debug for BatchProcess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchProcess")
+            .field("pid", &self.child.id())
+            .finish()
+    }
+}
+
+impl BatchProcess {
+    fn start(system: &CommandSystem) -> std::result::Result<Self, Failure> {
+        let mut child = system
+            .spawn()
+            .map_err(|e| Failure::new(spawn_failure(&system.program, &e)))?;
+        let stderr = StderrTail::start(child.stderr.take());
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut line = String::new();
+                match reader.read_line(&mut line) {
+                    Ok(0) => break,
+                    Ok(_) => {
+                        if tx.send(Ok(line)).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Ok(BatchProcess {
+            child,
+            stdin,
+            lines: rx,
+            stderr,
+        })
+    }
+
+    /// Writes one request line and reads one answer line.
+    fn exchange(
+        &mut self,
+        line: &str,
+        timeout: Duration,
+        item_id: &str,
+    ) -> std::result::Result<Generation, Failure> {
+        let deadline = Instant::now() + timeout;
+        let written = self
+            .stdin
+            .as_mut()
+            .map(|stdin| stdin.write_all(line.as_bytes()).and_then(|_| stdin.flush()));
+        if !matches!(written, Some(Ok(()))) {
+            return Err(self.ended_failure("stopped reading its stdin", deadline));
+        }
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(remaining) {
+                Ok(Ok(answer)) => {
+                    let answer = answer.trim();
+                    if answer.is_empty() {
+                        continue;
+                    }
+                    let parsed = serde_json::from_str::<Value>(answer)
+                        .map_err(|e| {
+                            format!(
+                                "(batch mode) answered with a line that is not JSON ({e}): {}; \
+                                 each answer must be one JSON line {{\"output\": ...}}",
+                                snippet(answer)
+                            )
+                        })
+                        .and_then(|value| {
+                            generation_from_json(&value, Some(item_id))
+                                .map_err(|what| format!("(batch mode) {what}"))
+                        });
+                    return parsed.map_err(|what| self.stop_with(what));
+                }
+                Ok(Err(e)) => {
+                    return Err(
+                        self.stop_with(format!("(batch mode) stdout could not be read: {e}"))
+                    );
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    return Err(self.stop_with(format!(
+                        "(batch mode) timed out after {:.1} s (timeout_secs)",
+                        timeout.as_secs_f64()
+                    )));
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(self.ended_failure("closed its stdout before answering", deadline));
+                }
+            }
+        }
+    }
+
+    /// Stops the process (its state is unknown after a bad answer) and describes the failure
+    /// with the complete stderr tail.
+    fn stop_with(&mut self, what: String) -> Failure {
+        self.stop();
+        Failure::with_stderr(what, &self.stderr)
+    }
+
+    /// Describes a process that stopped talking: its exit status when it has exited.
+    fn ended_failure(&mut self, what: &str, deadline: Instant) -> Failure {
+        let wait_for = deadline.min(Instant::now() + Duration::from_secs(1));
+        let status = wait_until(&mut self.child, wait_for);
+        let what = match status {
+            Some(status) => format!("(batch mode) {what}: {}", exit_description(status)),
+            None => format!("(batch mode) {what}"),
+        };
+        Failure::with_stderr(what, &self.stderr)
+    }
+
+    /// Closes stdin so the program can end by itself; kills it if it does not within `timeout`.
+    fn finish(&mut self, timeout: Duration) {
+        drop(self.stdin.take());
+        if wait_until(&mut self.child, Instant::now() + timeout).is_none() {
+            self.stop();
+        }
+    }
+
+    fn stop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Typed access to a `[systems.<name>]` table with errors naming `systems.<name>.<key>`.
+pub(crate) struct ConfigTable<'a> {
+    name: &'a str,
+    table: &'a toml::Table,
+}
+
+impl<'a> ConfigTable<'a> {
+    pub(crate) fn new(name: &'a str, table: &'a toml::Table) -> Self {
+        ConfigTable { name, table }
+    }
+
+    pub(crate) fn error(&self, key: &str, problem: &str) -> Error {
+        Error::Config(format!("systems.{}.{key} {problem}", self.name))
+    }
+
+    fn wrong_type(&self, key: &str, expected: &str) -> Error {
+        let found = self
+            .table
+            .get(key)
+            .map(|v| v.type_str())
+            .unwrap_or("nothing");
+        self.error(key, &format!("must be {expected}, found {found}"))
+    }
+
+    pub(crate) fn allow_only(&self, allowed: &[&str]) -> Result<()> {
+        for key in self.table.keys() {
+            if !allowed.contains(&key.as_str()) {
+                return Err(Error::Config(format!(
+                    "systems.{}.{key} is not a known setting of this system kind; known: {}",
+                    self.name,
+                    allowed.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn expect_kind(&self, kind: &str) -> Result<()> {
+        match self.string("kind")? {
+            Some(k) if k == kind => Ok(()),
+            None => Ok(()),
+            Some(other) => Err(self.error(
+                "kind",
+                &format!("is `{other}`, but this reader handles `{kind}`"),
+            )),
+        }
+    }
+
+    pub(crate) fn string(&self, key: &str) -> Result<Option<String>> {
+        match self.table.get(key) {
+            None => Ok(None),
+            Some(toml::Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(self.wrong_type(key, "a string")),
+        }
+    }
+
+    pub(crate) fn bool(&self, key: &str) -> Result<Option<bool>> {
+        match self.table.get(key) {
+            None => Ok(None),
+            Some(toml::Value::Boolean(b)) => Ok(Some(*b)),
+            Some(_) => Err(self.wrong_type(key, "true or false")),
+        }
+    }
+
+    pub(crate) fn number(&self, key: &str) -> Result<Option<f64>> {
+        match self.table.get(key) {
+            None => Ok(None),
+            Some(toml::Value::Integer(i)) => Ok(Some(*i as f64)),
+            Some(toml::Value::Float(f)) => Ok(Some(*f)),
+            Some(_) => Err(self.wrong_type(key, "a number")),
+        }
+    }
+
+    pub(crate) fn positive_secs(&self, key: &str) -> Result<Option<f64>> {
+        match self.number(key)? {
+            None => Ok(None),
+            Some(x) if x > 0.0 && x <= 86_400.0 => Ok(Some(x)),
+            Some(x) => Err(self.error(
+                key,
+                &format!("is {x}; give seconds between 0 (exclusive) and 86400"),
+            )),
+        }
+    }
+
+    pub(crate) fn integer(&self, key: &str) -> Result<Option<i64>> {
+        match self.table.get(key) {
+            None => Ok(None),
+            Some(toml::Value::Integer(i)) => Ok(Some(*i)),
+            Some(_) => Err(self.wrong_type(key, "an integer")),
+        }
+    }
+
+    pub(crate) fn count(&self, key: &str) -> Result<Option<u32>> {
+        match self.integer(key)? {
+            None => Ok(None),
+            Some(i) if (0..=100).contains(&i) => Ok(Some(i as u32)),
+            Some(i) => Err(self.error(key, &format!("is {i}; give a whole number from 0 to 100"))),
+        }
+    }
+
+    pub(crate) fn string_array(&self, key: &str) -> Result<Option<Vec<String>>> {
+        match self.table.get(key) {
+            None => Ok(None),
+            Some(toml::Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| self.wrong_type(key, "an array of strings"))
+                })
+                .collect::<Result<Vec<_>>>()
+                .map(Some),
+            Some(_) => Err(self.wrong_type(key, "an array of strings")),
+        }
+    }
+
+    pub(crate) fn string_map(&self, key: &str) -> Result<Option<BTreeMap<String, String>>> {
+        match self.table.get(key) {
+            None => Ok(None),
+            Some(toml::Value::Table(t)) => {
+                let mut out = BTreeMap::new();
+                for (k, v) in t {
+                    let s = v.as_str().ok_or_else(|| {
+                        Error::Config(format!(
+                            "systems.{}.{key}.{k} must be a string, found {}",
+                            self.name,
+                            v.type_str()
+                        ))
+                    })?;
+                    out.insert(k.clone(), s.to_string());
+                }
+                Ok(Some(out))
+            }
+            Some(_) => Err(self.wrong_type(key, "a table of strings")),
+        }
+    }
+
+    /// A table converted to JSON (for `params`, `extra_body`).
+    pub(crate) fn json(&self, key: &str) -> Result<Option<Value>> {
+        match self.table.get(key) {
+            None => Ok(None),
+            Some(v @ toml::Value::Table(_)) => serde_json::to_value(v)
+                .map(Some)
+                .map_err(|e| self.error(key, &format!("cannot be represented as JSON: {e}"))),
+            Some(_) => Err(self.wrong_type(key, "a table")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_output_drops_one_trailing_newline() {
+        assert_eq!(
+            parse_single_output("a summary\n\n").unwrap().output,
+            "a summary\n"
+        );
+        assert_eq!(parse_single_output("x\r\n").unwrap().output, "x");
+    }
+
+    #[test]
+    fn json_output_reads_usage_and_cost() {
+        let g = parse_single_output(
+            r#"{"output":"hi","usage":{"input_tokens":3,"output_tokens":1},"cost_usd":0.5}"#,
+        )
+        .unwrap();
+        assert_eq!(g.output, "hi");
+        assert_eq!(
+            g.usage,
+            Some(Usage {
+                input_tokens: 3,
+                output_tokens: 1
+            })
+        );
+        assert_eq!(g.cost_usd, Some(0.5));
+    }
+
+    #[test]
+    fn empty_and_broken_output_are_errors() {
+        assert!(
+            parse_single_output("  \n")
+                .unwrap_err()
+                .contains("printed nothing")
+        );
+        assert!(
+            parse_single_output("{\"outp")
+                .unwrap_err()
+                .contains("does not parse")
+        );
+        assert!(
+            parse_single_output("{\"text\": 1}")
+                .unwrap_err()
+                .contains("without `output`")
+        );
+    }
+
+    #[test]
+    fn secret_env_values_stay_out_of_the_fingerprint() {
+        let env = BTreeMap::from([
+            ("HF_TOKEN".to_string(), "hunter2".to_string()),
+            ("MODEL".to_string(), "small".to_string()),
+        ]);
+        let fp = fingerprint_env(&env).to_string();
+        assert!(!fp.contains("hunter2"));
+        assert!(fp.contains("small"));
+    }
+}

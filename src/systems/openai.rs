@@ -1,0 +1,599 @@
+//! The `openai` system kind: any OpenAI-compatible chat-completions endpoint (OpenAI, vLLM,
+//! llama.cpp server, Ollama).
+//!
+//! Per item it posts `{"model", "messages": [system?, user], "temperature"?, "max_tokens"?,
+//! "seed"?, ...extra_body}` to `<base_url>/chat/completions` and reads
+//! `choices[0].message.content` and `usage.{prompt_tokens, completion_tokens}`.
+//!
+//! Prompt templates replace `{input}`, `{id}` and `{<metadata field>}` (`{a.b}` reaches into
+//! nested objects; arrays of strings are joined with ", "); `{{` and `}}` are literal braces. The API key is read from the environment
+//! variable named by `api_key_env` at request time; it is never stored in the system, logged,
+//! fingerprinted or written anywhere.
+//!
+//! Retries: 429, 5xx, timeouts and connection errors are retried up to `retries` times with
+//! exponential backoff (`retry_backoff_ms`, doubled each attempt, at most 30 s) or the server's
+//! `Retry-After` (seconds, at most 120 s) when given.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::error::{Error, Result};
+use crate::systems::command::ConfigTable;
+use crate::systems::{Generation, System, SystemRequest, Usage};
+
+/// Version of what evalgate sends and how it reads answers; part of the fingerprint, bumped
+/// when that changes, so outputs cached or baselined under the old protocol are not reused.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Longest wait honoured from a `Retry-After` header.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+/// Longest backoff between attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// An `openai` system: chat completions over HTTP.
+#[derive(Debug, Clone)]
+pub struct OpenAiSystem {
+    name: String,
+    base_url: String,
+    model: String,
+    api_key_env: Option<String>,
+    system_prompt: Option<Template>,
+    user_prompt: Template,
+    temperature: Option<f64>,
+    max_tokens: Option<i64>,
+    seed: Option<i64>,
+    extra_body: serde_json::Map<String, Value>,
+    timeout: Duration,
+    retries: u32,
+    retry_backoff: Duration,
+    concurrency: usize,
+    /// HTTP client, shared by all items so connections are reused.
+    agent: ureq::Agent,
+}
+
+impl OpenAiSystem {
+    /// Builds an OpenAI-compatible system from its `[systems.<name>]` table.
+    ///
+    /// Keys: `kind = "openai"`, `base_url` (e.g. `https://api.openai.com/v1`,
+    /// `http://127.0.0.1:8080/v1`), `model` (required), `api_key_env` (name of the environment
+    /// variable holding the key; omit for local servers without auth), `system_prompt` or
+    /// `system_prompt_file`, `user_prompt` or `user_prompt_file` (default `"{input}"`; files
+    /// relative to `project_root`), `temperature`, `max_tokens`, `seed`, `extra_body = {...}`
+    /// (merged into the request body), `timeout_secs` (default 120), `retries` (default 3),
+    /// `retry_backoff_ms` (first backoff, default 1000), `concurrency` (default 4).
+    pub fn from_config(name: &str, table: &toml::Table, project_root: &Path) -> Result<Self> {
+        let keys = ConfigTable::new(name, table);
+        keys.allow_only(&[
+            "kind",
+            "base_url",
+            "model",
+            "api_key_env",
+            "system_prompt",
+            "system_prompt_file",
+            "user_prompt",
+            "user_prompt_file",
+            "temperature",
+            "max_tokens",
+            "seed",
+            "extra_body",
+            "timeout_secs",
+            "retries",
+            "retry_backoff_ms",
+            "concurrency",
+        ])?;
+        keys.expect_kind("openai")?;
+        let base_url = keys.string("base_url")?.ok_or_else(|| {
+            keys.error(
+                "base_url",
+                "is missing; e.g. base_url = \"http://127.0.0.1:8080/v1\"",
+            )
+        })?;
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(keys.error(
+                "base_url",
+                &format!("is `{base_url}`; it must start with http:// or https://"),
+            ));
+        }
+        let model = keys.string("model")?.ok_or_else(|| {
+            keys.error(
+                "model",
+                "is missing; give the model name the server expects",
+            )
+        })?;
+        let api_key_env = keys.string("api_key_env")?;
+        if let Some(var) = &api_key_env {
+            if var.is_empty() || var.contains('=') || var.starts_with("sk-") {
+                return Err(keys.error(
+                    "api_key_env",
+                    "must be the NAME of an environment variable (e.g. \"OPENAI_API_KEY\"), never the key itself",
+                ));
+            }
+        }
+        let system_prompt = prompt(&keys, project_root, "system_prompt")?;
+        let user_prompt = prompt(&keys, project_root, "user_prompt")?
+            .unwrap_or_else(|| Template::parse("{input}").expect("valid template"));
+        let temperature = keys.number("temperature")?;
+        if let Some(t) = temperature {
+            if !(0.0..=2.0).contains(&t) {
+                return Err(keys.error("temperature", &format!("is {t}; give a value from 0 to 2")));
+            }
+        }
+        let max_tokens = keys.integer("max_tokens")?;
+        if let Some(m) = max_tokens {
+            if m <= 0 {
+                return Err(keys.error("max_tokens", &format!("is {m}; give a positive number")));
+            }
+        }
+        let seed = keys.integer("seed")?;
+        let extra_body = match keys.json("extra_body")? {
+            Some(Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        for reserved in ["model", "messages"] {
+            if extra_body.contains_key(reserved) {
+                return Err(Error::Config(format!(
+                    "systems.{name}.extra_body.{reserved} would replace the request's `{reserved}`; \
+                     set it with the dedicated key instead"
+                )));
+            }
+        }
+        let timeout = keys.positive_secs("timeout_secs")?.unwrap_or(120.0);
+        let retries = keys.count("retries")?.unwrap_or(3);
+        let retry_backoff_ms = keys.integer("retry_backoff_ms")?.unwrap_or(1000);
+        if !(0..=60_000).contains(&retry_backoff_ms) {
+            return Err(keys.error(
+                "retry_backoff_ms",
+                &format!("is {retry_backoff_ms}; give milliseconds from 0 to 60000"),
+            ));
+        }
+        let concurrency = keys.integer("concurrency")?.unwrap_or(4);
+        if !(1..=256).contains(&concurrency) {
+            return Err(keys.error(
+                "concurrency",
+                &format!("is {concurrency}; give a number from 1 to 256"),
+            ));
+        }
+        Ok(OpenAiSystem {
+            name: name.to_string(),
+            base_url: base_url.trim_end_matches('/').to_string(),
+            model,
+            api_key_env,
+            system_prompt,
+            user_prompt,
+            temperature,
+            max_tokens,
+            seed,
+            extra_body,
+            timeout: Duration::from_secs_f64(timeout),
+            retries,
+            retry_backoff: Duration::from_millis(retry_backoff_ms as u64),
+            concurrency: concurrency as usize,
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(Duration::from_secs_f64(timeout)))
+                .build()
+                .into(),
+        })
+    }
+
+    fn endpoint(&self) -> String {
+        format!("{}/chat/completions", self.base_url)
+    }
+
+    /// The JSON body sent for one item.
+    pub fn request_body(&self, request: &SystemRequest<'_>) -> Result<Value> {
+        let mut messages = Vec::new();
+        if let Some(system) = &self.system_prompt {
+            messages.push(json!({"role": "system", "content": self.render(system, "system_prompt", request)?}));
+        }
+        messages.push(json!({"role": "user", "content": self.render(&self.user_prompt, "user_prompt", request)?}));
+        let mut body = serde_json::Map::new();
+        body.insert("model".into(), json!(self.model));
+        body.insert("messages".into(), Value::Array(messages));
+        if let Some(t) = self.temperature {
+            body.insert("temperature".into(), json!(t));
+        }
+        if let Some(m) = self.max_tokens {
+            body.insert("max_tokens".into(), json!(m));
+        }
+        if let Some(s) = self.seed {
+            body.insert("seed".into(), json!(s));
+        }
+        for (k, v) in &self.extra_body {
+            body.insert(k.clone(), v.clone());
+        }
+        Ok(Value::Object(body))
+    }
+
+    fn render(
+        &self,
+        template: &Template,
+        key: &str,
+        request: &SystemRequest<'_>,
+    ) -> Result<String> {
+        template.render(request).map_err(|field| {
+            Error::System(format!(
+                "system `{}`: item `{}`: {key} uses `{{{field}}}`, but the item has no metadata \
+                 field `{field}` (available: input, id{})",
+                self.name,
+                request.item_id,
+                request
+                    .metadata
+                    .as_object()
+                    .map(|m| m.keys().map(|k| format!(", {k}")).collect::<String>())
+                    .unwrap_or_default()
+            ))
+        })
+    }
+
+    fn api_key(&self) -> Result<Option<String>> {
+        let Some(var) = &self.api_key_env else {
+            return Ok(None);
+        };
+        match std::env::var(var) {
+            Ok(key) if !key.is_empty() => Ok(Some(key)),
+            _ => Err(Error::System(format!(
+                "system `{}`: environment variable `{var}` (systems.{}.api_key_env) is not set; \
+                 export it with the API key",
+                self.name, self.name
+            ))),
+        }
+    }
+
+    fn item_error(&self, item_id: &str, attempt: u32, what: &str) -> Error {
+        Error::System(format!(
+            "system `{}`: item `{item_id}`: POST {} {what} (attempt {attempt} of {})",
+            self.name,
+            self.endpoint(),
+            self.retries + 1
+        ))
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
+        self.retry_backoff.saturating_mul(factor).min(MAX_BACKOFF)
+    }
+}
+
+/// One attempt's outcome: retry (with the server's requested wait) or give up.
+enum AttemptError {
+    Retryable {
+        what: String,
+        retry_after: Option<Duration>,
+    },
+    Fatal(String),
+}
+
+impl OpenAiSystem {
+    fn attempt(
+        &self,
+        body: &str,
+        key: Option<&str>,
+    ) -> std::result::Result<Generation, AttemptError> {
+        let mut req = self
+            .agent
+            .post(self.endpoint())
+            .header("Content-Type", "application/json");
+        if let Some(key) = key {
+            req = req.header("Authorization", format!("Bearer {key}"));
+        }
+        let mut response = match req.send(body) {
+            Ok(r) => r,
+            Err(e) => {
+                let what = match e {
+                    ureq::Error::Timeout(_) => format!(
+                        "timed out after {:.1} s (timeout_secs)",
+                        self.timeout.as_secs_f64()
+                    ),
+                    other => format!("failed: {other}"),
+                };
+                return Err(AttemptError::Retryable {
+                    what,
+                    retry_after: None,
+                });
+            }
+        };
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(|s| Duration::from_secs_f64(s).min(MAX_RETRY_AFTER));
+        let text = match response.body_mut().read_to_string() {
+            Ok(t) => t,
+            Err(ureq::Error::Timeout(_)) => {
+                return Err(AttemptError::Retryable {
+                    what: format!(
+                        "timed out after {:.1} s reading the response (timeout_secs)",
+                        self.timeout.as_secs_f64()
+                    ),
+                    retry_after: None,
+                });
+            }
+            Err(e) => {
+                return Err(AttemptError::Retryable {
+                    what: format!("response could not be read: {e}"),
+                    retry_after: None,
+                });
+            }
+        };
+        if status == 429 || (500..600).contains(&status) {
+            return Err(AttemptError::Retryable {
+                what: format!("answered HTTP {status}: {}", snippet(&text)),
+                retry_after,
+            });
+        }
+        if !(200..300).contains(&status) {
+            let hint = match status {
+                401 | 403 => "; check the key in the environment variable named by api_key_env",
+                404 => "; check base_url (it usually ends in /v1) and model",
+                _ => "",
+            };
+            return Err(AttemptError::Fatal(format!(
+                "answered HTTP {status}: {}{hint}",
+                snippet(&text)
+            )));
+        }
+        parse_completion(&text).map_err(AttemptError::Fatal)
+    }
+}
+
+/// Reads `choices[0].message.content` and the token usage from a chat-completions response.
+fn parse_completion(text: &str) -> std::result::Result<Generation, String> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| format!("answered with malformed JSON ({e}): {}", snippet(text)))?;
+    let content = value
+        .pointer("/choices/0/message/content")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            format!(
+                "answered without a text `choices[0].message.content`: {}",
+                snippet(text)
+            )
+        })?;
+    let usage = value.get("usage").and_then(|u| {
+        Some(Usage {
+            input_tokens: u.get("prompt_tokens")?.as_u64()?,
+            output_tokens: u.get("completion_tokens")?.as_u64()?,
+        })
+    });
+    Ok(Generation {
+        output: content.to_string(),
+        latency_ms: None,
+        usage,
+        cost_usd: None,
+    })
+}
+
+fn snippet(text: &str) -> String {
+    const MAX: usize = 300;
+    let mut cut: String = text.chars().take(MAX).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    format!("`{cut}`")
+}
+
+impl System for OpenAiSystem {
+    fn fingerprint(&self) -> Value {
+        json!({
+            "kind": "openai",
+            "protocol": PROTOCOL_VERSION,
+            "base_url": self.base_url,
+            "model": self.model,
+            "system_prompt": self.system_prompt.as_ref().map(|t| t.source.clone()),
+            "user_prompt": self.user_prompt.source,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "seed": self.seed,
+            "extra_body": self.extra_body,
+        })
+    }
+
+    fn generate(&self, request: &SystemRequest<'_>) -> Result<Generation> {
+        let body = self.request_body(request)?.to_string();
+        let key = self.api_key()?;
+        let mut attempt = 1;
+        loop {
+            let started = Instant::now();
+            match self.attempt(&body, key.as_deref()) {
+                Ok(mut generation) => {
+                    generation.latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+                    return Ok(generation);
+                }
+                Err(AttemptError::Fatal(what)) => {
+                    return Err(self.item_error(request.item_id, attempt, &what));
+                }
+                Err(AttemptError::Retryable { what, retry_after }) => {
+                    if attempt > self.retries {
+                        return Err(self.item_error(
+                            request.item_id,
+                            attempt,
+                            &format!(
+                                "{what}; retries exhausted (raise `retries` or check the server)"
+                            ),
+                        ));
+                    }
+                    std::thread::sleep(retry_after.unwrap_or_else(|| self.backoff(attempt)));
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    fn max_concurrency(&self) -> Option<usize> {
+        Some(self.concurrency)
+    }
+
+    fn model(&self) -> Option<&str> {
+        Some(&self.model)
+    }
+}
+
+/// Reads `<key>` or `<key>_file` (not both).
+fn prompt(keys: &ConfigTable<'_>, project_root: &Path, key: &str) -> Result<Option<Template>> {
+    let file_key = format!("{key}_file");
+    let inline = keys.string(key)?;
+    let file = keys.string(&file_key)?;
+    let source = match (inline, file) {
+        (Some(_), Some(_)) => {
+            return Err(keys.error(key, &format!("and {file_key} are both set; keep one")));
+        }
+        (Some(text), None) => text,
+        (None, Some(file)) => {
+            let path = project_root.join(&file);
+            std::fs::read_to_string(&path).map_err(|e| {
+                keys.error(
+                    &file_key,
+                    &format!("names {}, which cannot be read: {e}", path.display()),
+                )
+            })?
+        }
+        (None, None) => return Ok(None),
+    };
+    Template::parse(&source)
+        .map(Some)
+        .map_err(|problem| keys.error(key, &format!("is not a valid template: {problem}")))
+}
+
+/// A prompt template: literal text and `{field}` placeholders.
+#[derive(Debug, Clone)]
+struct Template {
+    source: String,
+    parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone)]
+enum Part {
+    Text(String),
+    Field(String),
+}
+
+impl Template {
+    fn parse(source: &str) -> std::result::Result<Self, String> {
+        let mut parts = Vec::new();
+        let mut text = String::new();
+        let mut chars = source.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            match c {
+                '{' if chars.peek().map(|(_, n)| *n) == Some('{') => {
+                    chars.next();
+                    text.push('{');
+                }
+                '}' if chars.peek().map(|(_, n)| *n) == Some('}') => {
+                    chars.next();
+                    text.push('}');
+                }
+                '{' => {
+                    let mut field = String::new();
+                    loop {
+                        match chars.next() {
+                            Some((_, '}')) => break,
+                            Some((_, ch))
+                                if ch.is_alphanumeric() || ch == '_' || ch == '-' || ch == '.' =>
+                            {
+                                field.push(ch)
+                            }
+                            _ => {
+                                return Err(format!(
+                                    "placeholder opened at byte {at} is not closed or holds other \
+                                     than a field name; write {{{{ for a literal brace"
+                                ));
+                            }
+                        }
+                    }
+                    if field.is_empty() {
+                        return Err(format!("empty placeholder `{{}}` at byte {at}"));
+                    }
+                    if !text.is_empty() {
+                        parts.push(Part::Text(std::mem::take(&mut text)));
+                    }
+                    parts.push(Part::Field(field));
+                }
+                '}' => {
+                    return Err(format!(
+                        "unmatched `}}` at byte {at}; write }}}} for a literal brace"
+                    ));
+                }
+                other => text.push(other),
+            }
+        }
+        if !text.is_empty() {
+            parts.push(Part::Text(text));
+        }
+        Ok(Template {
+            source: source.to_string(),
+            parts,
+        })
+    }
+
+    /// Fills the placeholders; `Err(field)` names a field the item does not have.
+    fn render(&self, request: &SystemRequest<'_>) -> std::result::Result<String, String> {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Field(f) if f == "input" => out.push_str(request.input),
+                Part::Field(f) if f == "id" => out.push_str(request.item_id),
+                Part::Field(f) => match f
+                    .split('.')
+                    .try_fold(request.metadata, |value, step| value.get(step))
+                {
+                    Some(Value::String(s)) => out.push_str(s),
+                    Some(Value::Array(items)) => {
+                        let shown: Vec<String> = items
+                            .iter()
+                            .map(|v| {
+                                v.as_str()
+                                    .map(str::to_string)
+                                    .unwrap_or_else(|| v.to_string())
+                            })
+                            .collect();
+                        out.push_str(&shown.join(", "));
+                    }
+                    Some(Value::Null) | None => return Err(f.clone()),
+                    Some(other) => out.push_str(&other.to_string()),
+                },
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_fills_input_metadata_and_escapes() {
+        let t =
+            Template::parse("Title: {title}; speakers: {speakers}; {{literal}}\n{input}").unwrap();
+        let meta =
+            json!({"title": "Remote work", "speakers": ["Maya", "Tom"], "show": {"host": "Ann"}});
+        let req = SystemRequest {
+            item_id: "ep1",
+            input: "hello",
+            metadata: &meta,
+        };
+        assert_eq!(
+            t.render(&req).unwrap(),
+            "Title: Remote work; speakers: Maya, Tom; {literal}\nhello"
+        );
+        let t = Template::parse("{show.host}").unwrap();
+        assert_eq!(t.render(&req).unwrap(), "Ann");
+        let t = Template::parse("{missing}").unwrap();
+        assert_eq!(t.render(&req).unwrap_err(), "missing");
+    }
+
+    #[test]
+    fn broken_templates_are_rejected() {
+        assert!(Template::parse("{input").is_err());
+        assert!(Template::parse("a } b").is_err());
+        assert!(Template::parse("{}").is_err());
+        assert!(Template::parse("{ input }").is_err());
+    }
+}

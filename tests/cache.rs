@@ -1,0 +1,426 @@
+//! The output cache and the generation runner: hits start no process, corrupted entries are
+//! regenerated, concurrent runs do not duplicate work, results do not depend on concurrency.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use evalgate::cache::{CacheLookup, OutputCache};
+use evalgate::fsutil::sha256_hex;
+use evalgate::generate::{GenerateOptions, GeneratedItem, GenerationStats, generate_all};
+use evalgate::systems::command::CommandSystem;
+use evalgate::systems::{Generation, System, SystemRequest};
+use serde_json::{Value, json};
+
+const INPUTS: [(&str, &str); 4] = [
+    ("a", "first transcript"),
+    ("b", "second transcript"),
+    ("c", "third transcript"),
+    ("d", "fourth transcript"),
+];
+
+struct Items {
+    metadata: Value,
+    hashes: Vec<String>,
+}
+
+impl Items {
+    fn new() -> Self {
+        Items {
+            metadata: json!({"title": "t"}),
+            hashes: INPUTS
+                .iter()
+                .map(|(_, i)| sha256_hex(i.as_bytes()))
+                .collect(),
+        }
+    }
+
+    fn requests(&self) -> Vec<SystemRequest<'_>> {
+        INPUTS
+            .iter()
+            .map(|(id, input)| SystemRequest {
+                item_id: id,
+                input,
+                metadata: &self.metadata,
+            })
+            .collect()
+    }
+}
+
+fn command_system(mode: &str, count_file: &Path, batch: bool) -> CommandSystem {
+    let text = format!(
+        "command = [\"sh\", \"tests/fixtures/fake_system.sh\", \"{mode}\"]\nbatch = {batch}\n\
+         env = {{ COUNT_FILE = \"{}\" }}",
+        count_file.display()
+    );
+    let table: toml::Table = toml::from_str(&text).unwrap();
+    CommandSystem::from_config("summ", &table, Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn starts(count_file: &Path) -> usize {
+    std::fs::read_to_string(count_file)
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+}
+
+fn run(
+    system: &dyn System,
+    items: &Items,
+    cache: Option<&OutputCache>,
+    refresh: bool,
+    concurrency: usize,
+) -> (Vec<GeneratedItem>, GenerationStats) {
+    let options = GenerateOptions {
+        cache,
+        refresh_cache: refresh,
+        concurrency,
+        progress_label: "test::summ",
+    };
+    let (results, stats) = generate_all(
+        system,
+        &system.fingerprint(),
+        &items.requests(),
+        &items.hashes,
+        &options,
+    );
+    let results = results.into_iter().map(|r| r.unwrap()).collect();
+    (results, stats)
+}
+
+fn outputs(items: &[GeneratedItem]) -> Vec<&str> {
+    items.iter().map(|i| i.generation.output.as_str()).collect()
+}
+
+#[test]
+fn second_run_starts_no_process_and_gives_identical_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = dir.path().join("count");
+    let cache = OutputCache::new(dir.path().join("cache"));
+    let system = command_system("json", &count, false);
+    let items = Items::new();
+
+    let (first, stats) = run(&system, &items, Some(&cache), false, 2);
+    assert_eq!(starts(&count), 4);
+    assert_eq!((stats.hits, stats.misses), (0, 4));
+    assert!(
+        first
+            .iter()
+            .all(|i| !i.cached && i.generation.latency_ms.is_some())
+    );
+    assert_eq!(
+        outputs(&first),
+        [
+            "json summary of a",
+            "json summary of b",
+            "json summary of c",
+            "json summary of d"
+        ]
+    );
+
+    let (second, stats) = run(&system, &items, Some(&cache), false, 2);
+    assert_eq!(starts(&count), 4, "a fully cached run starts no process");
+    assert_eq!((stats.hits, stats.misses), (4, 0));
+    assert!(stats.warnings.is_empty(), "{:?}", stats.warnings);
+    assert!(second.iter().all(|i| i.cached));
+    for (a, b) in first.iter().zip(&second) {
+        // Same output, usage, cost and the original latency measurement.
+        assert_eq!(a.generation, b.generation);
+    }
+    let saved: f64 = first.iter().map(|i| i.generation.latency_ms.unwrap()).sum();
+    assert!((stats.saved_ms - saved).abs() < 1e-9);
+}
+
+#[test]
+fn corrupted_entry_is_reported_and_regenerated() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = dir.path().join("count");
+    let cache = OutputCache::new(dir.path().join("cache"));
+    let system = command_system("plain", &count, false);
+    let items = Items::new();
+    let (first, _) = run(&system, &items, Some(&cache), false, 1);
+
+    // Truncate the entry of item `b`, and edit the output inside the entry of item `c`.
+    let requests = items.requests();
+    let fp = system.fingerprint();
+    let key_b = OutputCache::key(&fp, &requests[1], &items.hashes[1]);
+    let path_b = cache.entry_path(&key_b);
+    let bytes = std::fs::read(&path_b).unwrap();
+    std::fs::write(&path_b, &bytes[..bytes.len() / 2]).unwrap();
+    let key_c = OutputCache::key(&fp, &requests[2], &items.hashes[2]);
+    let path_c = cache.entry_path(&key_c);
+    let text = std::fs::read_to_string(&path_c).unwrap();
+    std::fs::write(&path_c, text.replace("summary of c", "summary of X")).unwrap();
+    assert!(matches!(cache.get(&key_b), CacheLookup::Corrupt(_)));
+    assert!(matches!(cache.get(&key_c), CacheLookup::Corrupt(_)));
+
+    let (second, stats) = run(&system, &items, Some(&cache), false, 1);
+    assert_eq!((stats.hits, stats.misses), (2, 2));
+    assert_eq!(stats.warnings.len(), 2, "{:?}", stats.warnings);
+    assert!(
+        stats
+            .warnings
+            .iter()
+            .all(|w| w.contains("corrupted") && w.contains("regenerating"))
+    );
+    assert_eq!(starts(&count), 6);
+    assert_eq!(outputs(&first), outputs(&second));
+    assert!(!second[1].cached && !second[2].cached);
+    // The regenerated entries are valid again.
+    assert!(matches!(cache.get(&key_b), CacheLookup::Hit(_)));
+    assert!(matches!(cache.get(&key_c), CacheLookup::Hit(_)));
+}
+
+#[test]
+fn refresh_and_bypass_regenerate() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = dir.path().join("count");
+    let cache = OutputCache::new(dir.path().join("cache"));
+    let system = command_system("plain", &count, false);
+    let items = Items::new();
+    run(&system, &items, Some(&cache), false, 4);
+    let (_, stats) = run(&system, &items, Some(&cache), true, 4);
+    assert_eq!((stats.hits, stats.misses), (0, 4));
+    assert_eq!(starts(&count), 8);
+    let (_, stats) = run(&system, &items, None, false, 4);
+    assert_eq!((stats.hits, stats.misses), (0, 4));
+    assert_eq!(starts(&count), 12);
+}
+
+#[test]
+fn batch_system_is_cached_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = dir.path().join("count");
+    let cache = OutputCache::new(dir.path().join("cache"));
+    let system = command_system("batch", &count, true);
+    let items = Items::new();
+    let (first, _) = run(&system, &items, Some(&cache), false, 4);
+    assert_eq!(starts(&count), 1);
+    let (second, stats) = run(&system, &items, Some(&cache), false, 4);
+    assert_eq!(starts(&count), 1);
+    assert_eq!(stats.hits, 4);
+    assert_eq!(outputs(&first), outputs(&second));
+}
+
+#[test]
+fn failures_are_errors_and_are_not_cached() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = dir.path().join("count");
+    let cache = OutputCache::new(dir.path().join("cache"));
+    let system = command_system("crash", &count, false);
+    let items = Items::new();
+    let options = GenerateOptions {
+        cache: Some(&cache),
+        refresh_cache: false,
+        concurrency: 2,
+        progress_label: "test::crash",
+    };
+    for _ in 0..2 {
+        let (results, stats) = generate_all(
+            &system,
+            &system.fingerprint(),
+            &items.requests(),
+            &items.hashes,
+            &options,
+        );
+        assert_eq!(stats.misses, 4);
+        for (result, (id, _)) in results.iter().zip(INPUTS) {
+            let message = result.as_ref().unwrap_err().to_string();
+            assert!(message.contains(&format!("item `{id}`")), "{message}");
+        }
+    }
+    assert_eq!(starts(&count), 8);
+}
+
+/// An in-process system that counts calls and takes a little time, so runs overlap.
+struct Counting {
+    calls: AtomicUsize,
+}
+
+impl System for Counting {
+    fn fingerprint(&self) -> Value {
+        json!({"kind": "counting", "version": 1})
+    }
+
+    fn generate(&self, request: &SystemRequest<'_>) -> evalgate::Result<Generation> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(30));
+        Ok(Generation::text(request.input.to_uppercase()))
+    }
+}
+
+#[test]
+fn results_do_not_depend_on_concurrency() {
+    let items = Items::new();
+    let system = Counting {
+        calls: AtomicUsize::new(0),
+    };
+    let (one, _) = run(&system, &items, None, false, 1);
+    let (many, _) = run(&system, &items, None, false, 8);
+    assert_eq!(outputs(&one), outputs(&many));
+    assert_eq!(outputs(&one)[3], "FOURTH TRANSCRIPT");
+}
+
+#[test]
+fn concurrent_runs_sharing_a_cache_generate_each_item_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache_dir: PathBuf = dir.path().join("cache");
+    let items = Items::new();
+    let system = Counting {
+        calls: AtomicUsize::new(0),
+    };
+    let runs: Vec<Vec<GeneratedItem>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..3)
+            .map(|_| {
+                let cache = OutputCache::new(cache_dir.clone());
+                let (system, items) = (&system, &items);
+                scope.spawn(move || run(system, items, Some(&cache), false, 2).0)
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        system.calls.load(Ordering::SeqCst),
+        4,
+        "each item generated once"
+    );
+    for r in &runs {
+        assert_eq!(outputs(r), outputs(&runs[0]));
+    }
+    let leftover_locks = walk(&cache_dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "lock"))
+        .count();
+    assert_eq!(leftover_locks, 0);
+}
+
+#[test]
+fn a_run_waits_for_an_item_another_run_is_generating() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = OutputCache::new(dir.path().join("cache"));
+    let items = Items::new();
+    let system = Counting {
+        calls: AtomicUsize::new(0),
+    };
+    let fp = system.fingerprint();
+    let requests = items.requests();
+    let key = OutputCache::key(&fp, &requests[0], &items.hashes[0]);
+    let lock = cache.try_lock(&key).unwrap().expect("lock is free");
+    assert!(
+        cache.try_lock(&key).unwrap().is_none(),
+        "held locks are exclusive"
+    );
+    let (results, stats) = std::thread::scope(|scope| {
+        let handle = scope.spawn(|| run(&system, &items, Some(&cache), false, 1));
+        std::thread::sleep(Duration::from_millis(300));
+        // The "other run" finishes item `a` and releases its lock.
+        let mut done = Generation::text("made by the other run");
+        done.latency_ms = Some(1234.0);
+        cache.put(&key, &done).unwrap();
+        drop(lock);
+        handle.join().unwrap()
+    });
+    assert_eq!(system.calls.load(Ordering::SeqCst), 3);
+    assert_eq!(results[0].generation.output, "made by the other run");
+    assert!(results[0].cached);
+    assert_eq!(results[0].generation.latency_ms, Some(1234.0));
+    assert_eq!((stats.hits, stats.misses), (1, 3));
+}
+
+#[test]
+fn a_stale_lock_is_taken_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = OutputCache::new(dir.path().join("cache")).with_stale_lock_after(Duration::ZERO);
+    let items = Items::new();
+    let requests = items.requests();
+    let key = OutputCache::key(&json!({}), &requests[0], &items.hashes[0]);
+    let abandoned = cache.try_lock(&key).unwrap().unwrap();
+    std::mem::forget(abandoned); // a crashed run never removes its lock
+    std::thread::sleep(Duration::from_millis(20));
+    assert!(cache.try_lock(&key).unwrap().is_some());
+}
+
+#[test]
+fn key_depends_on_fingerprint_input_and_metadata() {
+    let items = Items::new();
+    let requests = items.requests();
+    let base = OutputCache::key(&json!({"a": 1, "b": 2}), &requests[0], &items.hashes[0]);
+    // Key order in the fingerprint does not matter.
+    assert_eq!(
+        base,
+        OutputCache::key(&json!({"b": 2, "a": 1}), &requests[0], &items.hashes[0])
+    );
+    assert_ne!(
+        base,
+        OutputCache::key(&json!({"a": 1, "b": 3}), &requests[0], &items.hashes[0])
+    );
+    assert_ne!(
+        base,
+        OutputCache::key(&json!({"a": 1, "b": 2}), &requests[0], &items.hashes[1])
+    );
+    let other_meta = json!({"title": "u"});
+    let mut changed = requests[0];
+    changed.metadata = &other_meta;
+    assert_ne!(
+        base,
+        OutputCache::key(&json!({"a": 1, "b": 2}), &changed, &items.hashes[0])
+    );
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(walk(&path));
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+/// Records the most calls in flight at once.
+struct InFlight {
+    now: AtomicUsize,
+    max: AtomicUsize,
+    limit: Option<usize>,
+}
+
+impl System for InFlight {
+    fn fingerprint(&self) -> Value {
+        json!({"kind": "in_flight"})
+    }
+
+    fn generate(&self, request: &SystemRequest<'_>) -> evalgate::Result<Generation> {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max.fetch_max(now, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(100));
+        self.now.fetch_sub(1, Ordering::SeqCst);
+        Ok(Generation::text(request.item_id))
+    }
+
+    fn max_concurrency(&self) -> Option<usize> {
+        self.limit
+    }
+}
+
+#[test]
+fn concurrency_is_bounded_by_the_option_and_the_system() {
+    let items = Items::new();
+    for (option, limit, expected) in [(8, Some(2), 2), (3, None, 3), (1, Some(4), 1)] {
+        let system = InFlight {
+            now: AtomicUsize::new(0),
+            max: AtomicUsize::new(0),
+            limit,
+        };
+        let (results, _) = run(&system, &items, None, false, option);
+        assert_eq!(outputs(&results), ["a", "b", "c", "d"]);
+        let max = system.max.load(Ordering::SeqCst);
+        let case = format!("concurrency {option}, system limit {limit:?}: {max} in flight");
+        assert!(max <= expected, "{case}");
+        // Parallel where allowed (exact counts could flake on a loaded machine).
+        assert!(max >= expected.min(2), "{case}");
+    }
+}

@@ -1,0 +1,342 @@
+//! The `openai` system kind against a loopback HTTP server inside the test: request shape,
+//! usage, 429 with Retry-After, 5xx until retries run out, malformed JSON, timeouts.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use evalgate::Error;
+use evalgate::systems::openai::OpenAiSystem;
+use evalgate::systems::{Generation, System, SystemRequest, Usage};
+use serde_json::{Value, json};
+
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    path: String,
+    headers: BTreeMap<String, String>,
+    body: Value,
+}
+
+/// A scripted reply: status, extra headers, body. `None` never answers (for timeouts).
+type Reply = Option<(u16, Vec<(&'static str, String)>, String)>;
+
+/// Serves the scripted replies in order on 127.0.0.1, one connection each; the last reply
+/// repeats when the script runs out.
+struct Server {
+    url: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Server {
+    fn start(replies: Vec<Reply>) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/v1", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for (index, stream) in listener.incoming().enumerate() {
+                let Ok(stream) = stream else { break };
+                let reply = replies[index.min(replies.len() - 1)].clone();
+                let log = Arc::clone(&log);
+                std::thread::spawn(move || serve(stream, reply, &log));
+            }
+        });
+        Server { url, seen }
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn serve(stream: TcpStream, reply: Reply, log: &Mutex<Vec<Seen>>) {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut parts = request_line.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_string();
+    let path = parts.next().unwrap_or_default().to_string();
+    let mut headers = BTreeMap::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
+        }
+    }
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    log.lock().unwrap().push(Seen {
+        method,
+        path,
+        headers,
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+    });
+    let Some((status, extra, body)) = reply else {
+        std::thread::sleep(Duration::from_secs(4));
+        return;
+    };
+    let mut response = format!(
+        "HTTP/1.1 {status} Whatever\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in extra {
+        response.push_str(&format!("{name}: {value}\r\n"));
+    }
+    response.push_str("\r\n");
+    response.push_str(&body);
+    let mut stream = stream;
+    let _ = stream.write_all(response.as_bytes());
+    let _ = stream.flush();
+}
+
+fn completion(text: &str) -> String {
+    json!({
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 57, "completion_tokens": 12, "total_tokens": 69}
+    })
+    .to_string()
+}
+
+fn ok(text: &str) -> Reply {
+    Some((200, vec![], completion(text)))
+}
+
+fn system(url: &str, extra: &str) -> OpenAiSystem {
+    let timeout = if extra.contains("timeout_secs") {
+        ""
+    } else {
+        "timeout_secs = 3"
+    };
+    let text = format!(
+        "kind = \"openai\"\nbase_url = \"{url}\"\nmodel = \"gpt-4o-mini\"\nretry_backoff_ms = 10\n{timeout}\n{extra}"
+    );
+    let table: toml::Table = toml::from_str(&text).unwrap();
+    OpenAiSystem::from_config("chat", &table, Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn generate(system: &OpenAiSystem) -> evalgate::Result<Generation> {
+    let meta = json!({"title": "Remote work", "speakers": ["Maya Chen", "Tom Okafor"]});
+    system.generate(&SystemRequest {
+        item_id: "ep01",
+        input: "MAYA: hello. TOM: hi.",
+        metadata: &meta,
+    })
+}
+
+fn error_text(result: evalgate::Result<Generation>) -> String {
+    match result {
+        Err(Error::System(message)) => message,
+        other => panic!("expected a system error, got {other:?}"),
+    }
+}
+
+#[test]
+fn request_shape_auth_and_usage() {
+    // SAFETY: the only test in this binary that reads this variable sets it first; no other
+    // code in the process reads or writes it.
+    unsafe { std::env::set_var("EVALGATE_TEST_OPENAI_KEY", "sk-test-secret-123") };
+    let server = Server::start(vec![ok("A short summary.")]);
+    let sys = system(
+        &server.url,
+        "api_key_env = \"EVALGATE_TEST_OPENAI_KEY\"\n\
+         system_prompt = \"You summarize podcasts.\"\n\
+         user_prompt = \"Episode: {title}\\nSpeakers: {speakers}\\n\\n{input}\"\n\
+         temperature = 0.0\nmax_tokens = 200\nseed = 7\n\
+         extra_body = { top_p = 0.9 }",
+    );
+    let g = generate(&sys).unwrap();
+    assert_eq!(g.output, "A short summary.");
+    assert_eq!(
+        g.usage,
+        Some(Usage {
+            input_tokens: 57,
+            output_tokens: 12
+        })
+    );
+    assert!(g.latency_ms.is_some());
+    let seen = server.seen();
+    assert_eq!(seen.len(), 1);
+    let request = &seen[0];
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.path, "/v1/chat/completions");
+    assert_eq!(
+        request.headers.get("authorization").map(String::as_str),
+        Some("Bearer sk-test-secret-123")
+    );
+    assert_eq!(
+        request.body,
+        json!({
+            "model": "gpt-4o-mini",
+            "messages": [
+                {"role": "system", "content": "You summarize podcasts."},
+                {"role": "user", "content": "Episode: Remote work\nSpeakers: Maya Chen, Tom Okafor\n\nMAYA: hello. TOM: hi."}
+            ],
+            "temperature": 0.0,
+            "max_tokens": 200,
+            "seed": 7,
+            "top_p": 0.9
+        })
+    );
+    // The key never enters the fingerprint; the prompts and parameters do.
+    let fp = sys.fingerprint().to_string();
+    assert!(!fp.contains("sk-test-secret-123"));
+    assert!(fp.contains("You summarize podcasts."));
+    assert_eq!(sys.model(), Some("gpt-4o-mini"));
+    assert!(!format!("{sys:?}").contains("sk-test-secret-123"));
+}
+
+#[test]
+fn rate_limit_with_retry_after_then_success() {
+    let server = Server::start(vec![
+        Some((
+            429,
+            vec![("Retry-After", "1".into())],
+            "{\"error\": \"slow down\"}".into(),
+        )),
+        ok("after the wait"),
+    ]);
+    let sys = system(&server.url, "retries = 2");
+    let started = Instant::now();
+    let g = generate(&sys).unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(g.output, "after the wait");
+    assert_eq!(server.seen().len(), 2);
+    assert!(
+        elapsed >= Duration::from_millis(950),
+        "Retry-After: 1 honoured, waited only {elapsed:?}"
+    );
+    assert!(elapsed < Duration::from_secs(4), "took {elapsed:?}");
+}
+
+#[test]
+fn server_errors_until_retries_run_out() {
+    let server = Server::start(vec![Some((500, vec![], "{\"error\": \"boom\"}".into()))]);
+    let sys = system(&server.url, "retries = 2");
+    let message = error_text(generate(&sys));
+    assert_eq!(server.seen().len(), 3, "one try and two retries");
+    assert!(message.contains("item `ep01`"), "{message}");
+    assert!(message.contains("HTTP 500"), "{message}");
+    assert!(message.contains("retries exhausted"), "{message}");
+    assert!(message.contains("attempt 3 of 3"), "{message}");
+}
+
+#[test]
+fn malformed_json_is_an_error_without_retry() {
+    let server = Server::start(vec![Some((200, vec![], "{\"choices\": [".into()))]);
+    let sys = system(&server.url, "retries = 3");
+    let message = error_text(generate(&sys));
+    assert!(message.contains("malformed JSON"), "{message}");
+    assert_eq!(server.seen().len(), 1);
+
+    let server = Server::start(vec![Some((200, vec![], "{\"choices\": []}".into()))]);
+    let message = error_text(generate(&system(&server.url, "")));
+    assert!(message.contains("choices[0].message.content"), "{message}");
+}
+
+#[test]
+fn client_errors_are_not_retried() {
+    let server = Server::start(vec![Some((401, vec![], "{\"error\": \"bad key\"}".into()))]);
+    let message = error_text(generate(&system(&server.url, "retries = 3")));
+    assert_eq!(server.seen().len(), 1);
+    assert!(message.contains("HTTP 401"), "{message}");
+    assert!(message.contains("api_key_env"), "{message}");
+}
+
+#[test]
+fn timeout_is_retried_then_reported() {
+    let server = Server::start(vec![None]);
+    let sys = system(&server.url, "timeout_secs = 1\nretries = 1");
+    let started = Instant::now();
+    let message = error_text(generate(&sys));
+    let elapsed = started.elapsed();
+    assert!(message.contains("timed out after 1.0 s"), "{message}");
+    assert!(message.contains("attempt 2 of 2"), "{message}");
+    assert_eq!(server.seen().len(), 2, "the timeout was retried once");
+    assert!(elapsed < Duration::from_secs(4), "took {elapsed:?}");
+}
+
+#[test]
+fn missing_key_variable_is_named() {
+    let server = Server::start(vec![ok("unused")]);
+    let sys = system(
+        &server.url,
+        "api_key_env = \"EVALGATE_TEST_KEY_THAT_IS_NEVER_SET\"",
+    );
+    let message = error_text(generate(&sys));
+    assert!(
+        message.contains("EVALGATE_TEST_KEY_THAT_IS_NEVER_SET"),
+        "{message}"
+    );
+    assert!(server.seen().is_empty(), "no request without the key");
+}
+
+#[test]
+fn prompt_from_file_and_unknown_field() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("prompt.txt"), "Summarize {title}:\n{input}").unwrap();
+    let server = Server::start(vec![ok("done")]);
+    let table: toml::Table = toml::from_str(&format!(
+        "base_url = \"{}\"\nmodel = \"m\"\nuser_prompt_file = \"prompt.txt\"",
+        server.url
+    ))
+    .unwrap();
+    let sys = OpenAiSystem::from_config("chat", &table, dir.path()).unwrap();
+    assert_eq!(generate(&sys).unwrap().output, "done");
+    assert_eq!(
+        server.seen()[0].body["messages"],
+        json!([{"role": "user", "content": "Summarize Remote work:\nMAYA: hello. TOM: hi."}])
+    );
+
+    let sys = system(&server.url, "user_prompt = \"{guest} {input}\"");
+    let message = error_text(generate(&sys));
+    assert!(message.contains("`{guest}`"), "{message}");
+    assert!(
+        message.contains("title"),
+        "lists the available fields: {message}"
+    );
+}
+
+#[test]
+fn config_errors_name_the_key() {
+    let bad = |text: &str| {
+        let table: toml::Table = toml::from_str(text).unwrap();
+        match OpenAiSystem::from_config("chat", &table, Path::new(".")) {
+            Err(Error::Config(message)) => message,
+            other => panic!("expected a config error, got {other:?}"),
+        }
+    };
+    let base = "base_url = \"http://127.0.0.1:1/v1\"\nmodel = \"m\"\n";
+    assert!(bad(&format!("{base}api_key = \"sk-1\"")).contains("systems.chat.api_key "));
+    assert!(bad(&format!("{base}api_key_env = \"sk-abc\"")).contains("NAME of an environment"));
+    assert!(bad(&format!("{base}user_prompt = \"{{input\"")).contains("systems.chat.user_prompt"));
+    assert!(
+        bad(&format!(
+            "{base}user_prompt = \"a\"\nuser_prompt_file = \"b\""
+        ))
+        .contains("both set")
+    );
+    assert!(bad(&format!("{base}temperature = 5")).contains("systems.chat.temperature"));
+    assert!(bad("model = \"m\"").contains("systems.chat.base_url is missing"));
+    assert!(bad(&format!("{base}extra_body = {{ model = \"x\" }}")).contains("extra_body.model"));
+}

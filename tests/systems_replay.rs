@@ -1,0 +1,127 @@
+//! The `replay` system kind: predictions read from a JSON-lines file.
+
+use std::path::Path;
+
+use evalgate::Error;
+use evalgate::systems::replay::ReplaySystem;
+use evalgate::systems::{System, SystemRequest, Usage};
+use serde_json::json;
+
+fn load(root: &Path, path: &str) -> evalgate::Result<ReplaySystem> {
+    let table: toml::Table =
+        toml::from_str(&format!("kind = \"replay\"\npath = \"{path}\"")).unwrap();
+    ReplaySystem::from_config("recorded", &table, root)
+}
+
+fn fixture() -> ReplaySystem {
+    load(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        "tests/fixtures/replay/predictions.jsonl",
+    )
+    .unwrap()
+}
+
+fn message(result: evalgate::Result<impl std::fmt::Debug>) -> String {
+    match result {
+        Err(Error::System(m)) | Err(Error::Config(m)) => m,
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+#[test]
+fn replays_outputs_with_latency_and_usage() {
+    let sys = fixture();
+    let meta = json!({});
+    let g = sys
+        .generate(&SystemRequest {
+            item_id: "ep01",
+            input: "ignored",
+            metadata: &meta,
+        })
+        .unwrap();
+    assert_eq!(g.output, "Maya and Tom discuss remote work.");
+    assert_eq!(g.latency_ms, Some(812.5));
+    assert_eq!(
+        g.usage,
+        Some(Usage {
+            input_tokens: 900,
+            output_tokens: 40
+        })
+    );
+    assert_eq!(g.cost_usd, Some(0.0012));
+    let g = sys
+        .generate(&SystemRequest {
+            item_id: "ep02",
+            input: "ignored",
+            metadata: &meta,
+        })
+        .unwrap();
+    assert_eq!(g.output, "A talk about gardening.");
+    assert_eq!((g.latency_ms, g.usage, g.cost_usd), (None, None, None));
+    let m = message(sys.generate(&SystemRequest {
+        item_id: "ep09",
+        input: "",
+        metadata: &meta,
+    }));
+    assert!(m.contains("item `ep09` has no prediction"), "{m}");
+    assert!(!sys.cacheable());
+    let fp = sys.fingerprint();
+    assert_eq!(fp["kind"], "replay");
+    assert!(fp["content"].as_str().unwrap().starts_with("sha256:"));
+}
+
+#[test]
+fn check_ids_names_missing_and_extra_ids() {
+    let sys = fixture();
+    sys.check_ids(&["ep02", "ep01"]).unwrap();
+    let m = message(sys.check_ids(&["ep01", "ep03", "ep04"]));
+    assert!(
+        m.contains("2 dataset item(s) have no prediction: ep03, ep04"),
+        "{m}"
+    );
+    assert!(
+        m.contains("1 prediction(s) are for ids the dataset does not have: ep02"),
+        "{m}"
+    );
+    assert!(m.contains("predictions.jsonl"), "{m}");
+}
+
+#[test]
+fn bad_lines_are_errors_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write(
+        "dup.jsonl",
+        "{\"id\": \"a\", \"output\": \"x\"}\n{\"id\": \"a\", \"output\": \"y\"}\n",
+    );
+    let m = message(load(dir.path(), "dup.jsonl"));
+    assert!(m.contains("dup.jsonl:2"), "{m}");
+    assert!(m.contains("first on line 1"), "{m}");
+
+    write(
+        "broken.jsonl",
+        "{\"id\": \"a\", \"output\": \"x\"}\n{\"id\": \"b\"}\n",
+    );
+    let m = message(load(dir.path(), "broken.jsonl"));
+    assert!(m.contains("broken.jsonl:2"), "{m}");
+    assert!(m.contains("output"), "{m}");
+
+    write(
+        "negative.jsonl",
+        "{\"id\": \"a\", \"output\": \"x\", \"latency_ms\": -1}\n",
+    );
+    let m = message(load(dir.path(), "negative.jsonl"));
+    assert!(
+        m.contains("negative.jsonl:1") && m.contains("latency_ms"),
+        "{m}"
+    );
+
+    assert!(matches!(
+        load(dir.path(), "absent.jsonl"),
+        Err(Error::Io { .. })
+    ));
+
+    let table: toml::Table = toml::from_str("path = \"dup.jsonl\"\nfile = \"x\"").unwrap();
+    let m = message(ReplaySystem::from_config("recorded", &table, dir.path()));
+    assert!(m.contains("systems.recorded.file"), "{m}");
+}
