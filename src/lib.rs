@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod fsutil;
+pub mod history;
 pub mod metrics;
 pub mod report;
 pub mod results;

@@ -19,6 +19,9 @@ enum Command {
     /// Reports built from a results file (PR comment, job summary, shard merge).
     #[command(subcommand)]
     Report(evalgate::report::ReportCommand),
+    /// The run history (append-only JSON lines).
+    #[command(subcommand)]
+    History(evalgate::history::HistoryCommand),
 }
 
 fn main() -> ExitCode {
@@ -26,5 +29,6 @@ fn main() -> ExitCode {
     match &cli.command {
         Command::Score(args) => evalgate::score::run(args),
         Command::Report(cmd) => evalgate::report::run(cmd),
+        Command::History(cmd) => evalgate::history::run(cmd),
     }
 }
