@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 
+pub mod builtin;
+
 /// What a system gets for one dataset item.
 #[derive(Debug, Clone, Copy)]
 pub struct SystemRequest<'a> {
@@ -61,3 +63,5 @@ pub trait System: Send + Sync {
     /// Produces the output for one item.
     fn generate(&self, request: &SystemRequest<'_>) -> Result<Generation>;
 }
+
+pub mod factory;

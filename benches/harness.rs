@@ -1,0 +1,147 @@
+//! Speed goals of the harness (issue: "the whole smoke tier well under a second; `--list` of a
+//! 10,000-trial suite under 0.3 s without computing any prediction").
+//!
+//! `cargo bench --bench harness > /dev/null` — figures go to stderr, the trial list to stdout.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use evalgate::Harness;
+use evalgate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
+use evalgate::systems::{Generation, System, SystemRequest};
+use libtest_mimic::Arguments;
+
+const DATASETS: usize = 50;
+const SYSTEMS: usize = 5;
+const METRICS: usize = 20;
+
+/// Counts generate calls, to prove listing computes nothing.
+struct Counting(Arc<AtomicUsize>);
+
+impl System for Counting {
+    fn fingerprint(&self) -> serde_json::Value {
+        serde_json::json!({"kind": "bench"})
+    }
+    fn generate(&self, r: &SystemRequest<'_>) -> evalgate::Result<Generation> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(Generation::text(r.input))
+    }
+}
+
+/// Twenty metric ids, never computed while listing.
+struct Twenty;
+
+impl Metric for Twenty {
+    fn definitions(&self) -> Vec<MetricDef> {
+        (0..METRICS)
+            .map(|n| MetricDef {
+                id: format!("bench_metric_{n:02}"),
+                direction: Direction::HigherIsBetter,
+                reference_based: false,
+                range: (None, None),
+                aggregation: "mean",
+                description: "bench",
+            })
+            .collect()
+    }
+    fn score(
+        &self,
+        _: &[ScoringItem<'_>],
+        _: &[&str],
+        _: &ScoringOptions,
+    ) -> evalgate::Result<Vec<MetricValues>> {
+        unreachable!("listing must not score")
+    }
+}
+
+fn generated_suite(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut toml = String::from("[tiers.full]\nignored = true\ndatasets = [");
+    toml.push_str(
+        &(0..DATASETS)
+            .map(|d| format!("\"ds_{d:02}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    toml.push_str("]\n\n");
+    let systems: Vec<String> = (0..SYSTEMS).map(|s| format!("\"sys_{s}\"")).collect();
+    let metrics: Vec<String> = (0..METRICS)
+        .map(|m| format!("\"bench_metric_{m:02}\""))
+        .collect();
+    for d in 0..DATASETS {
+        toml.push_str(&format!(
+            "[datasets.ds_{d:02}]\nsystems = [{}]\nmetrics = [{}]\n\n",
+            systems.join(", "),
+            metrics.join(", ")
+        ));
+    }
+    for s in 0..SYSTEMS {
+        toml.push_str(&format!("[systems.sys_{s}]\nkind = \"rust\"\n\n"));
+    }
+    for m in 0..METRICS {
+        toml.push_str(&format!(
+            "[checks.bench_metric_{m:02}]\nmin = 0.1\nvs_baseline = {{ max_drop = 0.01 }}\n\n"
+        ));
+    }
+    let path = dir.join("evalgate.toml");
+    std::fs::write(&path, toml).unwrap();
+    path
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    // --list of 10,000 trials.
+    let tmp = tempfile::tempdir().unwrap();
+    let config = generated_suite(tmp.path());
+    let calls = Arc::new(AtomicUsize::new(0));
+    let mut samples = Vec::new();
+    for _ in 0..7 {
+        let mut harness = Harness::new().config(&config).metric(Twenty);
+        for s in 0..SYSTEMS {
+            harness = harness.system(format!("sys_{s}"), Counting(Arc::clone(&calls)));
+        }
+        let start = Instant::now();
+        harness
+            .run(&Arguments::from_iter(["bench", "--list"]))
+            .unwrap();
+        samples.push(start.elapsed());
+    }
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        0,
+        "listing generated predictions"
+    );
+    let trials = DATASETS * SYSTEMS * METRICS * 2;
+    let list = median(samples);
+    eprintln!(
+        "list {trials} trials: median {:.1} ms over 7 runs (goal < 300 ms)",
+        list.as_secs_f64() * 1e3
+    );
+
+    // The shipped smoke tier, end to end, in-process (datasets, systems, metrics, baselines).
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = tempfile::tempdir().unwrap();
+    let mut samples = Vec::new();
+    for _ in 0..5 {
+        let start = Instant::now();
+        let outcome = Harness::new()
+            .config(root.join("evalgate.toml"))
+            .output_dir(out.path())
+            .run(&Arguments::from_iter(["bench", "smoke", "--quiet"]))
+            .unwrap();
+        samples.push(start.elapsed());
+        assert!(
+            !outcome.conclusion.has_failed(),
+            "smoke tier failed in the bench"
+        );
+    }
+    let smoke = median(samples);
+    eprintln!(
+        "smoke tier: median {:.1} ms over 5 runs (goal well under 1000 ms)",
+        smoke.as_secs_f64() * 1e3
+    );
+}

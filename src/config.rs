@@ -1,0 +1,791 @@
+//! The suite configuration (`evalgate.toml`): systems, datasets, tiers, metrics and checks.
+//!
+//! Parsing is strict: unknown keys, unknown metric or system names and bad values are errors that
+//! name the key and its line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::{Error, Result};
+use crate::metrics::{MetricDef, MetricRegistry};
+use crate::results::{CheckKind, Severity};
+
+/// The default suite file name, at the project root.
+pub const CONFIG_FILE: &str = "evalgate.toml";
+
+/// The suite file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    suite: RawSuite,
+    #[serde(default)]
+    tiers: BTreeMap<Spanned<String>, RawTier>,
+    #[serde(default)]
+    datasets: BTreeMap<Spanned<String>, RawDataset>,
+    #[serde(default)]
+    systems: BTreeMap<Spanned<String>, Spanned<toml::Table>>,
+    #[serde(default)]
+    metric_params: BTreeMap<Spanned<String>, toml::Table>,
+    #[serde(default)]
+    checks: BTreeMap<Spanned<String>, RawChecks>,
+    #[serde(default)]
+    overrides: Vec<Spanned<RawOverride>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSuite {
+    name: Option<String>,
+    datasets_dir: Option<String>,
+    baselines_dir: Option<String>,
+    cache_dir: Option<String>,
+    stemmer: Option<bool>,
+    #[serde(default)]
+    metrics: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTier {
+    datasets: Vec<Spanned<String>>,
+    #[serde(default)]
+    ignored: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDataset {
+    path: Option<String>,
+    systems: Vec<Spanned<String>>,
+    metrics: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChecks {
+    min: Option<Spanned<RawBound>>,
+    max: Option<Spanned<RawBound>>,
+    vs_baseline: Option<Spanned<RawVsBaseline>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverride {
+    dataset: Option<Spanned<String>>,
+    system: Option<Spanned<String>>,
+    metric: Spanned<String>,
+    min: Option<Spanned<RawBound>>,
+    max: Option<Spanned<RawBound>>,
+    vs_baseline: Option<Spanned<RawVsBaseline>>,
+}
+
+/// `min = 0.2`, `min = { value = 0.2, severity = "warn" }`, or `min = false` (off).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawBound {
+    Off(bool),
+    Value(f64),
+    Full(RawBoundTable),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBoundTable {
+    value: f64,
+    #[serde(default)]
+    severity: Severity,
+}
+
+/// `vs_baseline = { max_drop = 0.02, max_drop_pct = 5, severity = "error" }` or `false` (off).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawVsBaseline {
+    Off(bool),
+    Full(RawVsBaselineTable),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVsBaselineTable {
+    max_drop: Option<f64>,
+    max_drop_pct: Option<f64>,
+    #[serde(default)]
+    severity: Severity,
+}
+
+/// A loaded, validated suite.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    /// Suite name.
+    pub name: String,
+    /// The project root (folder of the suite file).
+    pub root: PathBuf,
+    /// The suite file.
+    pub config_path: PathBuf,
+    /// `sha256:` of the suite file's bytes.
+    pub config_hash: String,
+    /// Folder of the baseline snapshots.
+    pub baselines_dir: PathBuf,
+    /// Folder of the output cache.
+    pub cache_dir: Option<PathBuf>,
+    /// Apply the Porter stemmer in ROUGE.
+    pub stemmer: bool,
+    /// Tiers in file order of their names.
+    pub tiers: Vec<Tier>,
+    /// Datasets by id.
+    pub datasets: BTreeMap<String, DatasetConfig>,
+    /// Systems by name, with their raw tables.
+    pub systems: BTreeMap<String, SystemConfig>,
+    /// Per-metric parameters (`[metric_params.<id>]`).
+    pub metric_params: BTreeMap<String, serde_json::Value>,
+    /// Resolved checks per (dataset, system, metric).
+    checks: CheckTable,
+}
+
+/// A tier: a named set of datasets; trials of an ignored tier are libtest-ignored by default.
+#[derive(Debug, Clone)]
+pub struct Tier {
+    /// Tier name (first segment of trial names).
+    pub name: String,
+    /// Dataset ids.
+    pub datasets: Vec<String>,
+    /// Whether its trials are ignored unless `--ignored` / `--include-ignored`.
+    pub ignored: bool,
+}
+
+/// A dataset entry of the suite.
+#[derive(Debug, Clone)]
+pub struct DatasetConfig {
+    /// Dataset id.
+    pub id: String,
+    /// Folder of the dataset.
+    pub dir: PathBuf,
+    /// Systems run on it.
+    pub systems: Vec<String>,
+    /// Metrics computed on it.
+    pub metrics: Vec<String>,
+}
+
+/// A system entry of the suite.
+#[derive(Debug, Clone)]
+pub struct SystemConfig {
+    /// System name.
+    pub name: String,
+    /// `builtin`, `rust`, `command`, `openai`, `replay`.
+    pub kind: String,
+    /// The full table as written.
+    pub table: toml::Table,
+    /// Line of `[systems.<name>]`.
+    pub line: u32,
+}
+
+/// One configured check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    /// Kind.
+    pub kind: CheckKind,
+    /// Severity.
+    pub severity: Severity,
+    /// Bound for min/max; allowed absolute drop for vs-baseline.
+    pub threshold: Option<f64>,
+    /// Allowed relative drop in percent (vs-baseline).
+    pub threshold_pct: Option<f64>,
+    /// Line in the suite file where it was defined (`None` for built-in defaults).
+    pub line: Option<u32>,
+}
+
+/// Checks per kind; `None` switches a kind off.
+type CheckSet = BTreeMap<CheckKind, Option<Check>>;
+
+/// An `[[overrides]]` entry: dataset and system filters (`None` = any), metric, checks.
+#[derive(Debug, Clone)]
+struct Override {
+    dataset: Option<String>,
+    system: Option<String>,
+    metric: String,
+    checks: CheckSet,
+}
+
+#[derive(Debug, Clone, Default)]
+struct CheckTable {
+    per_metric: BTreeMap<String, CheckSet>,
+    overrides: Vec<Override>,
+}
+
+/// The default allowed relative drop for reference-based metrics without configured checks.
+pub const DEFAULT_MAX_DROP_PCT: f64 = 1.0;
+
+impl Suite {
+    /// Loads and validates the suite file against the known metrics and built-in system names.
+    pub fn load(path: &Path, metrics: &MetricRegistry) -> Result<Suite> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::Config(format!(
+                "cannot read suite file {}: {e}; run from the project root or pass its path",
+                path.display()
+            ))
+        })?;
+        Suite::parse(path, &text, metrics)
+    }
+
+    /// Parses suite text (`path` is used for messages and as the project root's anchor).
+    pub fn parse(path: &Path, text: &str, metrics: &MetricRegistry) -> Result<Suite> {
+        let file = path.display().to_string();
+        let raw: RawConfig = toml::from_str(text)
+            .map_err(|e| Error::Config(format!("{file}: invalid suite configuration: {e}")))?;
+        let lines = LineIndex::new(text);
+        let at = |span: std::ops::Range<usize>| format!("{file}:{}", lines.line(span.start));
+        let root = path
+            .parent()
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                }
+            })
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+
+        let check_metric = |id: &Spanned<String>, key: &str| -> Result<()> {
+            if metrics.definition(id.get_ref()).is_none() {
+                return Err(Error::Config(format!(
+                    "{}: `{key}` names unknown metric `{}`; known metrics: {}",
+                    at(id.span()),
+                    id.get_ref(),
+                    metrics.ids().collect::<Vec<_>>().join(", ")
+                )));
+            }
+            Ok(())
+        };
+
+        // Systems.
+        let mut systems = BTreeMap::new();
+        for (name, table) in &raw.systems {
+            let kind = match table.get_ref().get("kind") {
+                Some(toml::Value::String(k)) => k.clone(),
+                Some(other) => {
+                    return Err(Error::Config(format!(
+                        "{}: `systems.{}.kind` must be a string, found {}",
+                        at(table.span()),
+                        name.get_ref(),
+                        other.type_str()
+                    )));
+                }
+                None => {
+                    return Err(Error::Config(format!(
+                        "{}: `systems.{}` has no `kind`; use one of {}",
+                        at(table.span()),
+                        name.get_ref(),
+                        SYSTEM_KINDS.join(", ")
+                    )));
+                }
+            };
+            if !SYSTEM_KINDS.contains(&kind.as_str()) {
+                return Err(Error::Config(format!(
+                    "{}: `systems.{}.kind` is `{kind}`; use one of {}",
+                    at(table.span()),
+                    name.get_ref(),
+                    SYSTEM_KINDS.join(", ")
+                )));
+            }
+            systems.insert(
+                name.get_ref().clone(),
+                SystemConfig {
+                    name: name.get_ref().clone(),
+                    kind,
+                    table: table.get_ref().clone(),
+                    line: lines.line(name.span().start),
+                },
+            );
+        }
+
+        // Default metric list.
+        for m in &raw.suite.metrics {
+            check_metric(m, "suite.metrics")?;
+        }
+        let default_metrics: Vec<String> = raw
+            .suite
+            .metrics
+            .iter()
+            .map(|m| m.get_ref().clone())
+            .collect();
+
+        // Datasets.
+        let datasets_dir = root.join(raw.suite.datasets_dir.as_deref().unwrap_or("datasets"));
+        let mut datasets = BTreeMap::new();
+        for (id, ds) in &raw.datasets {
+            let id_str = id.get_ref().clone();
+            if ds.systems.is_empty() {
+                return Err(Error::Config(format!(
+                    "{}: `datasets.{id_str}.systems` is empty; list the systems to run on it",
+                    at(id.span())
+                )));
+            }
+            for s in &ds.systems {
+                if !systems.contains_key(s.get_ref()) {
+                    return Err(Error::Config(format!(
+                        "{}: `datasets.{id_str}.systems` names unknown system `{}`; defined \
+                         systems: {}",
+                        at(s.span()),
+                        s.get_ref(),
+                        systems.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )));
+                }
+            }
+            let metric_list = match &ds.metrics {
+                Some(list) => {
+                    for m in list {
+                        check_metric(m, &format!("datasets.{id_str}.metrics"))?;
+                    }
+                    list.iter().map(|m| m.get_ref().clone()).collect::<Vec<_>>()
+                }
+                None => default_metrics.clone(),
+            };
+            if metric_list.is_empty() {
+                return Err(Error::Config(format!(
+                    "{}: dataset `{id_str}` has no metrics; set `datasets.{id_str}.metrics` or \
+                     `suite.metrics`",
+                    at(id.span())
+                )));
+            }
+            let dir = match &ds.path {
+                Some(p) => root.join(p),
+                None => datasets_dir.join(&id_str),
+            };
+            datasets.insert(
+                id_str.clone(),
+                DatasetConfig {
+                    id: id_str,
+                    dir,
+                    systems: ds.systems.iter().map(|s| s.get_ref().clone()).collect(),
+                    metrics: metric_list,
+                },
+            );
+        }
+
+        // Tiers.
+        let mut tiers = Vec::new();
+        for (name, tier) in &raw.tiers {
+            if !is_name_segment(name.get_ref()) {
+                return Err(Error::Config(format!(
+                    "{}: tier name `{}` may only use letters, digits, `_`, `-` and `.`",
+                    at(name.span()),
+                    name.get_ref()
+                )));
+            }
+            for d in &tier.datasets {
+                if !datasets.contains_key(d.get_ref()) {
+                    return Err(Error::Config(format!(
+                        "{}: `tiers.{}.datasets` names `{}`, which has no `[datasets.{}]` table",
+                        at(d.span()),
+                        name.get_ref(),
+                        d.get_ref(),
+                        d.get_ref()
+                    )));
+                }
+            }
+            tiers.push(Tier {
+                name: name.get_ref().clone(),
+                datasets: tier.datasets.iter().map(|d| d.get_ref().clone()).collect(),
+                ignored: tier.ignored,
+            });
+        }
+        if tiers.is_empty() {
+            return Err(Error::Config(format!(
+                "{file}: no tiers; add e.g. `[tiers.smoke]` with `datasets = [...]`"
+            )));
+        }
+        for name in datasets.keys().chain(systems.keys()) {
+            if !is_name_segment(name) {
+                return Err(Error::Config(format!(
+                    "{file}: name `{name}` may only use letters, digits, `_`, `-` and `.` (it \
+                     becomes part of trial names)"
+                )));
+            }
+        }
+
+        // Metric parameters.
+        let mut metric_params = BTreeMap::new();
+        for (id, table) in &raw.metric_params {
+            check_metric(id, "metric_params")?;
+            let json = serde_json::to_value(table).map_err(|e| {
+                Error::Config(format!(
+                    "{}: `metric_params.{}`: {e}",
+                    at(id.span()),
+                    id.get_ref()
+                ))
+            })?;
+            metric_params.insert(id.get_ref().clone(), json);
+        }
+
+        // Checks.
+        let mut table = CheckTable::default();
+        for (id, checks) in &raw.checks {
+            check_metric(id, "checks")?;
+            let key = format!("checks.{}", id.get_ref());
+            let resolved = resolve_checks(
+                &key,
+                &checks.min,
+                &checks.max,
+                &checks.vs_baseline,
+                &lines,
+                &file,
+            )?;
+            table.per_metric.insert(id.get_ref().clone(), resolved);
+        }
+        for ov in &raw.overrides {
+            let o = ov.get_ref();
+            let key = "overrides";
+            check_metric(&o.metric, key)?;
+            if let Some(d) = &o.dataset {
+                if !datasets.contains_key(d.get_ref()) {
+                    return Err(Error::Config(format!(
+                        "{}: `overrides.dataset` names unknown dataset `{}`",
+                        at(d.span()),
+                        d.get_ref()
+                    )));
+                }
+            }
+            if let Some(s) = &o.system {
+                if !systems.contains_key(s.get_ref()) {
+                    return Err(Error::Config(format!(
+                        "{}: `overrides.system` names unknown system `{}`",
+                        at(s.span()),
+                        s.get_ref()
+                    )));
+                }
+            }
+            let resolved = resolve_checks(key, &o.min, &o.max, &o.vs_baseline, &lines, &file)?;
+            table.overrides.push(Override {
+                dataset: o.dataset.as_ref().map(|d| d.get_ref().clone()),
+                system: o.system.as_ref().map(|s| s.get_ref().clone()),
+                metric: o.metric.get_ref().clone(),
+                checks: resolved,
+            });
+        }
+
+        Ok(Suite {
+            name: raw
+                .suite
+                .name
+                .clone()
+                .unwrap_or_else(|| "evalgate".to_string()),
+            config_path: path.to_path_buf(),
+            config_hash: crate::fsutil::sha256_hex(text.as_bytes()),
+            baselines_dir: root.join(raw.suite.baselines_dir.as_deref().unwrap_or("baselines")),
+            cache_dir: raw.suite.cache_dir.as_ref().map(|d| root.join(d)),
+            stemmer: raw.suite.stemmer.unwrap_or(true),
+            root,
+            tiers,
+            datasets,
+            systems,
+            metric_params,
+            checks: table,
+        })
+    }
+
+    /// The checks of one dataset × system × metric, in trial order (min, max, vs_baseline):
+    /// built-in defaults, then `[checks.<metric>]`, then matching `[[overrides]]` in file order.
+    pub fn checks_for(&self, dataset: &str, system: &str, def: &MetricDef) -> Vec<Check> {
+        let mut merged = CheckSet::new();
+        if def.reference_based {
+            merged.insert(
+                CheckKind::VsBaseline,
+                Some(Check {
+                    kind: CheckKind::VsBaseline,
+                    severity: Severity::Error,
+                    threshold: None,
+                    threshold_pct: Some(DEFAULT_MAX_DROP_PCT),
+                    line: None,
+                }),
+            );
+        }
+        if let Some(per) = self.checks.per_metric.get(&def.id) {
+            merged.extend(per.clone());
+        }
+        for o in &self.checks.overrides {
+            let applies = o.metric == def.id
+                && o.dataset.as_deref().is_none_or(|d| d == dataset)
+                && o.system.as_deref().is_none_or(|s| s == system);
+            if applies {
+                merged.extend(o.checks.clone());
+            }
+        }
+        merged.into_values().flatten().collect()
+    }
+}
+
+/// The system kinds a suite may use.
+pub const SYSTEM_KINDS: &[&str] = &["builtin", "rust", "command", "openai", "replay"];
+
+fn is_name_segment(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+fn resolve_checks(
+    key: &str,
+    min: &Option<Spanned<RawBound>>,
+    max: &Option<Spanned<RawBound>>,
+    vs: &Option<Spanned<RawVsBaseline>>,
+    lines: &LineIndex,
+    file: &str,
+) -> Result<CheckSet> {
+    let mut out = BTreeMap::new();
+    for (kind, bound) in [(CheckKind::Min, min), (CheckKind::Max, max)] {
+        let Some(bound) = bound else { continue };
+        let line = lines.line(bound.span().start);
+        let check = match bound.get_ref() {
+            RawBound::Off(false) => None,
+            RawBound::Off(true) => {
+                return Err(Error::Config(format!(
+                    "{file}:{line}: `{key}.{}` = true has no bound; give a number or \
+                     {{ value = .., severity = \"error\" }}, or false to switch it off",
+                    kind.as_str()
+                )));
+            }
+            RawBound::Value(v) => Some((*v, Severity::Error)),
+            RawBound::Full(t) => Some((t.value, t.severity)),
+        };
+        let check = match check {
+            None => None,
+            Some((value, severity)) => {
+                if !value.is_finite() {
+                    return Err(Error::Config(format!(
+                        "{file}:{line}: `{key}.{}` must be a finite number, found {value}",
+                        kind.as_str()
+                    )));
+                }
+                Some(Check {
+                    kind,
+                    severity,
+                    threshold: Some(value),
+                    threshold_pct: None,
+                    line: Some(line),
+                })
+            }
+        };
+        out.insert(kind, check);
+    }
+    if let Some(vs) = vs {
+        let line = lines.line(vs.span().start);
+        let check = match vs.get_ref() {
+            RawVsBaseline::Off(false) => None,
+            RawVsBaseline::Off(true) => {
+                return Err(Error::Config(format!(
+                    "{file}:{line}: `{key}.vs_baseline` = true has no bound; give \
+                     {{ max_drop = .., max_drop_pct = .. }}, or false to switch it off"
+                )));
+            }
+            RawVsBaseline::Full(t) => {
+                if t.max_drop.is_none() && t.max_drop_pct.is_none() {
+                    return Err(Error::Config(format!(
+                        "{file}:{line}: `{key}.vs_baseline` needs `max_drop` (absolute) and/or \
+                         `max_drop_pct` (percent of the baseline)"
+                    )));
+                }
+                for (name, v) in [("max_drop", t.max_drop), ("max_drop_pct", t.max_drop_pct)] {
+                    if let Some(v) = v {
+                        if !v.is_finite() || v < 0.0 {
+                            return Err(Error::Config(format!(
+                                "{file}:{line}: `{key}.vs_baseline.{name}` must be a number >= 0, \
+                                 found {v}"
+                            )));
+                        }
+                    }
+                }
+                Some(Check {
+                    kind: CheckKind::VsBaseline,
+                    severity: t.severity,
+                    threshold: t.max_drop,
+                    threshold_pct: t.max_drop_pct,
+                    line: Some(line),
+                })
+            }
+        };
+        out.insert(CheckKind::VsBaseline, check);
+    }
+    Ok(out)
+}
+
+/// Maps byte offsets to 1-based line numbers.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    fn line(&self, offset: usize) -> u32 {
+        (self.starts.partition_point(|&s| s <= offset)) as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{Direction, Metric, MetricValues, ScoringItem, ScoringOptions};
+    use std::sync::Arc;
+
+    struct Fake;
+    impl Metric for Fake {
+        fn definitions(&self) -> Vec<MetricDef> {
+            ["score", "leak"]
+                .iter()
+                .map(|id| MetricDef {
+                    id: id.to_string(),
+                    direction: if *id == "leak" {
+                        Direction::LowerIsBetter
+                    } else {
+                        Direction::HigherIsBetter
+                    },
+                    reference_based: *id == "score",
+                    range: (None, None),
+                    aggregation: "mean",
+                    description: "test",
+                })
+                .collect()
+        }
+        fn score(
+            &self,
+            _: &[ScoringItem<'_>],
+            _: &[&str],
+            _: &ScoringOptions,
+        ) -> Result<Vec<MetricValues>> {
+            Ok(Vec::new())
+        }
+    }
+
+    fn registry() -> MetricRegistry {
+        let mut r = MetricRegistry::empty();
+        r.register(Arc::new(Fake)).unwrap();
+        r
+    }
+
+    const BASE: &str = r#"
+[tiers.smoke]
+datasets = ["d"]
+
+[datasets.d]
+systems = ["s"]
+metrics = ["score", "leak"]
+
+[systems.s]
+kind = "builtin"
+builtin = "lead_n"
+"#;
+
+    fn parse(extra: &str) -> Result<Suite> {
+        Suite::parse(
+            Path::new("evalgate.toml"),
+            &format!("{BASE}{extra}"),
+            &registry(),
+        )
+    }
+
+    fn def(id: &str) -> MetricDef {
+        registry().definition(id).unwrap().clone()
+    }
+
+    #[test]
+    fn defaults_then_metric_checks_then_overrides() {
+        let suite = parse(
+            r#"
+[checks.leak]
+max = { value = 0.0, severity = "warn" }
+
+[[overrides]]
+system = "s"
+metric = "score"
+min = 0.3
+vs_baseline = { max_drop = 0.05 }
+"#,
+        )
+        .unwrap();
+        // Reference-based metric: built-in vs_baseline default, replaced by the override.
+        let score = suite.checks_for("d", "s", &def("score"));
+        assert_eq!(score.len(), 2);
+        assert_eq!(score[0].kind, CheckKind::Min);
+        assert_eq!(score[0].threshold, Some(0.3));
+        assert_eq!(score[1].threshold, Some(0.05));
+        assert_eq!(score[1].line, Some(20));
+        let leak = suite.checks_for("d", "s", &def("leak"));
+        assert_eq!(leak.len(), 1);
+        assert_eq!(leak[0].severity, Severity::Warn);
+    }
+
+    #[test]
+    fn reference_metrics_get_a_vs_baseline_error_check_by_default() {
+        let suite = parse("").unwrap();
+        let checks = suite.checks_for("d", "s", &def("score"));
+        assert_eq!(checks.len(), 1);
+        assert_eq!(checks[0].kind, CheckKind::VsBaseline);
+        assert_eq!(checks[0].severity, Severity::Error);
+        assert!(suite.checks_for("d", "s", &def("leak")).is_empty());
+    }
+
+    #[test]
+    fn errors_name_the_key_and_line() {
+        let cases = [
+            (
+                "\n[checks.rouge9]\nmin = 0.1\n",
+                "evalgate.toml:13: `checks` names unknown metric `rouge9`",
+            ),
+            (
+                "\n[checks.score]\nminimum = 0.1\n",
+                "unknown field `minimum`",
+            ),
+            (
+                "\n[checks.score]\nvs_baseline = { max_drop = -1 }\n",
+                "evalgate.toml:14: `checks.score.vs_baseline.max_drop` must be a number >= 0",
+            ),
+            (
+                "\n[checks.score]\nvs_baseline = { severity = \"warn\" }\n",
+                "needs `max_drop`",
+            ),
+            (
+                "\n[[overrides]]\nsystem = \"nope\"\nmetric = \"score\"\nmin = 1\n",
+                "evalgate.toml:14: `overrides.system` names unknown system `nope`",
+            ),
+            ("\n[colours]\nred = 1\n", "unknown field `colours`"),
+        ];
+        for (extra, expected) in cases {
+            let err = parse(extra).unwrap_err().to_string();
+            assert!(err.contains(expected), "expected `{expected}` in: {err}");
+        }
+        let err = Suite::parse(
+            Path::new("evalgate.toml"),
+            "[tiers.smoke]\ndatasets = [\"d\"]\n\n[datasets.d]\nsystems = [\"s\"]\nmetrics = [\"score\"]\n\n[systems.s]\nkind = \"magic\"\n",
+            &registry(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("evalgate.toml:8: `systems.s.kind` is `magic`"),
+            "{err}"
+        );
+        let err = parse("").map(|_| ()).and_then(|_| {
+            Suite::parse(
+                Path::new("evalgate.toml"),
+                &BASE.replace("\"leak\"", "\"lek\""),
+                &registry(),
+            )
+            .map(|_| ())
+        });
+        assert!(
+            err.unwrap_err()
+                .to_string()
+                .contains("evalgate.toml:7: `datasets.d.metrics` names unknown metric `lek`")
+        );
+    }
+}

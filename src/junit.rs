@@ -1,0 +1,98 @@
+//! JUnit XML for CI reporters: one testcase per trial, `<failure>` for error regressions,
+//! `<skipped>` with the reason for warnings and ignored trials, `file`/`line` attributes pointing
+//! at the baseline or config file, and properties carrying the numbers.
+
+use std::path::Path;
+
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+
+use crate::checks::fmt;
+use crate::error::Result;
+use crate::results::{CheckResult, CheckStatus};
+
+/// A trial that was listed but not run (ignored tier), with its reason.
+#[derive(Debug, Clone)]
+pub struct SkippedTrial {
+    /// Trial name.
+    pub name: String,
+    /// Why it did not run.
+    pub reason: String,
+}
+
+/// Writes the JUnit report for `checks` (trials that ran) and `skipped` (statically ignored).
+pub fn write(
+    path: &Path,
+    suite_name: &str,
+    checks: &[CheckResult],
+    skipped: &[SkippedTrial],
+) -> Result<()> {
+    let mut suite = TestSuite::new(suite_name);
+    for c in checks {
+        let mut status = match c.status {
+            CheckStatus::Passed => TestCaseStatus::success(),
+            CheckStatus::Failed => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message(c.message.clone()).set_type("regression");
+                s
+            }
+            CheckStatus::Warned | CheckStatus::Ignored => {
+                let mut s = TestCaseStatus::skipped();
+                s.set_message(c.message.clone());
+                s
+            }
+        };
+        if c.status == CheckStatus::Failed {
+            status.set_description(c.message.clone());
+        }
+        let mut case = TestCase::new(c.trial.clone(), status);
+        let classname = c
+            .trial
+            .rsplitn(3, "::")
+            .nth(2)
+            .unwrap_or(&c.trial)
+            .to_string();
+        case.set_classname(classname);
+        case.extra.insert("file".into(), c.file.clone().into());
+        if let Some(line) = c.line {
+            case.extra.insert("line".into(), line.to_string().into());
+        }
+        let mut props = vec![
+            Property::new("metric", c.metric.clone()),
+            Property::new("check", c.kind.as_str()),
+            Property::new("severity", format!("{:?}", c.severity).to_lowercase()),
+            Property::new("direction", c.direction.label()),
+        ];
+        for (name, v) in [
+            ("value", c.value),
+            ("baseline", c.baseline),
+            ("delta", c.delta),
+            ("threshold", c.threshold),
+            ("threshold_pct", c.threshold_pct),
+        ] {
+            if let Some(v) = v {
+                props.push(Property::new(name, fmt(v)));
+            }
+        }
+        case.add_properties(props);
+        suite.add_test_case(case);
+    }
+    for s in skipped {
+        let mut status = TestCaseStatus::skipped();
+        status.set_message(s.reason.clone());
+        let mut case = TestCase::new(s.name.clone(), status);
+        case.set_classname(
+            s.name
+                .rsplitn(3, "::")
+                .nth(2)
+                .unwrap_or(&s.name)
+                .to_string(),
+        );
+        suite.add_test_case(case);
+    }
+    let mut report = Report::new("evalgate");
+    report.add_test_suite(suite);
+    let xml = report
+        .to_string()
+        .map_err(|e| crate::Error::Report(format!("cannot render JUnit XML: {e}")))?;
+    crate::fsutil::write_atomic(path, xml.as_bytes())
+}

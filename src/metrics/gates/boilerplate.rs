@@ -1,0 +1,99 @@
+//! `boilerplate_leak`: sponsor, ad, intro or outro boilerplate in the output.
+//!
+//! An item fails (1) when its output contains, case-insensitively and on word boundaries, one of
+//! [`BOILERPLATE_PHRASES`], one of the extra phrases of param `phrases`, or one of the brand
+//! names in the item's `sponsors` metadata list. `allow_sponsor_content: true` switches the gate
+//! off for the item (value `None`).
+
+use super::{GateParams, expectation, flag, score_single};
+use crate::error::Result;
+use crate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
+use crate::systems::builtin::text;
+
+/// Built-in sponsor/ad and intro/outro phrases.
+pub const BOILERPLATE_PHRASES: &[&str] = &[
+    // Sponsor and ad reads.
+    "brought to you by",
+    "sponsored by",
+    "our sponsor",
+    "our sponsors",
+    "support for this show",
+    "support for this podcast",
+    "promo code",
+    "use code",
+    "offer code",
+    "free trial",
+    "percent off",
+    "first month free",
+    "link in the show notes",
+    // Intros and outros.
+    "welcome to the show",
+    "welcome back to the show",
+    "welcome to another episode",
+    "thanks for listening",
+    "thank you for listening",
+    "thanks so much for listening",
+    "don't forget to subscribe",
+    "like and subscribe",
+    "rate and review",
+    "leave us a review",
+    "wherever you get your podcasts",
+    "see you next week",
+    "until next time",
+];
+
+/// The boilerplate-leak gate.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BoilerplateLeak;
+
+const ID: &str = "boilerplate_leak";
+
+impl Metric for BoilerplateLeak {
+    fn definitions(&self) -> Vec<MetricDef> {
+        vec![MetricDef {
+            id: ID.into(),
+            direction: Direction::LowerIsBetter,
+            reference_based: false,
+            range: (Some(0.0), Some(1.0)),
+            aggregation: "rate of failing items",
+            description: "share of outputs containing sponsor/ad or intro/outro boilerplate",
+        }]
+    }
+
+    fn score(
+        &self,
+        items: &[ScoringItem<'_>],
+        wanted: &[&str],
+        options: &ScoringOptions,
+    ) -> Result<Vec<MetricValues>> {
+        let params = GateParams::read(options, ID, &["phrases"])?;
+        let extra = params.strings("phrases")?;
+        let def = &self.definitions()[0];
+        score_single(def, items, wanted, |item| {
+            if expectation(item, "allow_sponsor_content")? {
+                return Ok(None);
+            }
+            let sponsors = string_list(item.metadata, "sponsors");
+            let leaked = BOILERPLATE_PHRASES
+                .iter()
+                .copied()
+                .chain(extra.iter().map(String::as_str))
+                .chain(sponsors.iter().map(String::as_str))
+                .any(|phrase| text::contains_phrase(item.prediction, phrase));
+            Ok(Some(flag(leaked)))
+        })
+    }
+}
+
+/// A list of strings from metadata (empty when absent).
+fn string_list(metadata: &serde_json::Value, field: &str) -> Vec<String> {
+    metadata
+        .get(field)
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,121 @@
+//! Length gates: `compression_ratio`, `coverage_ratio` and `output_words_mean`.
+//!
+//! Words are [`text::words`]: whitespace-separated tokens containing a letter or digit.
+//!
+//! - `compression_ratio` = input words / output words per item, mean over items; `None` for an
+//!   empty output (the `truncation` gate flags those). It is a bounded quantity meant to be
+//!   checked with `min` and `max`. Its direction is **higher is better**: the job of a summary is
+//!   to compress, so a drop against the baseline means outputs grew verbose; over-compression is
+//!   what the `max` bound and the `truncation` gate catch. (For transcript cleaning, where the
+//!   ratio sits near 1, prefer bounds over the baseline check.)
+//! - `coverage_ratio` = output words / reference words (mean length of the item's references)
+//!   per item, mean over items; `None` without reference words. **Higher is better**: a drop
+//!   means outputs shrank relative to what a human wrote; overshoot is caught by a `max` bound.
+//! - `output_words_mean` = mean output words. **Lower is better** (verbosity and cost grow with
+//!   length); use `min`/`max` bounds for a target range.
+
+use super::{GateParams, score_single};
+use crate::error::Result;
+use crate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
+use crate::systems::builtin::text;
+
+/// Input words over output words.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CompressionRatio;
+
+/// Output words over reference words.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CoverageRatio;
+
+/// Mean output length in words.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OutputWordsMean;
+
+impl Metric for CompressionRatio {
+    fn definitions(&self) -> Vec<MetricDef> {
+        vec![MetricDef {
+            id: "compression_ratio".into(),
+            direction: Direction::HigherIsBetter,
+            reference_based: false,
+            range: (Some(0.0), None),
+            aggregation: "mean of items",
+            description: "input words / output words; check with min and max bounds",
+        }]
+    }
+
+    fn score(
+        &self,
+        items: &[ScoringItem<'_>],
+        wanted: &[&str],
+        options: &ScoringOptions,
+    ) -> Result<Vec<MetricValues>> {
+        GateParams::read(options, "compression_ratio", &[])?;
+        let def = &self.definitions()[0];
+        score_single(def, items, wanted, |item| {
+            let out = text::word_count(item.prediction);
+            Ok((out > 0).then(|| text::word_count(item.input) as f64 / out as f64))
+        })
+    }
+}
+
+impl Metric for CoverageRatio {
+    fn definitions(&self) -> Vec<MetricDef> {
+        vec![MetricDef {
+            id: "coverage_ratio".into(),
+            direction: Direction::HigherIsBetter,
+            reference_based: true,
+            range: (Some(0.0), None),
+            aggregation: "mean of items",
+            description: "output words / reference words; check with min and max bounds",
+        }]
+    }
+
+    fn score(
+        &self,
+        items: &[ScoringItem<'_>],
+        wanted: &[&str],
+        options: &ScoringOptions,
+    ) -> Result<Vec<MetricValues>> {
+        GateParams::read(options, "coverage_ratio", &[])?;
+        let def = &self.definitions()[0];
+        score_single(def, items, wanted, |item| {
+            if item.references.is_empty() {
+                return Ok(None);
+            }
+            let reference_words = item
+                .references
+                .iter()
+                .map(|r| text::word_count(r) as f64)
+                .sum::<f64>()
+                / item.references.len() as f64;
+            Ok((reference_words > 0.0)
+                .then(|| text::word_count(item.prediction) as f64 / reference_words))
+        })
+    }
+}
+
+impl Metric for OutputWordsMean {
+    fn definitions(&self) -> Vec<MetricDef> {
+        vec![MetricDef {
+            id: "output_words_mean".into(),
+            direction: Direction::LowerIsBetter,
+            reference_based: false,
+            range: (Some(0.0), None),
+            aggregation: "mean of items",
+            description: "mean number of words per output",
+        }]
+    }
+
+    fn score(
+        &self,
+        items: &[ScoringItem<'_>],
+        wanted: &[&str],
+        options: &ScoringOptions,
+    ) -> Result<Vec<MetricValues>> {
+        GateParams::read(options, "output_words_mean", &[])?;
+        let def = &self.definitions()[0];
+        score_single(def, items, wanted, |item| {
+            Ok(Some(text::word_count(item.prediction) as f64))
+        })
+    }
+}

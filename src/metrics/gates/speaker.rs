@@ -1,0 +1,99 @@
+//! `speaker_label_leak` and `speaker_name_leak`: transcript structure or speaker identities in
+//! the output.
+//!
+//! - `speaker_label_leak` fails an item whose output has a line starting with a speaker label
+//!   (an all-caps `MAYA:`, or capitalised words such as `Maya:` / `Maya Chen:` that are a known
+//!   speaker's name or label two or more lines; a one-off `Key Takeaways:` heading is not a
+//!   label; see [`text::SpeakerLabels::for_output`]) or contains a timestamp (`[00:12:34]`,
+//!   `(12:34)`, bare `h:mm:ss`).
+//! - `speaker_name_leak` fails an item whose output names one of the full names in the item's
+//!   `speakers` metadata. Many summaries name speakers on purpose, so suites are expected to run
+//!   it as a warning; `allow_speaker_names: true` switches it off for an item, and items without
+//!   `speakers` are `None`.
+
+use super::{GateParams, expectation, flag, score_single};
+use crate::error::Result;
+use crate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
+use crate::systems::builtin::text;
+
+/// The speaker-label/timestamp leak gate.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SpeakerLabelLeak;
+
+/// The speaker-name leak gate.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SpeakerNameLeak;
+
+impl Metric for SpeakerLabelLeak {
+    fn definitions(&self) -> Vec<MetricDef> {
+        vec![MetricDef {
+            id: "speaker_label_leak".into(),
+            direction: Direction::LowerIsBetter,
+            reference_based: false,
+            range: (Some(0.0), Some(1.0)),
+            aggregation: "rate of failing items",
+            description: "share of outputs with a speaker label at a line start or a timestamp",
+        }]
+    }
+
+    fn score(
+        &self,
+        items: &[ScoringItem<'_>],
+        wanted: &[&str],
+        options: &ScoringOptions,
+    ) -> Result<Vec<MetricValues>> {
+        GateParams::read(options, "speaker_label_leak", &[])?;
+        let def = &self.definitions()[0];
+        score_single(def, items, wanted, |item| {
+            Ok(Some(flag(has_label_or_timestamp(
+                item.prediction,
+                &text::metadata_speakers(item.metadata),
+            ))))
+        })
+    }
+}
+
+/// True when `output` has a speaker label at a line start or a timestamp anywhere.
+pub fn has_label_or_timestamp(output: &str, speakers: &[String]) -> bool {
+    if text::contains_timestamp(output) {
+        return true;
+    }
+    let labels = text::SpeakerLabels::for_output(output, speakers);
+    output.lines().any(|line| labels.split(line).is_some())
+}
+
+impl Metric for SpeakerNameLeak {
+    fn definitions(&self) -> Vec<MetricDef> {
+        vec![MetricDef {
+            id: "speaker_name_leak".into(),
+            direction: Direction::LowerIsBetter,
+            reference_based: false,
+            range: (Some(0.0), Some(1.0)),
+            aggregation: "rate of failing items",
+            description: "share of outputs naming a speaker's full name (a warning by default)",
+        }]
+    }
+
+    fn score(
+        &self,
+        items: &[ScoringItem<'_>],
+        wanted: &[&str],
+        options: &ScoringOptions,
+    ) -> Result<Vec<MetricValues>> {
+        GateParams::read(options, "speaker_name_leak", &[])?;
+        let def = &self.definitions()[0];
+        score_single(def, items, wanted, |item| {
+            if expectation(item, "allow_speaker_names")? {
+                return Ok(None);
+            }
+            let speakers = text::metadata_speakers(item.metadata);
+            if speakers.is_empty() {
+                return Ok(None);
+            }
+            let leaked = speakers
+                .iter()
+                .any(|name| text::contains_phrase(item.prediction, name));
+            Ok(Some(flag(leaked)))
+        })
+    }
+}

@@ -1,0 +1,174 @@
+//! One dataset × system: generate outputs, score every configured metric, compare with the
+//! baseline. Computed once per process and shared by all trials of the pair.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::baseline::{self, BaselineBody, Synced};
+use crate::config::Suite;
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+use crate::fsutil::sha256_hex;
+use crate::generate::{GenerateOptions, GenerationStats, generate_all};
+use crate::metrics::{METRIC_VERSION, MetricRegistry, MetricValues, ScoringItem, ScoringOptions};
+use crate::results::Fingerprint;
+use crate::systems::{Generation, System, SystemRequest};
+
+/// Everything computed for a dataset × system.
+#[derive(Debug)]
+pub struct PairOutcome {
+    /// The dataset.
+    pub dataset: Arc<Dataset>,
+    /// System name.
+    pub system: String,
+    /// Fingerprint of this run.
+    pub fingerprint: Fingerprint,
+    /// Outputs in item order.
+    pub generations: Vec<Generation>,
+    /// Cache statistics.
+    pub stats: GenerationStats,
+    /// Metric values by id.
+    pub metrics: BTreeMap<String, MetricValues>,
+    /// Baseline comparison.
+    pub baseline: Synced,
+    /// Baseline file path relative to the project root.
+    pub baseline_file: String,
+}
+
+/// Runs `system` over `dataset`, scores `metric_ids`, and syncs the baseline snapshot.
+pub fn compute(
+    suite: &Suite,
+    registry: &MetricRegistry,
+    dataset: Arc<Dataset>,
+    system_name: &str,
+    system: &dyn System,
+    metric_ids: &[String],
+) -> Result<PairOutcome> {
+    let requests: Vec<SystemRequest<'_>> = dataset
+        .items
+        .iter()
+        .map(|i| SystemRequest {
+            item_id: &i.id,
+            input: &i.input,
+            metadata: &i.metadata,
+        })
+        .collect();
+    let input_hashes: Vec<String> = dataset
+        .items
+        .iter()
+        .map(|i| i.hashes.input.clone())
+        .collect();
+    let system_fingerprint = system.fingerprint();
+    let label = format!("{}::{}", dataset.id, system_name);
+    let options = GenerateOptions {
+        progress_label: &label,
+        concurrency: 4,
+    };
+    let (results, stats) = generate_all(
+        system,
+        &system_fingerprint,
+        &requests,
+        &input_hashes,
+        &options,
+    );
+    let mut generations = Vec::with_capacity(results.len());
+    let mut failures = Vec::new();
+    for (item, r) in dataset.items.iter().zip(results) {
+        match r {
+            Ok(g) => generations.push(g.generation),
+            Err(e) => failures.push(format!("item `{}`: {e}", item.id)),
+        }
+    }
+    if !failures.is_empty() {
+        return Err(Error::System(format!(
+            "system `{system_name}` failed on {} of {} items of `{}`:\n  {}",
+            failures.len(),
+            dataset.items.len(),
+            dataset.id,
+            failures.join("\n  ")
+        )));
+    }
+    let scoring: Vec<ScoringItem<'_>> = dataset
+        .items
+        .iter()
+        .zip(&generations)
+        .map(|(item, g)| ScoringItem {
+            id: &item.id,
+            input: &item.input,
+            prediction: &g.output,
+            references: &item.references,
+            metadata: &item.metadata,
+            generation: Some(g),
+        })
+        .collect();
+    let options = ScoringOptions {
+        stemmer: suite.stemmer,
+        params: suite.metric_params.clone(),
+    };
+    let wanted: Vec<&str> = metric_ids.iter().map(String::as_str).collect();
+    let metrics = registry.score(&scoring, &wanted, &options).map_err(|e| {
+        Error::Metric(format!(
+            "scoring `{}` on `{}`: {e}",
+            system_name, dataset.id
+        ))
+    })?;
+
+    let fingerprint = Fingerprint {
+        dataset_hash: dataset.content_hash.clone(),
+        item_ids: dataset.items.iter().map(|i| i.id.clone()).collect(),
+        reference_ids: dataset
+            .items
+            .iter()
+            .flat_map(|i| (1..=i.references.len()).map(move |n| format!("{}#{n}", i.id)))
+            .collect(),
+        system_config_hash: sha256_hex(system_fingerprint.to_string().as_bytes()),
+        metric_version: METRIC_VERSION.to_string(),
+    };
+    let body = baseline_body(&fingerprint, &dataset, &metrics);
+    let path = baseline::snapshot_path(&suite.baselines_dir, &dataset.id, system_name);
+    let synced = baseline::sync(&path, &body, &format!("{} × {}", dataset.id, system_name))?;
+    let baseline_file = path
+        .strip_prefix(&suite.root)
+        .unwrap_or(&path)
+        .to_string_lossy()
+        .trim_start_matches("./")
+        .to_string();
+    Ok(PairOutcome {
+        dataset,
+        system: system_name.to_string(),
+        fingerprint,
+        generations,
+        stats,
+        metrics,
+        baseline: synced,
+        baseline_file,
+    })
+}
+
+fn baseline_body(
+    fingerprint: &Fingerprint,
+    dataset: &Dataset,
+    metrics: &BTreeMap<String, MetricValues>,
+) -> BaselineBody {
+    let aggregate = metrics
+        .iter()
+        .map(|(id, v)| (id.clone(), v.aggregate))
+        .collect();
+    let mut items = serde_json::Map::new();
+    for (n, item) in dataset.items.iter().enumerate() {
+        let mut per = serde_json::Map::new();
+        for (id, v) in metrics {
+            let value = v.per_item.get(n).copied().flatten();
+            per.insert(
+                id.clone(),
+                value.map_or(serde_json::Value::Null, serde_json::Value::from),
+            );
+        }
+        items.insert(item.id.clone(), serde_json::Value::Object(per));
+    }
+    BaselineBody {
+        fingerprint: fingerprint.clone(),
+        metrics: aggregate,
+        items,
+    }
+}

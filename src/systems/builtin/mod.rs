@@ -1,0 +1,107 @@
+//! Built-in reference systems: deterministic, offline floors that every suite can run without a
+//! model.
+//!
+//! | name                 | params (default)  | what it does                                        |
+//! |----------------------|-------------------|-----------------------------------------------------|
+//! | `lead_n`             | `sentences` (3)   | first N sentences of the cleaned transcript         |
+//! | `textrank`           | `sentences` (3)   | TextRank extractive summary of the cleaned transcript|
+//! | `transcript_cleaner` | none              | drops timestamps, speaker labels and sponsor blocks |
+//!
+//! Each system's fingerprint is `{"kind": "builtin", "name", "params", "evalgate_version"}`, so a
+//! baseline made with other parameters or another evalgate version is recognised.
+
+pub mod cleaner;
+pub mod lead_n;
+pub mod text;
+pub mod textrank;
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use crate::error::{Error, Result};
+use crate::systems::System;
+
+/// The names [`build`] accepts.
+pub fn names() -> &'static [&'static str] {
+    &["lead_n", "textrank", "transcript_cleaner"]
+}
+
+/// Builds the built-in system `builtin` with `params` (a JSON object, or null for defaults).
+/// An unknown name, an unknown parameter or a bad parameter value is an [`Error::Config`] that
+/// names it and lists the valid choices.
+pub fn build(builtin: &str, params: &Value) -> Result<Arc<dyn System>> {
+    match builtin {
+        "lead_n" => lead_n::LeadN::from_params(params),
+        "textrank" => textrank::TextRank::from_params(params),
+        "transcript_cleaner" => cleaner::TranscriptCleaner::from_params(params),
+        other => Err(Error::Config(format!(
+            "unknown built-in system `{other}`; valid built-ins: {}",
+            names().join(", ")
+        ))),
+    }
+}
+
+/// The fingerprint shared by all built-ins.
+pub(crate) fn fingerprint(name: &str, params: Value) -> Value {
+    json!({
+        "kind": "builtin",
+        "name": name,
+        "params": params,
+        "evalgate_version": env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// A built-in's parameter table, checked against the names it accepts.
+#[derive(Debug)]
+pub(crate) struct BuiltinParams<'a> {
+    system: &'a str,
+    map: Map<String, Value>,
+}
+
+impl<'a> BuiltinParams<'a> {
+    /// Accepts `null` or an object whose keys are all in `allowed`.
+    pub(crate) fn parse(system: &'a str, params: &Value, allowed: &[&str]) -> Result<Self> {
+        let valid = || {
+            if allowed.is_empty() {
+                "none".to_string()
+            } else {
+                allowed.join(", ")
+            }
+        };
+        let map = match params {
+            Value::Null => Map::new(),
+            Value::Object(m) => m.clone(),
+            other => {
+                return Err(Error::Config(format!(
+                    "params of built-in system `{system}` must be a table, got `{other}`; valid params: {}",
+                    valid()
+                )));
+            }
+        };
+        if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(Error::Config(format!(
+                "unknown param `{unknown}` for built-in system `{system}`; valid params: {}",
+                valid()
+            )));
+        }
+        Ok(BuiltinParams { system, map })
+    }
+
+    /// A positive integer parameter, or `default` when absent.
+    pub(crate) fn positive_int(&self, key: &str, default: usize) -> Result<usize> {
+        match self.map.get(key) {
+            None => Ok(default),
+            Some(v) => v
+                .as_u64()
+                .filter(|n| *n >= 1)
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or_else(|| {
+                    Error::Config(format!(
+                        "param `{key}` of built-in system `{}` must be a positive integer, got `{v}`",
+                        self.system
+                    ))
+                }),
+        }
+    }
+}

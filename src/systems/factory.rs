@@ -1,0 +1,65 @@
+//! Building the systems a suite names from their `[systems.<name>]` tables.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::config::SystemConfig;
+use crate::error::{Error, Result};
+use crate::systems::System;
+
+/// Builds the system named in `config`. `kind = "rust"` systems come from `registered` (added in
+/// the user's `tests/benchmarks.rs` with `Harness::system`).
+pub fn build(
+    config: &SystemConfig,
+    registered: &BTreeMap<String, Arc<dyn System>>,
+    _root: &Path,
+) -> Result<Arc<dyn System>> {
+    let name = &config.name;
+    match config.kind.as_str() {
+        "rust" => registered.get(name).cloned().ok_or_else(|| {
+            Error::Config(format!(
+                "system `{name}` has kind = \"rust\" but no Rust system is registered under that \
+                 name; add `.system(\"{name}\", MySystem)` to the Harness in tests/benchmarks.rs"
+            ))
+        }),
+        "builtin" => {
+            let allowed = ["kind", "builtin", "params"];
+            reject_unknown_keys(config, &allowed)?;
+            let builtin = match config.table.get("builtin") {
+                Some(toml::Value::String(b)) => b.as_str(),
+                _ => {
+                    return Err(Error::Config(format!(
+                        "`systems.{name}.builtin` is missing; name one of: {}",
+                        super::builtin::names().join(", ")
+                    )));
+                }
+            };
+            let params = match config.table.get("params") {
+                Some(p) => serde_json::to_value(p)
+                    .map_err(|e| Error::Config(format!("`systems.{name}.params`: {e}")))?,
+                None => serde_json::Value::Object(Default::default()),
+            };
+            super::builtin::build(builtin, &params)
+                .map_err(|e| Error::Config(format!("system `{name}`: {e}")))
+        }
+        other => Err(Error::Config(format!(
+            "system `{name}`: kind `{other}` is not available in this build"
+        ))),
+    }
+}
+
+fn reject_unknown_keys(config: &SystemConfig, allowed: &[&str]) -> Result<()> {
+    for key in config.table.keys() {
+        if !allowed.contains(&key.as_str()) {
+            return Err(Error::Config(format!(
+                "`systems.{}.{key}` (line {}) is not a key of kind `{}`; allowed: {}",
+                config.name,
+                config.line,
+                config.kind,
+                allowed.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
