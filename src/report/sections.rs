@@ -93,6 +93,10 @@ pub fn headline(counts: &Counts) -> String {
             "❌ **evalgate: {}**{warnings} — the benchmark gate fails; see *What failed and why*.",
             parts.join(", ")
         )
+    } else if counts.passed + counts.warned + counts.ignored == 0 {
+        "⚪ **evalgate: no checks ran** — the results hold no trial; check the tier filter and \
+         that the benchmarks ran."
+            .to_string()
     } else if counts.warned > 0 {
         format!(
             "⚠️ **evalgate: {}**, no regressions — the gate passes; review the warnings below{not_checked}.",
