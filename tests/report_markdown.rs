@@ -195,3 +195,58 @@ fn details_url_is_linked() {
     let text = pr_comment::render(&run(vec![podcast_pair(0.45, 0.2, 120.0)]), &options);
     assert!(text.contains("[Run details](https://github.com/o/r/actions/runs/1)"));
 }
+
+#[test]
+fn command_writes_the_comment_and_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results.json");
+    scenario("error_regression").write(&results).unwrap();
+    let out = dir.path().join("comment.md");
+    let run_cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_evalgate"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let results_arg = results.to_str().unwrap();
+    let status = run_cli(&[
+        "report",
+        "pr-comment",
+        "--results",
+        results_arg,
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(status.status.success());
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        comment("error_regression")
+    );
+
+    let summary_out = run_cli(&["report", "summary", "--results", results_arg]);
+    assert!(summary_out.status.success());
+    assert_eq!(
+        String::from_utf8(summary_out.stdout).unwrap(),
+        summary::render(&scenario("error_regression"))
+    );
+
+    let bad_url = run_cli(&[
+        "report",
+        "pr-comment",
+        "--results",
+        results_arg,
+        "--details-url",
+        "javascript:alert(1)",
+    ]);
+    assert_eq!(bad_url.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad_url.stderr).contains("--details-url"));
+
+    let missing = run_cli(&[
+        "report",
+        "summary",
+        "--results",
+        "/nonexistent/results.json",
+    ]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/results.json"));
+}
