@@ -11,6 +11,7 @@ pub mod error;
 pub mod fsutil;
 pub mod generate;
 pub mod harness;
+pub mod history;
 pub mod junit;
 pub mod metrics;
 pub mod pair;

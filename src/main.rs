@@ -22,6 +22,9 @@ enum Command {
     /// Reports built from a results file (PR comment, job summary, shard merge).
     #[command(subcommand)]
     Report(evalgate::report::ReportCommand),
+    /// The run history (append-only JSON lines).
+    #[command(subcommand)]
+    History(evalgate::history::HistoryCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,5 +84,6 @@ fn main() -> ExitCode {
         Command::Score(args) => evalgate::score::run(args),
         Command::Dataset(cmd) => dataset_command(cmd),
         Command::Report(cmd) => evalgate::report::run(cmd),
+        Command::History(cmd) => evalgate::history::run(cmd),
     }
 }

@@ -1,0 +1,242 @@
+//! The run history: an append-only JSON-lines file (`history.jsonl`), one [`HistoryRecord`] per
+//! run, kept by the nightly workflow on a dedicated branch.
+//!
+//! Format `evalgate.history/v1`: every line is one JSON object. Metrics are a map keyed by metric
+//! id, so adding metrics later adds keys, never columns; readers must ignore fields they do not
+//! know, and new fields are only ever added (renames or removals bump the version). Appending
+//! rewrites the file atomically (temp file + rename) with every earlier line byte for byte as it
+//! was, after checking that each earlier line is a history record.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::results::{BaselineStatus, CheckStatus, RunResults, Summary};
+
+/// Schema identifier of history records.
+pub const HISTORY_SCHEMA: &str = "evalgate.history/v1";
+
+/// `evalgate history` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum HistoryCommand {
+    /// Append one run record to the history file (created when missing).
+    Append {
+        /// results.json of the run (merged, for sharded runs).
+        #[arg(long)]
+        results: PathBuf,
+        /// The JSON-lines history file.
+        #[arg(long)]
+        history: PathBuf,
+    },
+}
+
+/// One line of the history file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryRecord {
+    /// Always [`HISTORY_SCHEMA`] for records written by this version.
+    pub schema: String,
+    /// Commit the run measured.
+    #[serde(default)]
+    pub git_commit: Option<String>,
+    /// RFC 3339 start of the run.
+    pub started_at: String,
+    /// RFC 3339 end of the run.
+    pub finished_at: String,
+    /// evalgate's version.
+    pub evalgate_version: String,
+    /// Configuration file and its hash.
+    pub config_path: String,
+    /// `sha256:` of the configuration file.
+    pub config_hash: String,
+    /// Check counts.
+    pub summary: Summary,
+    /// One entry per dataset × system.
+    pub pairs: Vec<HistoryPair>,
+}
+
+/// One dataset × system in a history record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryPair {
+    /// Dataset id.
+    pub dataset: String,
+    /// Dataset version.
+    pub dataset_version: u32,
+    /// System name.
+    pub system: String,
+    /// `sha256:` over the dataset (values from different hashes are not comparable).
+    pub dataset_hash: String,
+    /// `sha256:` over the system configuration.
+    pub system_config_hash: String,
+    /// Version of the metric definitions.
+    pub metric_version: String,
+    /// Baseline state in that run.
+    pub baseline_status: BaselineStatus,
+    /// Set when the pair could not be computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Metric id → dataset-level value.
+    pub metrics: BTreeMap<String, f64>,
+    /// Trials that failed (error-level regressions).
+    #[serde(default)]
+    pub failed: Vec<String>,
+    /// Trials that warned.
+    #[serde(default)]
+    pub warned: Vec<String>,
+}
+
+impl HistoryRecord {
+    /// The record for a run.
+    pub fn from_results(results: &RunResults) -> Self {
+        let mut counted = results.clone();
+        counted.recount();
+        let trials = |pair: &crate::results::PairResults, status: CheckStatus| {
+            pair.checks
+                .iter()
+                .filter(|c| c.status == status)
+                .map(|c| c.trial.clone())
+                .collect::<Vec<_>>()
+        };
+        HistoryRecord {
+            schema: HISTORY_SCHEMA.to_string(),
+            git_commit: results.run.git_commit.clone(),
+            started_at: results.run.started_at.clone(),
+            finished_at: results.run.finished_at.clone(),
+            evalgate_version: results.run.evalgate_version.clone(),
+            config_path: results.run.config_path.clone(),
+            config_hash: results.run.config_hash.clone(),
+            summary: counted.summary,
+            pairs: results
+                .pairs
+                .iter()
+                .map(|p| HistoryPair {
+                    dataset: p.dataset.clone(),
+                    dataset_version: p.dataset_version,
+                    system: p.system.clone(),
+                    dataset_hash: p.fingerprint.dataset_hash.clone(),
+                    system_config_hash: p.fingerprint.system_config_hash.clone(),
+                    metric_version: p.fingerprint.metric_version.clone(),
+                    baseline_status: p.baseline.status,
+                    error: p.error.clone(),
+                    metrics: p
+                        .metrics
+                        .iter()
+                        .map(|(k, m)| (k.clone(), m.value))
+                        .collect(),
+                    failed: trials(p, CheckStatus::Failed),
+                    warned: trials(p, CheckStatus::Warned),
+                })
+                .collect(),
+        }
+    }
+
+    fn same_run(&self, other: &serde_json::Value) -> bool {
+        other["started_at"].as_str() == Some(self.started_at.as_str())
+            && other["config_hash"].as_str() == Some(self.config_hash.as_str())
+            && other["git_commit"].as_str() == self.git_commit.as_deref()
+    }
+}
+
+/// What [`append`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppendOutcome {
+    /// The record was appended; the file now has this many records.
+    Appended {
+        /// Records in the file after appending.
+        records: usize,
+    },
+    /// The file already holds a record of this run; nothing was written.
+    AlreadyRecorded,
+}
+
+/// Appends the record of `results` to the history file at `history` (created with its folders
+/// when missing). Earlier lines stay byte for byte; a file whose lines are not all history
+/// records is refused; a run already recorded (same commit, start time and config hash) is not
+/// added twice.
+pub fn append(results: &RunResults, history: &Path) -> Result<AppendOutcome> {
+    let record = HistoryRecord::from_results(results);
+    let existing = match std::fs::read(history) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(Error::read(history, e)),
+    };
+    let text = std::str::from_utf8(&existing).map_err(|e| {
+        Error::Report(format!(
+            "{}: not UTF-8 ({e}); the history file must be JSON lines",
+            history.display()
+        ))
+    })?;
+    if !text.is_empty() && !text.ends_with('\n') {
+        return Err(Error::Report(format!(
+            "{}: the last line is not terminated by a newline (an interrupted write?); check \
+             the last line and end it with a newline before appending",
+            history.display()
+        )));
+    }
+    let mut records = 0;
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+            Error::Report(format!(
+                "{}:{}: not a JSON history record ({e}); fix or move the file, appending \
+                 never rewrites it",
+                history.display(),
+                n + 1
+            ))
+        })?;
+        let schema = value["schema"].as_str().unwrap_or("");
+        if !schema.starts_with("evalgate.history/") {
+            return Err(Error::Report(format!(
+                "{}:{}: field `schema` is `{schema}`, expected `{HISTORY_SCHEMA}`; is this the \
+                 right file?",
+                history.display(),
+                n + 1
+            )));
+        }
+        if record.same_run(&value) {
+            return Ok(AppendOutcome::AlreadyRecorded);
+        }
+        records += 1;
+    }
+    let mut line = serde_json::to_string(&record).expect("history record serializes");
+    line.push('\n');
+    let mut contents = existing;
+    contents.extend_from_slice(line.as_bytes());
+    crate::fsutil::write_atomic(history, &contents)?;
+    Ok(AppendOutcome::Appended {
+        records: records + 1,
+    })
+}
+
+/// Runs an `evalgate history` subcommand.
+pub fn run(command: &HistoryCommand) -> ExitCode {
+    match command {
+        HistoryCommand::Append { results, history } => {
+            let outcome = RunResults::read(results).and_then(|r| append(&r, history));
+            match outcome {
+                Ok(AppendOutcome::Appended { records }) => {
+                    eprintln!(
+                        "evalgate history: appended the run to {} ({records} runs recorded)",
+                        history.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Ok(AppendOutcome::AlreadyRecorded) => {
+                    eprintln!(
+                        "evalgate history: {} already records this run; nothing appended",
+                        history.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("evalgate history: error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}

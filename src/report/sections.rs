@@ -1,0 +1,454 @@
+//! Report sections shared by the PR comment and the job summary: the headline counts, one
+//! comparison table per dataset × system, and the list of failed and warning checks.
+
+use std::collections::BTreeSet;
+
+use crate::metrics::Direction;
+use crate::report::markdown::{code, number, percent_change, signed, text};
+use crate::results::{
+    BaselineStatus, CheckKind, CheckResult, CheckStatus, PairResults, RunResults,
+};
+
+/// Tables with more rows than this fold their unchanged rows into `<details>`.
+pub const FOLD_ROWS_ABOVE: usize = 8;
+
+/// Worst items listed per check.
+const WORST_ITEMS_SHOWN: usize = 5;
+
+/// Counts the headline is made of.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Checks that passed.
+    pub passed: usize,
+    /// Error-level regressions (failed trials).
+    pub failed: usize,
+    /// Warning-level regressions.
+    pub warned: usize,
+    /// Checks not evaluated (no baseline yet, ...).
+    pub ignored: usize,
+    /// Pairs that could not be computed and have no failed check of their own.
+    pub broken_pairs: usize,
+}
+
+impl Counts {
+    /// Counts over every check of the run (the stored summary is not trusted).
+    pub fn of(results: &RunResults) -> Self {
+        let mut c = Counts::default();
+        for pair in &results.pairs {
+            let mut pair_failed = false;
+            for check in &pair.checks {
+                match check.status {
+                    CheckStatus::Passed => c.passed += 1,
+                    CheckStatus::Failed => {
+                        c.failed += 1;
+                        pair_failed = true;
+                    }
+                    CheckStatus::Warned => c.warned += 1,
+                    CheckStatus::Ignored => c.ignored += 1,
+                }
+            }
+            if pair.error.is_some() && !pair_failed {
+                c.broken_pairs += 1;
+            }
+        }
+        c
+    }
+
+    /// True when nothing fails the gate.
+    pub fn gate_passes(&self) -> bool {
+        self.failed == 0 && self.broken_pairs == 0
+    }
+}
+
+/// `1 regression`, `2 regressions`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The one-line verdict: all clear, N regressions, M warnings.
+pub fn headline(counts: &Counts) -> String {
+    let not_checked = if counts.ignored > 0 {
+        format!(", {} not checked (no baseline yet)", counts.ignored)
+    } else {
+        String::new()
+    };
+    if !counts.gate_passes() {
+        let mut parts = Vec::new();
+        if counts.failed > 0 {
+            parts.push(plural(counts.failed, "regression", "regressions"));
+        }
+        if counts.broken_pairs > 0 {
+            parts.push(plural(
+                counts.broken_pairs,
+                "dataset × system not computed",
+                "dataset × system pairs not computed",
+            ));
+        }
+        let warnings = if counts.warned > 0 {
+            format!(" and {}", plural(counts.warned, "warning", "warnings"))
+        } else {
+            String::new()
+        };
+        format!(
+            "❌ **evalgate: {}**{warnings} — the benchmark gate fails; see *What failed and why*.",
+            parts.join(", ")
+        )
+    } else if counts.passed + counts.warned + counts.ignored == 0 {
+        "⚪ **evalgate: no checks ran** — the results hold no trial; check the tier filter and \
+         that the benchmarks ran."
+            .to_string()
+    } else if counts.warned > 0 {
+        format!(
+            "⚠️ **evalgate: {}**, no regressions — the gate passes; review the warnings below{not_checked}.",
+            plural(counts.warned, "warning", "warnings")
+        )
+    } else {
+        format!(
+            "✅ **evalgate: all clear** — {} passed{not_checked}.",
+            plural(counts.passed, "check", "checks")
+        )
+    }
+}
+
+/// A one-line count table.
+pub fn counts_table(counts: &Counts) -> String {
+    format!(
+        "| passed | ❌ regressions | ⚠️ warnings | not checked |\n| ---: | ---: | ---: | ---: |\n| {} | {} | {} | {} |\n",
+        counts.passed, counts.failed, counts.warned, counts.ignored
+    )
+}
+
+/// The tiers the run's checks belong to, comma-separated and escaped (`smoke`).
+pub fn tiers(results: &RunResults) -> String {
+    let tiers: BTreeSet<&str> = results
+        .pairs
+        .iter()
+        .flat_map(|p| p.checks.iter().map(|c| c.tier.as_str()))
+        .collect();
+    if tiers.is_empty() {
+        "no".to_string()
+    } else {
+        tiers.into_iter().map(code).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// How a metric row compares with its baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RowMark {
+    /// An error-level check on the metric failed.
+    Regression,
+    /// A warning-level check on the metric warned.
+    Warning,
+    /// Worse than the baseline, within tolerance.
+    Worse,
+    /// Better than the baseline.
+    Better,
+    /// No baseline value to compare with.
+    NoBaseline,
+    /// In the baseline but not computed in this run.
+    NotComputed,
+    /// Same value as the baseline.
+    Unchanged,
+}
+
+impl RowMark {
+    fn label(self) -> &'static str {
+        match self {
+            RowMark::Regression => "❌ **regression**",
+            RowMark::Warning => "⚠️ **warning**",
+            RowMark::Worse => "worse, within tolerance",
+            RowMark::Better => "better",
+            RowMark::NoBaseline => "🆕 no baseline",
+            RowMark::NotComputed => "not computed",
+            RowMark::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// One table row.
+#[derive(Debug, Clone)]
+pub struct MetricRow {
+    /// Metric id (raw).
+    pub metric: String,
+    /// Which way is better, when known.
+    pub direction: Option<Direction>,
+    /// Baseline value.
+    pub baseline: Option<f64>,
+    /// This run's value.
+    pub current: Option<f64>,
+    /// Verdict.
+    pub mark: RowMark,
+}
+
+/// The rows of a pair: every metric computed or in the baseline, in id order.
+pub fn metric_rows(pair: &PairResults) -> Vec<MetricRow> {
+    let baseline_usable = pair.baseline.status == BaselineStatus::Present;
+    let ids: BTreeSet<&String> = pair
+        .metrics
+        .keys()
+        .chain(pair.baseline.metrics.keys())
+        .chain(pair.checks.iter().map(|c| &c.metric))
+        .collect();
+    ids.into_iter()
+        .map(|id| {
+            let checks: Vec<&CheckResult> =
+                pair.checks.iter().filter(|c| &c.metric == id).collect();
+            let metric = pair.metrics.get(id);
+            let current = metric
+                .map(|m| m.value)
+                .or_else(|| checks.iter().find_map(|c| c.value));
+            let direction = metric
+                .map(|m| m.direction)
+                .or_else(|| checks.first().map(|c| c.direction));
+            let baseline = if baseline_usable {
+                pair.baseline
+                    .metrics
+                    .get(id)
+                    .copied()
+                    .or_else(|| checks.iter().find_map(|c| c.baseline))
+            } else {
+                None
+            };
+            let mark = if checks.iter().any(|c| c.status == CheckStatus::Failed) {
+                RowMark::Regression
+            } else if checks.iter().any(|c| c.status == CheckStatus::Warned) {
+                RowMark::Warning
+            } else {
+                match (baseline, current, direction) {
+                    (_, None, _) => RowMark::NotComputed,
+                    (None, Some(_), _) => RowMark::NoBaseline,
+                    (Some(b), Some(c), dir) => {
+                        if is_unchanged(b, c) {
+                            RowMark::Unchanged
+                        } else {
+                            let worsening =
+                                dir.unwrap_or(Direction::HigherIsBetter).worsening(b, c);
+                            if worsening > 0.0 {
+                                RowMark::Worse
+                            } else {
+                                RowMark::Better
+                            }
+                        }
+                    }
+                }
+            };
+            MetricRow {
+                metric: id.clone(),
+                direction,
+                baseline,
+                current,
+                mark,
+            }
+        })
+        .collect()
+}
+
+fn is_unchanged(baseline: f64, current: f64) -> bool {
+    (current - baseline).abs() <= 1e-12 * baseline.abs().max(1.0)
+}
+
+fn row_line(row: &MetricRow) -> String {
+    let arrow = match row.direction {
+        Some(Direction::HigherIsBetter) => " ↑",
+        Some(Direction::LowerIsBetter) => " ↓",
+        None => "",
+    };
+    let value = |v: Option<f64>| v.map(number).unwrap_or_else(|| "—".to_string());
+    let delta = match (row.baseline, row.current) {
+        (Some(b), Some(c)) => {
+            let d = c - b;
+            match percent_change(d, b) {
+                Some(p) if !is_unchanged(b, c) => format!("{} ({p})", signed(d)),
+                _ => signed(d),
+            }
+        }
+        _ => "—".to_string(),
+    };
+    format!(
+        "| {}{arrow} | {} | {} | {delta} | {} |\n",
+        text(&row.metric),
+        value(row.baseline),
+        value(row.current),
+        row.mark.label()
+    )
+}
+
+fn table(rows: &[&MetricRow], current_label: &str) -> String {
+    let mut out = format!(
+        "| metric | baseline | {current_label} | Δ | |\n| --- | ---: | ---: | ---: | --- |\n"
+    );
+    for row in rows {
+        out.push_str(&row_line(row));
+    }
+    out
+}
+
+/// The section for one dataset × system: heading, baseline state, and the comparison table
+/// (`current_label` names the current column, e.g. `this PR`). Unchanged rows fold into
+/// `<details>` when the table has more than [`FOLD_ROWS_ABOVE`] rows.
+pub fn pair_section(pair: &PairResults, current_label: &str) -> String {
+    let rows = metric_rows(pair);
+    let failed =
+        pair.checks.iter().any(|c| c.status == CheckStatus::Failed) || pair.error.is_some();
+    let warned = pair.checks.iter().any(|c| c.status == CheckStatus::Warned);
+    let icon = if failed {
+        "❌"
+    } else if warned {
+        "⚠️"
+    } else {
+        "✅"
+    };
+    let mut out = format!(
+        "### {icon} {} · {}\n\n",
+        text(&pair.dataset),
+        text(&pair.system)
+    );
+    if let Some(error) = &pair.error {
+        out.push_str(&format!(
+            "**Could not be computed:** {}\n\n",
+            crate::report::markdown::text_limited(error, 1000)
+        ));
+    }
+    match pair.baseline.status {
+        BaselineStatus::Present => {}
+        BaselineStatus::Missing => out.push_str(&format!(
+            "🆕 No baseline yet ({}): these numbers are not compared; see *How to promote*.\n\n",
+            code(&pair.baseline.file)
+        )),
+        BaselineStatus::FingerprintMismatch => out.push_str(&format!(
+            "⚠️ The baseline {} was made on other data, items, system configuration or metric \
+             version, so its numbers are not compared; promote a new baseline.\n\n",
+            code(&pair.baseline.file)
+        )),
+    }
+    if rows.is_empty() {
+        out.push_str("_No metrics computed._\n");
+        return out;
+    }
+    let (shown, folded): (Vec<&MetricRow>, Vec<&MetricRow>) = if rows.len() > FOLD_ROWS_ABOVE {
+        rows.iter().partition(|r| r.mark != RowMark::Unchanged)
+    } else {
+        (rows.iter().collect(), Vec::new())
+    };
+    if !shown.is_empty() {
+        out.push_str(&table(&shown, current_label));
+    }
+    if !folded.is_empty() {
+        if !shown.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "<details><summary>{} unchanged</summary>\n\n{}\n</details>\n",
+            plural(folded.len(), "metric", "metrics"),
+            table(&folded, current_label)
+        ));
+    }
+    out
+}
+
+/// What a check's bound is, in words.
+fn threshold_words(check: &CheckResult) -> Option<String> {
+    let t = check.threshold;
+    match check.kind {
+        CheckKind::Min => t.map(|t| format!("must be at least {}", number(t))),
+        CheckKind::Max => t.map(|t| format!("must be at most {}", number(t))),
+        CheckKind::VsBaseline => match (t, check.threshold_pct) {
+            (Some(t), Some(p)) => Some(format!(
+                "may worsen by at most {} ({}%) versus the baseline ({})",
+                number(t),
+                number(p),
+                check.direction.label()
+            )),
+            (Some(t), None) => Some(format!(
+                "may worsen by at most {} versus the baseline ({})",
+                number(t),
+                check.direction.label()
+            )),
+            (None, Some(p)) => Some(format!(
+                "may worsen by at most {}% versus the baseline ({})",
+                number(p),
+                check.direction.label()
+            )),
+            (None, None) => None,
+        },
+    }
+}
+
+/// One list entry for a failed or warning check: trial, message, numbers, threshold, worst
+/// items and the file it is annotated on.
+pub fn check_entry(check: &CheckResult) -> String {
+    let icon = match check.status {
+        CheckStatus::Failed => "❌",
+        CheckStatus::Warned => "⚠️",
+        _ => "•",
+    };
+    let mut out = format!(
+        "- {icon} {} — {}\n",
+        code(&check.trial),
+        crate::report::markdown::text_limited(&check.message, 1000)
+    );
+    match (check.value, check.baseline) {
+        (Some(v), Some(b)) => {
+            let d = check.delta.unwrap_or(v - b);
+            let pct = percent_change(d, b)
+                .map(|p| format!(" ({p})"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "  - value {} vs baseline {}: Δ {}{pct}\n",
+                number(v),
+                number(b),
+                signed(d)
+            ));
+        }
+        (Some(v), None) => out.push_str(&format!("  - value {}\n", number(v))),
+        _ => {}
+    }
+    if let Some(words) = threshold_words(check) {
+        out.push_str(&format!("  - threshold: {words}\n"));
+    }
+    if !check.worst_items.is_empty() {
+        let items: Vec<String> = check
+            .worst_items
+            .iter()
+            .take(WORST_ITEMS_SHOWN)
+            .map(|i| format!("{} ({})", code(&i.id), number(i.value)))
+            .collect();
+        out.push_str(&format!("  - worst items: {}\n", items.join(", ")));
+    }
+    if !check.file.is_empty() {
+        let location = match check.line {
+            Some(line) => format!("{}:{line}", check.file),
+            None => check.file.clone(),
+        };
+        out.push_str(&format!("  - see {}\n", code(&location)));
+    }
+    out
+}
+
+/// Checks with the given status, in trial order.
+pub fn checks_with(results: &RunResults, status: CheckStatus) -> Vec<&CheckResult> {
+    let mut checks: Vec<&CheckResult> = results
+        .pairs
+        .iter()
+        .flat_map(|p| &p.checks)
+        .filter(|c| c.status == status)
+        .collect();
+    checks.sort_by(|a, b| a.trial.cmp(&b.trial));
+    checks
+}
+
+/// Pairs sorted by dataset, then system; failing pairs first, then warning ones.
+pub fn pairs_in_report_order(results: &RunResults) -> Vec<&PairResults> {
+    let rank = |p: &PairResults| {
+        if p.error.is_some() || p.checks.iter().any(|c| c.status == CheckStatus::Failed) {
+            0
+        } else if p.checks.iter().any(|c| c.status == CheckStatus::Warned) {
+            1
+        } else {
+            2
+        }
+    };
+    let mut pairs: Vec<&PairResults> = results.pairs.iter().collect();
+    pairs.sort_by(|a, b| (rank(a), &a.dataset, &a.system).cmp(&(rank(b), &b.dataset, &b.system)));
+    pairs
+}
