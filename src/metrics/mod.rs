@@ -5,6 +5,10 @@
 //! over items) lives inside the family. Adding a metric is adding one file with one type that
 //! implements [`Metric`] and one line in [`MetricRegistry::builtin`].
 
+pub mod porter;
+pub mod rouge;
+pub mod rouge_tokenize;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -132,8 +136,11 @@ impl MetricRegistry {
 
     /// The built-in metrics.
     pub fn builtin() -> Self {
-        let registry = MetricRegistry::empty();
+        let mut registry = MetricRegistry::empty();
         // Built-in families are registered here, one line each.
+        registry
+            .register(Arc::new(rouge::RougeMetric))
+            .expect("built-in metric ids are unique");
         registry
     }
 
