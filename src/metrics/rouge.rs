@@ -415,32 +415,55 @@ fn sorted_overlap(a: &[u64], b: &[u64]) -> usize {
 /// Row `i` of rouge-score's table `t[i][j]` (reference prefix of length `i` against candidate
 /// prefix of length `j`) is kept as a bit vector `V` over the candidate positions, where a zero
 /// bit at `j - 1` means `t[i][j] = t[i][j - 1] + 1`; so `t[i][j]` = zeros of `V` below `j`.
+/// With `U = V & M` (M: the positions holding the reference token),
+/// `V' = (V + U) | (V - U)`, and `V - U = V & !M` since `U` is a subset of `V`.
 #[derive(Default)]
 struct Lcs {
     /// Length of the prepared candidate.
     len: usize,
-    /// 64-bit words per row.
+    /// 64-bit words per row (at least 1).
     words: usize,
-    /// Match masks, `words` each, one per distinct candidate token.
+    /// Candidates of at most 64 tokens: one-word match mask per dense token id (0 = absent).
+    short_masks: Vec<u64>,
+    /// Token ids whose `short_masks` entry is set (to clear them on the next `prepare`).
+    short_set: Vec<u32>,
+    /// Longer candidates: match masks, `words` each, one per distinct candidate token.
     masks: Vec<u64>,
-    /// Dense token id -> index of its mask (`NO_LOCAL` when absent from the candidate).
+    /// Dense token id -> index of its mask in `masks` (`NO_LOCAL` when absent).
     slot: Vec<u32>,
     /// Stored rows `V_0 ..= V_m` of the last `mark_lcs` call.
     rows: Vec<u64>,
 }
 
 impl Lcs {
-    /// Builds the match masks of `candidate`.
+    /// Builds the match masks of `candidate` (dense ids below `vocabulary`).
     fn prepare(&mut self, candidate: &[u32], vocabulary: usize) {
         self.len = candidate.len();
-        self.words = candidate.len().div_ceil(64);
+        self.words = candidate.len().div_ceil(64).max(1);
+        for &t in &self.short_set {
+            self.short_masks[t as usize] = 0;
+        }
+        self.short_set.clear();
+        if self.words == 1 {
+            if self.short_masks.len() < vocabulary {
+                self.short_masks.resize(vocabulary, 0);
+            }
+            for (j, &t) in candidate.iter().enumerate() {
+                let mask = &mut self.short_masks[t as usize];
+                if *mask == 0 {
+                    self.short_set.push(t);
+                }
+                *mask |= 1u64 << j;
+            }
+            return;
+        }
         self.masks.clear();
         self.slot.clear();
         self.slot.resize(vocabulary, NO_LOCAL);
         for (j, &t) in candidate.iter().enumerate() {
             let slot = match self.slot[t as usize] {
                 NO_LOCAL => {
-                    let slot = (self.masks.len() / self.words.max(1)) as u32;
+                    let slot = (self.masks.len() / self.words) as u32;
                     self.slot[t as usize] = slot;
                     self.masks.resize(self.masks.len() + self.words, 0);
                     slot
@@ -457,20 +480,17 @@ impl Lcs {
             next.copy_from_slice(current);
             return;
         };
-        let (mut carry, mut borrow) = (false, false);
-        for w in 0..current.len() {
-            let v = current[w];
-            let u = v & mask[w];
+        let mut carry = false;
+        for ((next, &v), &m) in next.iter_mut().zip(current).zip(mask) {
+            let u = v & m;
             let (sum, c1) = v.overflowing_add(u);
             let (sum, c2) = sum.overflowing_add(u64::from(carry));
             carry = c1 | c2;
-            let (diff, b1) = v.overflowing_sub(u);
-            let (diff, b2) = diff.overflowing_sub(u64::from(borrow));
-            borrow = b1 | b2;
-            next[w] = sum | diff;
+            *next = sum | (v & !m);
         }
     }
 
+    /// The match mask of token `t` in a long candidate.
     fn mask(&self, t: u32) -> Option<&[u64]> {
         match self.slot[t as usize] {
             NO_LOCAL => None,
@@ -481,9 +501,39 @@ impl Lcs {
         }
     }
 
+    /// Fills `self.rows` with `V_0 ..= V_m` for `reference`.
+    fn fill_rows(&mut self, reference: &[u32]) {
+        let words = self.words;
+        self.rows.clear();
+        self.rows.resize((reference.len() + 1) * words, u64::MAX);
+        if words == 1 {
+            let mut v = u64::MAX;
+            for (row, &t) in self.rows[1..].iter_mut().zip(reference) {
+                let m = self.short_masks[t as usize];
+                v = v.wrapping_add(v & m) | (v & !m);
+                *row = v;
+            }
+            return;
+        }
+        let mut rows = std::mem::take(&mut self.rows);
+        for (i, &t) in reference.iter().enumerate() {
+            let (done, rest) = rows.split_at_mut((i + 1) * words);
+            Self::advance(&done[i * words..], &mut rest[..words], self.mask(t));
+        }
+        self.rows = rows;
+    }
+
     /// LCS length of `reference` and the prepared candidate.
     fn length(&mut self, reference: &[u32]) -> usize {
         let words = self.words;
+        if words == 1 {
+            let mut v = u64::MAX;
+            for &t in reference {
+                let m = self.short_masks[t as usize];
+                v = v.wrapping_add(v & m) | (v & !m);
+            }
+            return self.len - ones_below(&[v], self.len);
+        }
         let mut rows = std::mem::take(&mut self.rows);
         rows.clear();
         rows.resize(2 * words, u64::MAX);
@@ -501,30 +551,53 @@ impl Lcs {
     /// `_backtrack_norec(_lcs_table(reference, candidate), reference, candidate)` returns.
     fn mark_lcs(&mut self, reference: &[u32], candidate: &[u32], marked: &mut [bool]) {
         debug_assert_eq!(candidate.len(), self.len);
+        self.fill_rows(reference);
         let words = self.words;
-        let m = reference.len();
-        let mut rows = std::mem::take(&mut self.rows);
-        rows.clear();
-        rows.resize((m + 1) * words, u64::MAX);
-        for (i, &t) in reference.iter().enumerate() {
-            let (done, rest) = rows.split_at_mut((i + 1) * words);
-            Self::advance(&done[i * words..], &mut rest[..words], self.mask(t));
+        let rows = &self.rows;
+        let row = |i: usize| &rows[i * words..(i + 1) * words];
+        // t[i][j] = j - ones of V_i below j (one popcount per row change), and
+        // t[i][j] - t[i][j - 1] = 1 - bit j - 1 of V_i (free when moving left).
+        let cell = |i: usize, j: usize| j - ones_below(row(i), j);
+        let step = |i: usize, j: usize| {
+            let bit = (row(i)[(j - 1) / 64] >> ((j - 1) % 64)) & 1;
+            1 - bit as usize
+        };
+        let (mut i, mut j) = (reference.len(), candidate.len());
+        if i == 0 || j == 0 {
+            return;
         }
-        // t[i][j] = j - ones of V_i below j.
-        let cell = |i: usize, j: usize| j - ones_below(&rows[i * words..(i + 1) * words], j);
-        let (mut i, mut j) = (m, candidate.len());
-        while i > 0 && j > 0 {
+        // here = t[i][j], up = t[i - 1][j].
+        let mut here = cell(i, j);
+        let mut up = cell(i - 1, j);
+        loop {
             if reference[i - 1] == candidate[j - 1] {
                 marked[i - 1] = true;
                 i -= 1;
                 j -= 1;
-            } else if cell(i, j - 1) > cell(i - 1, j) {
-                j -= 1;
+                if i == 0 || j == 0 {
+                    return;
+                }
+                here -= 1;
+                up = cell(i - 1, j);
             } else {
-                i -= 1;
+                let left = here - step(i, j);
+                if left > up {
+                    up -= step(i - 1, j);
+                    here = left;
+                    j -= 1;
+                    if j == 0 {
+                        return;
+                    }
+                } else {
+                    i -= 1;
+                    if i == 0 {
+                        return;
+                    }
+                    here = up;
+                    up = cell(i - 1, j);
+                }
             }
         }
-        self.rows = rows;
     }
 }
 
