@@ -76,7 +76,7 @@ fn is_consonant(word: &[u8], i: usize) -> bool {
         negate = !negate;
         i -= 1;
     }
-    (!is_vowel(word[i])) != negate
+    is_vowel(word[i]) == negate
 }
 
 /// Porter's measure `m` of a stem: the number of vowel→consonant transitions.
@@ -227,7 +227,7 @@ fn step1b(word: &mut Vec<u8>) {
     }
 }
 
-fn step1c(word: &mut Vec<u8>) {
+fn step1c(word: &mut [u8]) {
     if word.ends_with(b"y") {
         let stem_len = word.len() - 1;
         if stem_len > 1 && is_consonant(word, stem_len - 1) {

@@ -167,6 +167,11 @@ impl Hasher for FxHasher {
         self.add(n as u64);
     }
 
+    fn write_u128(&mut self, n: u128) {
+        self.add(n as u64);
+        self.add((n >> 64) as u64);
+    }
+
     fn finish(&self) -> u64 {
         self.hash
     }
@@ -181,7 +186,10 @@ const NO_LOCAL: u32 = u32::MAX;
 /// Memo and scratch buffers of a scorer.
 #[derive(Default)]
 struct State {
-    /// Lowercased token -> id of its final form (stemmed or not, per `memo_stemmed`).
+    /// Lowercased token of at most 16 bytes, packed by [`short_key`] -> id of its final form
+    /// (stemmed or not, per `memo_stemmed`).
+    short_token_ids: FxMap<u128, u32>,
+    /// Longer lowercased token -> id of its final form.
     token_ids: FxMap<Box<[u8]>, u32>,
     /// Final form -> id.
     form_ids: FxMap<Box<[u8]>, u32>,
@@ -212,7 +220,8 @@ struct Side {
 
 impl State {
     fn score(&mut self, stemmer: bool, reference: &str, prediction: &str) -> RougeScores {
-        if self.memo_stemmed != stemmer || self.token_ids.len() > MEMO_LIMIT {
+        if self.memo_stemmed != stemmer || self.form_ids.len() > MEMO_LIMIT {
+            self.short_token_ids.clear();
             self.token_ids.clear();
             self.form_ids.clear();
             self.local_of.clear();
@@ -241,12 +250,23 @@ impl State {
         let mut current_line = usize::MAX;
         let mut sentence_start = 0;
         while let Some((token, line)) = tokens.next_token() {
-            let form = match self.token_ids.get(token) {
-                Some(&form) => form,
-                None => {
-                    let form = self.new_token(stemmer, token);
-                    self.token_ids.insert(token.into(), form);
-                    form
+            let form = if let Some(key) = short_key(token) {
+                match self.short_token_ids.get(&key) {
+                    Some(&form) => form,
+                    None => {
+                        let form = self.new_token(stemmer, token);
+                        self.short_token_ids.insert(key, form);
+                        form
+                    }
+                }
+            } else {
+                match self.token_ids.get(token) {
+                    Some(&form) => form,
+                    None => {
+                        let form = self.new_token(stemmer, token);
+                        self.token_ids.insert(token.into(), form);
+                        form
+                    }
                 }
             };
             if form == NO_LOCAL {
@@ -381,6 +401,19 @@ impl State {
             rouge_lsum,
         }
     }
+}
+
+/// A token of at most 16 bytes packed into an integer (zero-padded; tokens never contain a
+/// zero byte, so the packing is unique), for cheap hashing and comparison.
+fn short_key(token: &[u8]) -> Option<u128> {
+    if token.len() > 16 {
+        return None;
+    }
+    let mut key = 0u128;
+    for (k, &b) in token.iter().enumerate() {
+        key |= u128::from(b) << (8 * k);
+    }
+    Some(key)
 }
 
 /// The sorted bigrams of `ids`, packed in a `u64` each.
