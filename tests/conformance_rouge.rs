@@ -57,34 +57,53 @@ struct Case {
     references: Vec<String>,
 }
 
-fn load_cases(path: &Path) -> Vec<Case> {
-    read_jsonl(path)
-        .into_iter()
-        .map(|v| {
-            let field = |name: &str| {
-                v[name]
-                    .as_str()
-                    .unwrap_or_else(|| {
-                        panic!("{}: case without string `{name}`: {v}", path.display())
-                    })
-                    .to_string()
-            };
-            let mut references = vec![field("reference")];
-            if let Some(extra) = v.get("extra_references") {
-                let extra = extra.as_array().expect("extra_references is a list");
-                references.extend(extra.iter().map(|r| r.as_str().unwrap().to_string()));
+/// The cases of a case file, in order: lines with `id`, `prediction` and `reference` (or
+/// `references`, or `reference` plus `extra_references`). Lines with no prediction or
+/// reference field at all (e.g. corpus descriptors) are not cases; their count is returned.
+fn load_cases(path: &Path) -> (Vec<Case>, usize) {
+    let mut cases = Vec::new();
+    let mut skipped = 0;
+    for v in read_jsonl(path) {
+        if ["prediction", "reference", "references"]
+            .iter()
+            .all(|k| v.get(*k).is_none())
+        {
+            skipped += 1;
+            continue;
+        }
+        let string = |x: &Value, what: &str| {
+            x.as_str()
+                .unwrap_or_else(|| panic!("{}: `{what}` is not a string in {v}", path.display()))
+                .to_string()
+        };
+        let list = |name: &str| -> Vec<String> {
+            v[name]
+                .as_array()
+                .unwrap_or_else(|| panic!("{}: `{name}` is not a list in {v}", path.display()))
+                .iter()
+                .map(|x| string(x, name))
+                .collect()
+        };
+        let references = if v.get("references").is_some() {
+            list("references")
+        } else {
+            let mut refs = vec![string(&v["reference"], "reference")];
+            if v.get("extra_references").is_some() {
+                refs.extend(list("extra_references"));
             }
-            Case {
-                id: field("id"),
-                prediction: field("prediction"),
-                references,
-            }
-        })
-        .collect()
+            refs
+        };
+        cases.push(Case {
+            id: string(&v["id"], "id"),
+            prediction: string(&v["prediction"], "prediction"),
+            references,
+        });
+    }
+    (cases, skipped)
 }
 
-/// Expected values: case id -> (stemmer_off, stemmer_on), each metric id -> value.
-type Expected = BTreeMap<String, [BTreeMap<String, f64>; 2]>;
+/// Expected values per case, in file order: (id, [stemmer_off, stemmer_on] metric -> value).
+type Expected = Vec<(String, [BTreeMap<String, f64>; 2])>;
 
 fn load_expected(path: &Path) -> Expected {
     let mut out = Expected::new();
@@ -106,7 +125,7 @@ fn load_expected(path: &Path) -> Expected {
                 })
                 .collect()
         };
-        out.insert(id.clone(), [side("stemmer_off"), side("stemmer_on")]);
+        out.push((id.clone(), [side("stemmer_off"), side("stemmer_on")]));
     }
     out
 }
@@ -133,7 +152,13 @@ fn check_case_file(cases_path: &Path, expected_path: &Path) -> usize {
         expected_path.display(),
         cases_path.display()
     );
-    let cases = load_cases(cases_path);
+    let (cases, skipped) = load_cases(cases_path);
+    if skipped > 0 {
+        eprintln!(
+            "note: {skipped} non-case lines in {} (no prediction/reference fields)",
+            cases_path.display()
+        );
+    }
     let expected = load_expected(expected_path);
     assert_eq!(
         cases.len(),
@@ -149,10 +174,15 @@ fn check_case_file(cases_path: &Path, expected_path: &Path) -> usize {
     for (side, stemmer) in [false, true].into_iter().enumerate() {
         let scorer = RougeScorer::new(stemmer);
         // Pure API.
-        for case in &cases {
-            let want = &expected
-                .get(&case.id)
-                .unwrap_or_else(|| panic!("no expected values for case `{}`", case.id))[side];
+        for (case, (expected_id, want)) in cases.iter().zip(&expected) {
+            assert_eq!(
+                &case.id,
+                expected_id,
+                "{} and {} are out of step; regenerate the expected file",
+                cases_path.display(),
+                expected_path.display()
+            );
+            let want = &want[side];
             let got = scorer
                 .score_multi(&case.references, &case.prediction)
                 .expect("every case has a reference");
@@ -186,9 +216,9 @@ fn check_case_file(cases_path: &Path, expected_path: &Path) -> usize {
         let computed = RougeMetric.score(&items, &IDS, &options).unwrap();
         for values in computed {
             let mut sum = 0.0;
-            for (case, value) in cases.iter().zip(&values.per_item) {
+            for ((case, value), (_, want)) in cases.iter().zip(&values.per_item).zip(&expected) {
                 let value = value.expect("ROUGE applies to every item");
-                let want = expected[&case.id][side][&values.id];
+                let want = want[side][&values.id];
                 sum += want;
                 compared += 1;
                 if (value - want).abs() > TOLERANCE {

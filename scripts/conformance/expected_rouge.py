@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Computes reference ROUGE values with Google's rouge-score 0.1.2 for conformance tests.
 
-Reads JSON lines with "id", "prediction", "reference" (and optionally "extra_references", a
-list: then rouge-score's score_multi over [reference] + extra_references is used) and writes
-one JSON line per case:
+Reads JSON lines with "id", "prediction" and "reference" (or "references", a list; or
+"reference" plus "extra_references", a list: with several references rouge-score's score_multi
+is used). Lines with neither "prediction" nor a reference field (e.g. corpus descriptors in a
+shared case file) are not cases; they are counted and reported, not scored. Writes one JSON
+line per case, in input order:
 
     {"id": ..., "stemmer_off": {"rouge1_precision": ..., ... 12 ids}, "stemmer_on": {...}}
 
@@ -52,21 +54,32 @@ def main():
         "nltk": metadata.version("nltk"),
     }
     lines.append(json.dumps({"_meta": meta}))
+    skipped = 0
     with open(cases_path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
             if not line.strip():
                 continue
             case = json.loads(line)
+            if not any(k in case for k in ("prediction", "reference", "references")):
+                skipped += 1
+                continue
             try:
-                case_id, prediction, reference = case["id"], case["prediction"], case["reference"]
+                case_id, prediction = case["id"], case["prediction"]
+                if "references" in case:
+                    references = list(case["references"])
+                else:
+                    references = [case["reference"]] + list(case.get("extra_references", []))
             except KeyError as e:
-                sys.exit("%s:%d: missing field %s" % (cases_path, number, e))
+                sys.exit("%s:%d: missing field %s; a case needs id, prediction and reference"
+                         % (cases_path, number, e))
+            if not references:
+                sys.exit("%s:%d: case %r has no reference" % (cases_path, number, case_id))
             record = {"id": case_id}
             for key, scorer in scorers.items():
-                if "extra_references" in case:
-                    scores = scorer.score_multi([reference] + case["extra_references"], prediction)
+                if len(references) > 1:
+                    scores = scorer.score_multi(references, prediction)
                 else:
-                    scores = scorer.score(reference, prediction)
+                    scores = scorer.score(references[0], prediction)
                 values = {}
                 for t in TYPES:
                     s = scores[t]
@@ -79,7 +92,7 @@ def main():
     with open(tmp, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     os.replace(tmp, out_path)
-    print("wrote %d cases to %s" % (len(lines) - 1, out_path))
+    print("wrote %d cases to %s (%d non-case lines skipped)" % (len(lines) - 1, out_path, skipped))
 
 
 if __name__ == "__main__":
