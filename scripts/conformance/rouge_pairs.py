@@ -58,6 +58,17 @@ for k in range(60):
 
     add("random_lsum", text(5, 9), text(5, 9))
 
+# Long sentences (65-200 tokens, several 64-bit words per LCS row) over tiny vocabularies:
+# many backtrack ties inside the multi-word rougeLsum path.
+for k in range(20):
+    alphabet = ["a", "b", "c", "d"][: 1 + k % 4]
+
+    def long_lines():
+        return "\n".join(" ".join(rng.choice(alphabet) for _ in range(rng.randint(65, 200)))
+                         for _ in range(rng.randint(1, 3)))
+
+    add("lsum_long_sentences", long_lines(), long_lines())
+
 # Multi-line summaries with repeated tokens across sentences.
 add("lsum_repeat",
     "the police killed the gunman\nthe gunman was killed by police\npolice police police",

@@ -82,6 +82,14 @@ pub struct RougeScorer {
     state: Mutex<State>,
 }
 
+impl std::fmt::Debug for RougeScorer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RougeScorer")
+            .field("stemmer", &self.stemmer)
+            .finish_non_exhaustive()
+    }
+}
+
 impl RougeScorer {
     /// A scorer; `stemmer` is rouge-score's `use_stemmer`.
     pub fn new(stemmer: bool) -> Self {
@@ -220,7 +228,8 @@ struct Side {
 
 impl State {
     fn score(&mut self, stemmer: bool, reference: &str, prediction: &str) -> RougeScores {
-        if self.memo_stemmed != stemmer || self.form_ids.len() > MEMO_LIMIT {
+        let memo_size = self.short_token_ids.len() + self.token_ids.len();
+        if self.memo_stemmed != stemmer || memo_size > MEMO_LIMIT {
             self.short_token_ids.clear();
             self.token_ids.clear();
             self.form_ids.clear();
