@@ -32,6 +32,16 @@ add("docstring", "The quick brown dog jumps on the log.",
     "The quick brown fox jumps over the lazy dog")
 add("tokenize_test", "one Two three", "one\n Two \nthree")
 add("paper_union_lcs", "w1 w2 w6 w7 w8\nw1 w3 w8 w9 w5", "w1 w2 w3 w4 w5")
+# Inline cases of rouge_scorer_test.py (score(target, prediction)).
+for target, prediction in [
+    ("testing one two", "testing"), ("testing one two", ""), ("testing one two", "testing one"),
+    ("testing one two", "testing two"), ("First sentence.\nSecond Sentence.",
+                                         "Second sentence.\nFirst Sentence."),
+    ("First sentence. Second Sentence.", "Second sentence. First Sentence."),
+    ("w1 w2 w3 w4 w5", ""), ("", "w1"), ("w1 w2 w3 w4 w5", "/"),
+    ("this is a test", "this is a test"),
+]:
+    add("rouge_scorer_test", prediction, target)
 
 # LCS backtrack ties: several LCSs of equal length, different index sets.
 for pred, ref in [

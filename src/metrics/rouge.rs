@@ -849,6 +849,22 @@ mod tests {
     }
 
     #[test]
+    fn rouge_score_lcs_table_test() {
+        // rouge_scorer_test.testLcsTable: ref [1..5], candidate [2, 5, 3, 4] -> indices [1, 2, 3].
+        let (r, c) = ([1, 2, 3, 4, 5], [2, 5, 3, 4]);
+        let mut lcs = Lcs::default();
+        lcs.prepare(&c, 10);
+        assert_eq!(lcs.length(&r), 3);
+        let mut marked = [false; 5];
+        lcs.mark_lcs(&r, &c, &mut marked);
+        assert_eq!(marked, [false, true, true, true, false]);
+        lcs.prepare(&[8, 9], 10);
+        let mut marked = [false; 5];
+        lcs.mark_lcs(&r, &[8, 9], &mut marked);
+        assert_eq!(marked, [false; 5]);
+    }
+
+    #[test]
     fn rouge_scorer_docstring_example() {
         // rouge-score: score('The quick brown fox jumps over the lazy dog',
         //                    'The quick brown dog jumps on the log.')
