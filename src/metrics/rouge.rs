@@ -913,6 +913,26 @@ mod tests {
     }
 
     #[test]
+    fn shared_scorer_gives_the_same_results_under_contention() {
+        let pairs: Vec<(String, String)> = (0..200)
+            .map(|k| {
+                (
+                    format!("the cats were running {k} times\nand generously {}", k % 7),
+                    format!("a cat runs {} times\ngenerous and {k}", k % 5),
+                )
+            })
+            .collect();
+        let shared = RougeScorer::new(true);
+        let sequential: Vec<RougeScores> = pairs
+            .iter()
+            .map(|(r, p)| RougeScorer::new(true).score(r, p))
+            .collect();
+        let parallel: Vec<RougeScores> =
+            pairs.par_iter().map(|(r, p)| shared.score(r, p)).collect();
+        assert_eq!(sequential, parallel);
+    }
+
+    #[test]
     fn multi_reference_takes_best_f1_per_type() {
         let scorer = RougeScorer::new(false);
         let refs = ["completely different words", "the cat sat on the mat"];
