@@ -5,6 +5,7 @@
 //! over items) lives inside the family. Adding a metric is adding one file with one type that
 //! implements [`Metric`] and one line in [`MetricRegistry::builtin`].
 
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -15,6 +16,9 @@ use crate::error::{Error, Result};
 pub mod cost;
 pub mod gates;
 pub mod latency;
+pub mod porter;
+pub mod rouge;
+pub mod rouge_tokenize;
 
 /// Version of the metric definitions, recorded in every baseline. Bump it whenever a metric's
 /// numbers change meaning (tokenisation, aggregation, ...), so old baselines are recognised as
@@ -153,6 +157,9 @@ impl MetricRegistry {
             .expect("built-in metric ids are unique");
         registry
             .register(Arc::new(cost::CostAndTokens))
+            .expect("built-in metric ids are unique");
+        registry
+            .register(Arc::new(rouge::RougeMetric))
             .expect("built-in metric ids are unique");
         registry
     }
