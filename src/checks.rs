@@ -73,6 +73,8 @@ pub fn evaluate(check: &Check, input: &CheckInput<'_>) -> Verdict {
                 ),
             )
         }
+        // Pricing checks are judged by the harness, never here.
+        CheckKind::Pricing => (false, None, String::new()),
         CheckKind::VsBaseline => {
             let baseline = input.baseline.unwrap_or(value);
             let worsening = def.direction.worsening(baseline, value);
@@ -128,7 +130,7 @@ pub fn evaluate(check: &Check, input: &CheckInput<'_>) -> Verdict {
         m
     } else {
         match check.kind {
-            CheckKind::VsBaseline => detail,
+            CheckKind::VsBaseline | CheckKind::Pricing => detail,
             CheckKind::Min => format!(
                 "{} = {} ≥ minimum {}",
                 def.id,

@@ -43,6 +43,7 @@ struct RawSuite {
     datasets_dir: Option<String>,
     baselines_dir: Option<String>,
     cache_dir: Option<String>,
+    pricing: Option<String>,
     stemmer: Option<bool>,
     #[serde(default)]
     metrics: Vec<Spanned<String>>,
@@ -132,6 +133,8 @@ pub struct Suite {
     pub baselines_dir: PathBuf,
     /// Folder of the output cache.
     pub cache_dir: Option<PathBuf>,
+    /// The pricing table (`[suite] pricing`, default `pricing.toml` at the root when present).
+    pub pricing: Option<PathBuf>,
     /// Apply the Porter stemmer in ROUGE.
     pub stemmer: bool,
     /// Tiers in file order of their names.
@@ -478,6 +481,10 @@ impl Suite {
             config_hash: crate::fsutil::sha256_hex(text.as_bytes()),
             baselines_dir: root.join(raw.suite.baselines_dir.as_deref().unwrap_or("baselines")),
             cache_dir: raw.suite.cache_dir.as_ref().map(|d| root.join(d)),
+            pricing: match &raw.suite.pricing {
+                Some(p) => Some(root.join(p)),
+                None => Some(root.join("pricing.toml")).filter(|p| p.exists()),
+            },
             stemmer: raw.suite.stemmer.unwrap_or(true),
             root,
             tiers,

@@ -18,6 +18,7 @@ use std::time::SystemTime;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
 use crate::cache::OutputCache;
+use crate::pricing::PriceTable;
 use crate::checks::{CheckInput, evaluate};
 use crate::config::{CONFIG_FILE, Check, Suite};
 use crate::dataset::Dataset;
@@ -26,8 +27,8 @@ use crate::junit::SkippedTrial;
 use crate::metrics::{Metric, MetricDef, MetricRegistry};
 use crate::pair::PairOutcome;
 use crate::results::{
-    BaselineInfo, BaselineStatus, CheckKind, CheckResult, CheckStatus, MetricResult, PairResults,
-    RESULTS_SCHEMA, RunInfo, RunResults, Summary,
+    BaselineInfo, BaselineStatus, CheckKind, CheckResult, CheckStatus, GenerationSummary, MetricResult, PairResults,
+    RESULTS_SCHEMA, RunInfo, RunResults, Severity, Summary,
 };
 use crate::systems::System;
 
@@ -140,7 +141,12 @@ impl Harness {
                     .unwrap_or_else(|| OutputCache::default_dir(&suite.root)),
             )
         });
+        let pricing = match &suite.pricing {
+            Some(path) => Some(PriceTable::load(path)?),
+            None => None,
+        };
         let ctx = Arc::new(RunContext {
+            pricing,
             cache,
             cache_mode,
             suite,
@@ -301,6 +307,25 @@ fn plan_trials(suite: &Suite, metrics: &MetricRegistry) -> Plan {
                 if !pairs.contains(&key) {
                     pairs.push(key);
                 }
+                if suite.systems[system].kind == "openai" {
+                    if let Some(def) = metrics.definition("cost_usd") {
+                        trials.push(TrialSpec {
+                            name: format!("{}::{}::{}::cost_usd::pricing", tier.name, ds_id, system),
+                            tier: tier.name.clone(),
+                            ignored_tier: tier.ignored,
+                            dataset: ds_id.clone(),
+                            system: system.clone(),
+                            def: def.clone(),
+                            check: Check {
+                                kind: CheckKind::Pricing,
+                                severity: Severity::Warn,
+                                threshold: None,
+                                threshold_pct: None,
+                                line: Some(suite.systems[system].line),
+                            },
+                        });
+                    }
+                }
                 for metric in &ds.metrics {
                     let def = metrics
                         .definition(metric)
@@ -348,6 +373,7 @@ struct RunContext {
     records: Mutex<Vec<(String, String, CheckResult)>>,
     cache: Option<OutputCache>,
     cache_mode: CacheMode,
+    pricing: Option<PriceTable>,
 }
 
 /// `EVALGATE_CACHE`: `on` (default), `off` (bypass: nothing read or written) or `refresh`
@@ -413,6 +439,7 @@ impl RunContext {
                     sys.as_ref(),
                     metric_ids,
                     cache,
+                    self.pricing.as_ref(),
                 )
                 .map(Arc::new)
                 .map_err(|e| e.to_string())
@@ -478,11 +505,30 @@ impl RunContext {
         }
     }
 
+    /// A pricing trial: passes when the model has a price, otherwise a warning.
+    fn judge_pricing(&self, spec: &TrialSpec, pair: &PairOutcome) -> (CheckResult, std::result::Result<Completion, Failed>) {
+        let mut record = self.record(spec, CheckStatus::Passed, String::new(), self.config_file(), spec.check.line);
+        match &pair.pricing_warning {
+            Some(warning) => {
+                record.status = CheckStatus::Warned;
+                record.message = warning.clone();
+                (record, Ok(Completion::ignored_with(format!("warning: {warning}"))))
+            }
+            None => {
+                record.message = "the model has a price in the pricing table".to_string();
+                (record, Ok(Completion::Completed))
+            }
+        }
+    }
+
     fn judge(
         &self,
         spec: &TrialSpec,
         pair: &PairOutcome,
     ) -> (CheckResult, std::result::Result<Completion, Failed>) {
+        if spec.check.kind == CheckKind::Pricing {
+            return self.judge_pricing(spec, pair);
+        }
         let values = &pair.metrics[&spec.def.id];
         let is_vs = spec.check.kind == CheckKind::VsBaseline;
         let (file, line) = if is_vs {
@@ -648,6 +694,12 @@ impl RunContext {
                         }),
                     },
                     checks,
+                    generation: Some(GenerationSummary {
+                        cache_hits: pair.stats.hits,
+                        cache_misses: pair.stats.misses,
+                        saved_ms: pair.stats.saved_ms,
+                        warnings: pair.stats.warnings.clone(),
+                    }),
                 },
                 Err(message) => PairResults {
                     dataset: dataset.clone(),
@@ -676,6 +728,7 @@ impl RunContext {
                         pending_file: None,
                     },
                     checks,
+                    generation: None,
                 },
             };
             pairs.push(entry);

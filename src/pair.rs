@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::baseline::{self, BaselineBody, Synced};
 use crate::cache::OutputCache;
+use crate::pricing::PriceTable;
 use crate::config::Suite;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
@@ -28,6 +29,8 @@ pub struct PairOutcome {
     pub generations: Vec<Generation>,
     /// Cache statistics.
     pub stats: GenerationStats,
+    /// Set when the system's model has no price in the pricing table.
+    pub pricing_warning: Option<String>,
     /// Metric values by id.
     pub metrics: BTreeMap<String, MetricValues>,
     /// Baseline comparison.
@@ -54,6 +57,7 @@ pub fn compute(
     system: &dyn System,
     metric_ids: &[String],
     cache: CacheUse<'_>,
+    pricing: Option<&PriceTable>,
 ) -> Result<PairOutcome> {
     let requests: Vec<SystemRequest<'_>> = dataset
         .items
@@ -81,7 +85,7 @@ pub fn compute(
         concurrency: 4,
         progress_label: &label,
     };
-    let (results, stats) = generate_all(
+    let (results, mut stats) = generate_all(
         system,
         &system_fingerprint,
         &requests,
@@ -95,6 +99,10 @@ pub fn compute(
             Ok(g) => generations.push(g.generation),
             Err(e) => failures.push(format!("item `{}`: {e}", item.id)),
         }
+    }
+    let pricing_warning = pricing.and_then(|table| table.apply_all(system.model(), generations.iter_mut()));
+    if let Some(w) = &pricing_warning {
+        stats.warnings.push(w.clone());
     }
     if !failures.is_empty() {
         return Err(Error::System(format!(
@@ -156,6 +164,7 @@ pub fn compute(
         fingerprint,
         generations,
         stats,
+        pricing_warning,
         metrics,
         baseline: synced,
         baseline_file,

@@ -350,6 +350,7 @@ pub fn pair_section(pair: &PairResults, current_label: &str) -> String {
 fn threshold_words(check: &CheckResult) -> Option<String> {
     let t = check.threshold;
     match check.kind {
+        CheckKind::Pricing => Some("the model must have a price in the pricing table".into()),
         CheckKind::Min => t.map(|t| format!("must be at least {}", number(t))),
         CheckKind::Max => t.map(|t| format!("must be at most {}", number(t))),
         CheckKind::VsBaseline => match (t, check.threshold_pct) {

@@ -115,6 +115,7 @@ pub fn pair(
             pending_file: None,
         },
         checks,
+        generation: None,
     }
 }
 
