@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Expected BLEU / chrF (sacrebleu 2.6.0) and WER-family (jiwer 4.0.0) values for the conformance
+cases in tests/data/conformance/{pairs,corpora}.jsonl.
+
+Writes tests/data/conformance/mt_wer_expected.jsonl, one JSON object per line:
+
+* ``{"kind": "pair", "id", "bleu", "chrf", "chrf_pp", "wer", "mer", "wil", "cer", "wer_norm",
+  "cer_norm", "word": [H, S, D, I], "char": [H, S, D, I]}``
+* ``{"kind": "corpus", "id", ...same metric keys...}`` with corpus-level values: sacrebleu
+  ``corpus_score`` (statistics summed over items) and jiwer's pooled lists.
+
+Conventions mirrored by evalgate (src/metrics/{bleu,chrf,wer}.rs):
+
+* BLEU: ``sacrebleu.sentence_bleu`` (13a tokenizer, exp smoothing, effective order) per pair with
+  all references (``reference`` + ``more_references``); corpus = ``BLEU()`` defaults
+  (effective order off).
+* chrF / chrF++: ``CHRF()`` / ``CHRF(word_order=2)`` with all references.
+* WER family: jiwer defaults against the *first* reference only.
+* ``wer_norm`` / ``cer_norm``: jiwer with the explicit transform NORM below: lower-case
+  (``str.lower``), delete every character whose Unicode general category starts with ``P``
+  (jiwer's RemovePunctuation, Unicode 14 tables of Python 3.11), replace every run of whitespace
+  (``str.isspace``) with one space, strip, then split into words / characters.
+
+Run from the repository root:  ``python3 scripts/conformance/expected_mt_wer.py``
+"""
+
+import json
+from pathlib import Path
+
+import jiwer
+import sacrebleu
+from sacrebleu.metrics import BLEU, CHRF
+
+assert sacrebleu.__version__ == "2.6.0", sacrebleu.__version__
+assert jiwer.__version__ == "4.0.0" if hasattr(jiwer, "__version__") else True
+
+DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "conformance"
+
+NORM_WORDS = jiwer.Compose([
+    jiwer.ToLowerCase(),
+    jiwer.RemovePunctuation(),
+    jiwer.SubstituteRegexes({r"\s+": " "}),
+    jiwer.Strip(),
+    jiwer.ReduceToListOfListOfWords(),
+])
+NORM_CHARS = jiwer.Compose([
+    jiwer.ToLowerCase(),
+    jiwer.RemovePunctuation(),
+    jiwer.SubstituteRegexes({r"\s+": " "}),
+    jiwer.Strip(),
+    jiwer.ReduceToListOfListOfChars(),
+])
+
+
+def refs_of(p):
+    return [p["reference"]] + p.get("more_references", [])
+
+
+def wer_family(refs, hyps):
+    """jiwer values for one pair (strings) or a pooled corpus (lists)."""
+    w = jiwer.process_words(refs, hyps)
+    c = jiwer.process_characters(refs, hyps)
+    wn = jiwer.process_words(refs, hyps, NORM_WORDS, NORM_WORDS)
+    cn = jiwer.process_characters(refs, hyps, NORM_CHARS, NORM_CHARS)
+    return {
+        "wer": float(w.wer), "mer": float(w.mer), "wil": float(w.wil), "cer": float(c.cer),
+        "wer_norm": float(wn.wer), "cer_norm": float(cn.cer),
+        "word": [w.hits, w.substitutions, w.deletions, w.insertions],
+        "char": [c.hits, c.substitutions, c.deletions, c.insertions],
+    }
+
+
+def main():
+    pairs = [json.loads(line) for line in open(DATA / "pairs.jsonl", encoding="utf-8")]
+    corpora = [json.loads(line) for line in open(DATA / "corpora.jsonl", encoding="utf-8")]
+    by_id = {p["id"]: p for p in pairs}
+    chrf, chrf_pp = CHRF(), CHRF(word_order=2)
+    out = []
+    for p in pairs:
+        refs = refs_of(p)
+        row = {"kind": "pair", "id": p["id"],
+               "bleu": sacrebleu.sentence_bleu(p["prediction"], refs).score,
+               "chrf": chrf.sentence_score(p["prediction"], refs).score,
+               "chrf_pp": chrf_pp.sentence_score(p["prediction"], refs).score}
+        row.update(wer_family(p["reference"], p["prediction"]))
+        out.append(row)
+    for c in corpora:
+        items = [by_id[i] for i in c["pair_ids"]]
+        hyps = [p["prediction"] for p in items]
+        n_refs = max(len(refs_of(p)) for p in items)
+        # sacrebleu takes reference *streams*; None marks a missing reference for an item.
+        streams = [[(refs_of(p) + [None] * n_refs)[k] for p in items] for k in range(n_refs)]
+        row = {"kind": "corpus", "id": c["id"],
+               "bleu": BLEU().corpus_score(hyps, streams).score,
+               "chrf": CHRF().corpus_score(hyps, streams).score,
+               "chrf_pp": CHRF(word_order=2).corpus_score(hyps, streams).score}
+        row.update(wer_family([p["reference"] for p in items], hyps))
+        out.append(row)
+    with open(DATA / "mt_wer_expected.jsonl", "w", encoding="utf-8", newline="\n") as f:
+        for row in out:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"wrote {len(out)} rows to {DATA / 'mt_wer_expected.jsonl'}")
+
+
+if __name__ == "__main__":
+    main()
