@@ -10,6 +10,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub mod bleu;
+pub mod chrf;
+pub mod levenshtein;
+pub mod python_text;
+pub mod tokenize_13a;
+pub mod wer;
+
 use crate::error::{Error, Result};
 
 /// Which way is better for a metric. Every check consults it, so a rise in WER or latency is
@@ -132,8 +139,11 @@ impl MetricRegistry {
 
     /// The built-in metrics.
     pub fn builtin() -> Self {
-        let registry = MetricRegistry::empty();
+        let mut registry = MetricRegistry::empty();
         // Built-in families are registered here, one line each.
+        registry.register(Arc::new(bleu::BleuMetric)).expect("built-in ids are unique");
+        registry.register(Arc::new(chrf::ChrfMetric)).expect("built-in ids are unique");
+        registry.register(Arc::new(wer::WerMetric)).expect("built-in ids are unique");
         registry
     }
 
