@@ -55,21 +55,24 @@ impl BleuStats {
         let mut precisions = [0.0f64; MAX_ORDER];
         let mut smooth_mteval = 1.0f64;
         let mut eff_order = MAX_ORDER;
-        for n in 0..MAX_ORDER {
-            if self.total[n] == 0 {
+        for (n, (&total, &correct)) in self.total.iter().zip(&self.correct).enumerate() {
+            if total == 0 {
                 break;
             }
             if effective_order {
                 eff_order = n + 1;
             }
-            if self.correct[n] == 0 {
+            precisions[n] = if correct == 0 {
                 smooth_mteval *= 2.0;
-                precisions[n] = 100.0 / (smooth_mteval * self.total[n] as f64);
+                100.0 / (smooth_mteval * total as f64)
             } else {
-                precisions[n] = 100.0 * self.correct[n] as f64 / self.total[n] as f64;
-            }
+                100.0 * correct as f64 / total as f64
+            };
         }
-        let log_sum: f64 = precisions[..eff_order].iter().map(|&p| floored_log(p)).sum();
+        let log_sum: f64 = precisions[..eff_order]
+            .iter()
+            .map(|&p| floored_log(p))
+            .sum();
         bp * (log_sum / eff_order as f64).exp()
     }
 }
@@ -254,7 +257,10 @@ mod tests {
 
     #[test]
     fn identical_sentences_score_100() {
-        assert!((sentence_bleu("The cat sat on the mat.", &["The cat sat on the mat."]) - 100.0).abs() < 1e-9);
+        assert!(
+            (sentence_bleu("The cat sat on the mat.", &["The cat sat on the mat."]) - 100.0).abs()
+                < 1e-9
+        );
     }
 
     #[test]

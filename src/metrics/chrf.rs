@@ -209,10 +209,7 @@ impl Metric for ChrfMetric {
                 "chrf",
                 "sacrebleu chrF: character 6-grams without whitespace, beta 2",
             ),
-            def(
-                "chrf_pp",
-                "sacrebleu chrF++: chrF plus word 1- and 2-grams",
-            ),
+            def("chrf_pp", "sacrebleu chrF++: chrF plus word 1- and 2-grams"),
         ]
     }
 
@@ -267,6 +264,9 @@ mod tests {
 
     #[test]
     fn punctuation_is_split_from_one_word_edge_only() {
-        assert_eq!(split_punctuation("(hi) end. x ,a"), ["(hi", ")", "end", ".", "x", ",", "a"]);
+        assert_eq!(
+            split_punctuation("(hi) end. x ,a"),
+            ["(hi", ")", "end", ".", "x", ",", "a"]
+        );
     }
 }

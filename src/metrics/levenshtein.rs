@@ -160,7 +160,9 @@ mod tests {
     fn alignment_is_optimal_across_word_boundaries() {
         let mut seed = 12345u64;
         let mut next = || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 33) as u32
         };
         for _ in 0..200 {
@@ -170,7 +172,10 @@ mod tests {
             let a: Vec<u32> = (0..n1).map(|_| next() % k).collect();
             let b: Vec<u32> = (0..n2).map(|_| next() % k).collect();
             let c = align_counts(&a, &b);
-            assert_eq!(c.substitutions + c.deletions + c.insertions, distance(&a, &b));
+            assert_eq!(
+                c.substitutions + c.deletions + c.insertions,
+                distance(&a, &b)
+            );
             assert_eq!(c.hits + c.substitutions + c.deletions, a.len());
             assert_eq!(c.hits + c.substitutions + c.insertions, b.len());
         }

@@ -141,9 +141,15 @@ impl MetricRegistry {
     pub fn builtin() -> Self {
         let mut registry = MetricRegistry::empty();
         // Built-in families are registered here, one line each.
-        registry.register(Arc::new(bleu::BleuMetric)).expect("built-in ids are unique");
-        registry.register(Arc::new(chrf::ChrfMetric)).expect("built-in ids are unique");
-        registry.register(Arc::new(wer::WerMetric)).expect("built-in ids are unique");
+        registry
+            .register(Arc::new(bleu::BleuMetric))
+            .expect("built-in ids are unique");
+        registry
+            .register(Arc::new(chrf::ChrfMetric))
+            .expect("built-in ids are unique");
+        registry
+            .register(Arc::new(wer::WerMetric))
+            .expect("built-in ids are unique");
         registry
     }
 

@@ -95,26 +95,37 @@ mod tests {
 
     #[test]
     fn python_whitespace_includes_information_separators_but_not_zero_width_space() {
-        for c in ['\t', '\n', '\u{b}', '\u{c}', '\r', '\u{1c}', '\u{1f}', ' ', '\u{85}', '\u{a0}'] {
+        for c in [
+            '\t', '\n', '\u{b}', '\u{c}', '\r', '\u{1c}', '\u{1f}', ' ', '\u{85}', '\u{a0}',
+        ] {
             assert!(is_py_space(c), "{c:?}");
         }
-        for c in ['\u{2000}', '\u{200a}', '\u{2028}', '\u{2029}', '\u{202f}', '\u{3000}'] {
+        for c in [
+            '\u{2000}', '\u{200a}', '\u{2028}', '\u{2029}', '\u{202f}', '\u{3000}',
+        ] {
             assert!(is_py_space(c), "{c:?}");
         }
         for c in ['\u{200b}', '\u{feff}', 'a', '\u{180e}'] {
             assert!(!is_py_space(c), "{c:?}");
         }
-        assert_eq!(py_split(" a\u{1c}b\u{a0} c ").collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(
+            py_split(" a\u{1c}b\u{a0} c ").collect::<Vec<_>>(),
+            ["a", "b", "c"]
+        );
         assert_eq!(py_strip("\u{3000} x \u{85}"), "x");
         assert_eq!(py_rstrip(" x \n"), " x");
     }
 
     #[test]
     fn punctuation_follows_unicode_categories() {
-        for c in ['!', '"', '\'', ',', '-', '.', '_', '¿', '«', '—', '…', '。', '、', '「', '؟'] {
+        for c in [
+            '!', '"', '\'', ',', '-', '.', '_', '¿', '«', '—', '…', '。', '、', '「', '؟',
+        ] {
             assert!(is_unicode_punctuation(c), "{c:?}");
         }
-        for c in ['$', '+', '<', '=', '^', '`', '|', '~', 'a', '1', ' ', '👍', '€'] {
+        for c in [
+            '$', '+', '<', '=', '^', '`', '|', '~', 'a', '1', ' ', '👍', '€',
+        ] {
             assert!(!is_unicode_punctuation(c), "{c:?}");
         }
     }

@@ -110,7 +110,10 @@ mod tests {
     #[test]
     fn splits_punctuation_but_keeps_numbers_together() {
         assert_eq!(tokenize_13a("Hello, world!"), "Hello , world !");
-        assert_eq!(tokenize_13a("It costs 3.14 or 1,000."), "It costs 3.14 or 1,000 .");
+        assert_eq!(
+            tokenize_13a("It costs 3.14 or 1,000."),
+            "It costs 3.14 or 1,000 ."
+        );
         assert_eq!(tokenize_13a("a.b a,b 5, .5"), "a . b a , b 5 , . 5");
         assert_eq!(tokenize_13a("pre-war 1990-2000"), "pre-war 1990 - 2000");
         assert_eq!(tokenize_13a("don't"), "don't");
@@ -118,7 +121,10 @@ mod tests {
 
     #[test]
     fn unescapes_entities_joins_hyphenation_and_drops_skipped() {
-        assert_eq!(tokenize_13a("a &quot;b&quot; &amp; &lt;c&gt;"), "a \" b \" & < c >");
+        assert_eq!(
+            tokenize_13a("a &quot;b&quot; &amp; &lt;c&gt;"),
+            "a \" b \" & < c >"
+        );
         assert_eq!(tokenize_13a("&amp;quot;"), "& quot ;");
         assert_eq!(tokenize_13a("recog-\nnition\nnext"), "recognition next");
         assert_eq!(tokenize_13a("<skipped> x"), "x");
@@ -126,7 +132,10 @@ mod tests {
 
     #[test]
     fn symbols_are_padded_and_unicode_is_left_alone() {
-        assert_eq!(tokenize_13a("a{b}c~d|e^f`g\\h"), "a { b } c ~ d | e ^ f ` g \\ h");
+        assert_eq!(
+            tokenize_13a("a{b}c~d|e^f`g\\h"),
+            "a { b } c ~ d | e ^ f ` g \\ h"
+        );
         assert_eq!(tokenize_13a("«quoted» café"), "«quoted» café");
         assert_eq!(tokenize_13a("10\u{a0}km\u{2009}x"), "10 km x");
         assert_eq!(tokenize_13a(""), "");

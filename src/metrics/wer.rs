@@ -6,12 +6,14 @@
 //!   newline or no-break space between two words therefore does not separate them, as in jiwer.
 //! * Characters (`cer_default`): the stripped text, one Unicode code point per token (spaces
 //!   included).
-//! * Normalized (`wer_norm`, `cer_norm`): lower-cased (Unicode full lowercase), every character of
-//!   Unicode general category `P*` deleted (jiwer's `RemovePunctuation`; symbols such as `$ + < =
-//!   > ^ ` | ~` and emoji stay), every run of whitespace (Python `str.isspace`) replaced by one
-//!   space, stripped, then words / characters as above. The jiwer equivalent is
+//! * Normalized (`wer_norm`, `cer_norm`): lower-cased (Unicode full lowercase); every character
+//!   of Unicode general category `P*` deleted (jiwer's `RemovePunctuation`, so `don't` becomes
+//!   `dont` and `state-of-the-art` becomes `stateoftheart`; symbols such as `$`, `+`, `<`, `=`,
+//!   `^`, `|`, `~`, `€` and emoji are not punctuation and stay); every run of whitespace (Python
+//!   `str.isspace`) replaced by one space; stripped; then words / characters as above. The jiwer
+//!   equivalent (used to generate the conformance data) is
 //!   `Compose([ToLowerCase(), RemovePunctuation(), SubstituteRegexes({r"\s+": " "}), Strip(),
-//!   ReduceToListOfListOfWords()])` (or `...OfChars()`).
+//!   ReduceToListOfListOfWords()])`, or `ReduceToListOfListOfChars()` for `cer_norm`.
 //! * Alignment: see [`super::levenshtein`]; hits depend on rapidfuzz's choice among optimal
 //!   alignments and are reproduced.
 //! * Empty reference: as jiwer, WER (and CER) = number of inserted tokens, MER = WIL = 0 when the
@@ -363,11 +365,17 @@ mod tests {
     #[test]
     fn jiwer_readme_values() {
         let c = word_counts("This is a test", "This is not a test");
-        assert_eq!((c.hits, c.substitutions, c.deletions, c.insertions), (4, 0, 0, 1));
+        assert_eq!(
+            (c.hits, c.substitutions, c.deletions, c.insertions),
+            (4, 0, 0, 1)
+        );
         assert_eq!(c.wer(), 0.25);
         // jiwer.process_words("i am a python developer", "i like python")
         let c = word_counts("i am a python developer", "i like python");
-        assert_eq!((c.hits, c.substitutions, c.deletions, c.insertions), (2, 1, 2, 0));
+        assert_eq!(
+            (c.hits, c.substitutions, c.deletions, c.insertions),
+            (2, 1, 2, 0)
+        );
         assert_eq!(c.wer(), 0.6);
         assert_eq!(c.mer(), 0.6);
         assert!((c.wil() - (1.0 - (2.0 / 5.0) * (2.0 / 3.0))).abs() < 1e-15);
@@ -386,8 +394,14 @@ mod tests {
 
     #[test]
     fn normalization_lowercases_and_drops_punctuation_only() {
-        assert_eq!(normalize("  Hello,   World!\tIt's $5 "), "hello world its $5");
+        assert_eq!(
+            normalize("  Hello,   World!\tIt's $5 "),
+            "hello world its $5"
+        );
         assert_eq!(normalize("10\u{a0}km — ok"), "10 km ok");
-        assert_eq!(normalized_word_counts("Hello, world!", "hello world").wer(), 0.0);
+        assert_eq!(
+            normalized_word_counts("Hello, world!", "hello world").wer(),
+            0.0
+        );
     }
 }
