@@ -192,6 +192,53 @@ fn every_pair_matches_sacrebleu_and_jiwer() {
     report(failures, pairs.len());
 }
 
+/// Large tiny-alphabet pairs stored with their expectations: rapidfuzz's Hirschberg tie breaking.
+#[test]
+fn large_tie_pairs_match_rapidfuzz_alignment_choice() {
+    let expected = expected("pair_inline");
+    assert!(expected.len() >= 5, "only {} inline pairs", expected.len());
+    let mut failures = Vec::new();
+    for (id, want) in &expected {
+        let p = want["prediction"].as_str().unwrap();
+        let r = want["reference"].as_str().unwrap();
+        let what = format!("inline pair {id}");
+        check(
+            &mut failures,
+            &what,
+            "bleu",
+            sentence_bleu(p, &[r]),
+            want,
+            TOL_100,
+        );
+        check(
+            &mut failures,
+            &what,
+            "chrf",
+            sentence_chrf(p, &[r], 0),
+            want,
+            TOL_100,
+        );
+        check(
+            &mut failures,
+            &what,
+            "chrf_pp",
+            sentence_chrf(p, &[r], 2),
+            want,
+            TOL_100,
+        );
+        check_wer_family(
+            &mut failures,
+            &what,
+            want,
+            &word_counts(r, p),
+            &char_counts(r, p),
+            &normalized_word_counts(r, p),
+            &normalized_char_counts(r, p),
+        );
+    }
+    report(failures, expected.len());
+}
+
 #[test]
 fn every_corpus_matches_sacrebleu_and_jiwer() {
     let pairs = load_pairs();

@@ -8,6 +8,10 @@ Writes tests/data/conformance/mt_wer_expected.jsonl, one JSON object per line:
   "cer_norm", "word": [H, S, D, I], "char": [H, S, D, I]}``
 * ``{"kind": "corpus", "id", ...same metric keys...}`` with corpus-level values: sacrebleu
   ``corpus_score`` (statistics summed over items) and jiwer's pooled lists.
+* ``{"kind": "pair_inline", "id", "prediction", "reference", ...same metric keys...}``: large
+  pairs over a tiny alphabet, built here (seeded) because they only matter to the WER family:
+  they exercise rapidfuzz's Hirschberg split (used above ~2,048 x 2,048 tokens), where tie
+  breaking differs from a plain full-matrix backtrack. The script checks that some do differ.
 
 Conventions mirrored by evalgate (src/metrics/{bleu,chrf,wer}.rs):
 
@@ -70,6 +74,39 @@ def wer_family(refs, hyps):
     }
 
 
+def large_tie_rows():
+    """Seeded large pairs where several optimal alignments with different hit counts exist."""
+    import random
+    from rapidfuzz.distance import Levenshtein, Levenshtein_py
+
+    def ops(editops):
+        return sorted(op.tag for op in editops)
+
+    rng = random.Random(5)
+    rows, differing = [], 0
+    for t in range(60):
+        alpha = rng.choice(["ab", "abc", "abcd"])
+        n1 = rng.choice([1500, 2100, 2500, 3000])
+        s1 = "".join(rng.choice(alpha) for _ in range(n1))
+        # Each letter is kept unless a random draw falls under a randomly chosen noise level.
+        s2 = "".join(c if rng.random() > rng.choice([0.1, 0.3, 0.5]) else rng.choice(alpha)
+                     for c in s1)
+        full_matrix_differs = ops(Levenshtein.editops(s1, s2)) != ops(Levenshtein_py.editops(s1, s2))
+        differing += full_matrix_differs
+        if not full_matrix_differs and t % 10 != 0:
+            continue
+        if t % 20 == 0:  # word level: one token per letter
+            s1, s2 = " ".join(s1), " ".join(s2)
+        row = {"kind": "pair_inline", "id": f"large_tie_{t:02d}", "prediction": s2, "reference": s1,
+               "bleu": sacrebleu.sentence_bleu(s2, [s1]).score,
+               "chrf": CHRF().sentence_score(s2, [s1]).score,
+               "chrf_pp": CHRF(word_order=2).sentence_score(s2, [s1]).score}
+        row.update(wer_family(s1, s2))
+        rows.append(row)
+    assert differing >= 2, "no case where Hirschberg tie breaking matters"
+    return rows
+
+
 def main():
     pairs = [json.loads(line) for line in open(DATA / "pairs.jsonl", encoding="utf-8")]
     corpora = [json.loads(line) for line in open(DATA / "corpora.jsonl", encoding="utf-8")]
@@ -96,6 +133,7 @@ def main():
                "chrf_pp": CHRF(word_order=2).corpus_score(hyps, streams).score}
         row.update(wer_family([p["reference"] for p in items], hyps))
         out.append(row)
+    out.extend(large_tie_rows())
     with open(DATA / "mt_wer_expected.jsonl", "w", encoding="utf-8", newline="\n") as f:
         for row in out:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -5,11 +5,11 @@
 //! deletion plus an insertion), so MER and WIL depend on the choice. rapidfuzz strips the common
 //! prefix and suffix, computes the DP matrix with Hyyrö's bit-parallel algorithm, and backtracks
 //! from the bottom-right corner preferring, at each cell, a deletion, then an insertion, then the
-//! diagonal. This module does the same, with the bit matrix stored as 64-bit words per column.
-//!
-//! Known limit: for very large inputs (rapidfuzz's threshold: `2 * len(ref) * len(hyp) / 8 >=
-//! 1 MiB` after affix removal, i.e. about 2,048 × 2,048 tokens) rapidfuzz switches to Hirschberg's
-//! divide and conquer, which can break rare ties differently; the distance is always the same.
+//! diagonal. For large inputs (`2 * len(s1) * len(s2) / 8 >= 1 MiB` after affix removal, with
+//! `len(s1) >= 65` and `len(s2) >= 10`) it first splits the problem Hirschberg-style at the middle
+//! of `s2` and the first `s1` position (>= 1) minimising the summed distance, recursing into both
+//! halves. This module reproduces both steps, with the bit matrix stored as 64-bit words per
+//! column.
 
 /// Edit operation counts of one alignment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -27,12 +27,18 @@ pub struct EditCounts {
 /// Aligns `reference` (rapidfuzz's `s1`) with `hypothesis` (`s2`), both as dense token ids, and
 /// counts the operations of the alignment rapidfuzz would pick.
 pub fn align_counts(reference: &[u32], hypothesis: &[u32]) -> EditCounts {
-    let prefix = reference
-        .iter()
-        .zip(hypothesis)
-        .take_while(|(a, b)| a == b)
-        .count();
-    let (r, h) = (&reference[prefix..], &hypothesis[prefix..]);
+    let mut counts = EditCounts::default();
+    let max = reference.len().max(hypothesis.len());
+    align(reference, hypothesis, max, &mut counts);
+    counts.hits = reference.len() - counts.substitutions - counts.deletions;
+    counts
+}
+
+/// rapidfuzz's `levenshtein_align_hirschberg`: strip the common affix, then either backtrack the
+/// full matrix or split and recurse. `max` is an upper bound of the distance.
+fn align(s1: &[u32], s2: &[u32], max: usize, counts: &mut EditCounts) {
+    let prefix = s1.iter().zip(s2).take_while(|(a, b)| a == b).count();
+    let (r, h) = (&s1[prefix..], &s2[prefix..]);
     let suffix = r
         .iter()
         .rev()
@@ -41,66 +47,151 @@ pub fn align_counts(reference: &[u32], hypothesis: &[u32]) -> EditCounts {
         .count();
     let s1 = &r[..r.len() - suffix];
     let s2 = &h[..h.len() - suffix];
-    let mut counts = EditCounts::default();
     if s1.is_empty() || s2.is_empty() {
-        counts.deletions = s1.len();
-        counts.insertions = s2.len();
-    } else {
-        backtrack(s1, s2, &mut counts);
+        counts.deletions += s1.len();
+        counts.insertions += s2.len();
+        return;
     }
-    counts.hits = reference.len() - counts.substitutions - counts.deletions;
-    counts
+    let max = max.min(s1.len().max(s2.len()));
+    let full_band = s1.len().min(2 * max + 1);
+    let matrix_size = 2 * full_band * s2.len() / 8;
+    if matrix_size < 1024 * 1024 || s1.len() < 65 || s2.len() < 10 {
+        backtrack(s1, s2, counts);
+    } else {
+        let (s1_mid, s2_mid, left_score, right_score) = hirschberg_split(s1, s2);
+        align(&s1[..s1_mid], &s2[..s2_mid], left_score, counts);
+        align(&s1[s1_mid..], &s2[s2_mid..], right_score, counts);
+    }
 }
 
-/// Fills substitutions, deletions and insertions for non-empty `s1`, `s2`.
-fn backtrack(s1: &[u32], s2: &[u32], counts: &mut EditCounts) {
-    let words = s1.len().div_ceil(64);
-    let max_id = s1.iter().chain(s2).copied().max().unwrap_or(0) as usize;
-    // Pattern-match vectors: bit i of symbol c's vector is set when s1[i] == c.
-    let mut pm = vec![0u64; (max_id + 1) * words];
-    for (i, &c) in s1.iter().enumerate() {
-        pm[c as usize * words + i / 64] |= 1u64 << (i % 64);
-    }
-    // Column j of the DP matrix (after consuming s2[j]): vertical +1 / -1 deltas along s1.
-    let mut vp_matrix = vec![0u64; s2.len() * words];
-    let mut vn_matrix = vec![0u64; s2.len() * words];
-    let mut vp = vec![!0u64; words];
-    let mut vn = vec![0u64; words];
-    for (j, &c) in s2.iter().enumerate() {
-        let pm_j = &pm[c as usize * words..(c as usize + 1) * words];
-        let mut add_carry = 0u64;
-        let mut hp_carry = 1u64;
-        let mut hn_carry = 0u64;
-        for w in 0..words {
-            let x = pm_j[w];
-            let (vp_w, vn_w) = (vp[w], vn[w]);
-            let (sum1, c1) = (x & vp_w).overflowing_add(vp_w);
-            let (sum2, c2) = sum1.overflowing_add(add_carry);
-            add_carry = u64::from(c1 || c2);
-            let d0 = (sum2 ^ vp_w) | x | vn_w;
-            let hp = vn_w | !(d0 | vp_w);
-            let hn = d0 & vp_w;
-            let hp_shifted = (hp << 1) | hp_carry;
-            let hn_shifted = (hn << 1) | hn_carry;
-            hp_carry = hp >> 63;
-            hn_carry = hn >> 63;
-            vp[w] = hn_shifted | !(d0 | hp_shifted);
-            vn[w] = hp_shifted & d0;
+/// rapidfuzz's `find_hirschberg_pos`: `s2` is cut in the middle; `s1` at the first position
+/// `>= 1` where the distance of the left halves plus that of the right halves is smallest.
+/// Returns `(s1_mid, s2_mid, left distance, right distance)`.
+fn hirschberg_split(s1: &[u32], s2: &[u32]) -> (usize, usize, usize, usize) {
+    let s2_mid = s2.len() / 2;
+    let left = last_column(s1, &s2[..s2_mid]);
+    let r1: Vec<u32> = s1.iter().rev().copied().collect();
+    let r2: Vec<u32> = s2[s2_mid..].iter().rev().copied().collect();
+    let right = last_column(&r1, &r2);
+    let mut best = (usize::MAX, 0, 0, 0);
+    for s1_mid in 1..=s1.len() {
+        let (l, r) = (left[s1_mid], right[s1.len() - s1_mid]);
+        if l + r < best.0 {
+            best = (l + r, s1_mid, l, r);
         }
-        vp_matrix[j * words..(j + 1) * words].copy_from_slice(&vp);
-        vn_matrix[j * words..(j + 1) * words].copy_from_slice(&vn);
     }
-    let bit = |m: &[u64], row: usize, col: usize| -> bool {
-        m[row * words + col / 64] >> (col % 64) & 1 == 1
-    };
+    (best.1, s2_mid, best.2, best.3)
+}
+
+/// `D[i][len(s2)]` for every `i` in `0..=len(s1)`: the edit distances between each prefix of `s1`
+/// and all of `s2`.
+fn last_column(s1: &[u32], s2: &[u32]) -> Vec<usize> {
+    let mut column = Vec::with_capacity(s1.len() + 1);
+    column.push(s2.len());
+    if s2.is_empty() {
+        column.extend(1..=s1.len());
+        return column;
+    }
+    if s1.is_empty() {
+        return column;
+    }
+    let matrix = BitMatrix::compute(s1, s2, false);
+    let mut value = s2.len();
+    for i in 0..s1.len() {
+        if matrix.vp(0, i) {
+            value += 1;
+        } else if matrix.vn(0, i) {
+            value -= 1;
+        }
+        column.push(value);
+    }
+    column
+}
+
+/// Hyyrö's bit-parallel DP over `s1` (bits) and `s2` (columns): the vertical +1 (`vp`) and -1
+/// (`vn`) deltas of every column, or of the last column only.
+struct BitMatrix {
+    words: usize,
+    vp: Vec<u64>,
+    vn: Vec<u64>,
+}
+
+impl BitMatrix {
+    fn compute(s1: &[u32], s2: &[u32], keep_all: bool) -> BitMatrix {
+        let words = s1.len().div_ceil(64);
+        let max_id = s1.iter().chain(s2).copied().max().unwrap_or(0) as usize;
+        // Pattern-match vectors: bit i of symbol c's vector is set when s1[i] == c.
+        let mut pm = vec![0u64; (max_id + 1) * words];
+        for (i, &c) in s1.iter().enumerate() {
+            pm[c as usize * words + i / 64] |= 1u64 << (i % 64);
+        }
+        let stored = if keep_all { s2.len() } else { 0 };
+        let mut matrix = BitMatrix {
+            words,
+            vp: vec![0u64; stored * words],
+            vn: vec![0u64; stored * words],
+        };
+        let mut vp = vec![!0u64; words];
+        let mut vn = vec![0u64; words];
+        for (j, &c) in s2.iter().enumerate() {
+            let pm_j = &pm[c as usize * words..(c as usize + 1) * words];
+            let mut add_carry = 0u64;
+            let mut hp_carry = 1u64;
+            let mut hn_carry = 0u64;
+            for w in 0..words {
+                let x = pm_j[w];
+                let (vp_w, vn_w) = (vp[w], vn[w]);
+                let (sum1, c1) = (x & vp_w).overflowing_add(vp_w);
+                let (sum2, c2) = sum1.overflowing_add(add_carry);
+                add_carry = u64::from(c1 || c2);
+                let d0 = (sum2 ^ vp_w) | x | vn_w;
+                let hp = vn_w | !(d0 | vp_w);
+                let hn = d0 & vp_w;
+                let hp_shifted = (hp << 1) | hp_carry;
+                let hn_shifted = (hn << 1) | hn_carry;
+                hp_carry = hp >> 63;
+                hn_carry = hn >> 63;
+                vp[w] = hn_shifted | !(d0 | hp_shifted);
+                vn[w] = hp_shifted & d0;
+            }
+            if keep_all {
+                matrix.vp[j * words..(j + 1) * words].copy_from_slice(&vp);
+                matrix.vn[j * words..(j + 1) * words].copy_from_slice(&vn);
+            }
+        }
+        if !keep_all {
+            matrix.vp = vp;
+            matrix.vn = vn;
+        }
+        matrix
+    }
+
+    fn bit(m: &[u64], words: usize, column: usize, i: usize) -> bool {
+        m[column * words + i / 64] >> (i % 64) & 1 == 1
+    }
+
+    /// `D[i+1][j+1] - D[i][j+1] == 1` in stored column `j`.
+    fn vp(&self, j: usize, i: usize) -> bool {
+        Self::bit(&self.vp, self.words, j, i)
+    }
+
+    /// `D[i+1][j+1] - D[i][j+1] == -1` in stored column `j`.
+    fn vn(&self, j: usize, i: usize) -> bool {
+        Self::bit(&self.vn, self.words, j, i)
+    }
+}
+
+/// rapidfuzz's `recover_alignment` over the full bit matrix of non-empty `s1`, `s2`.
+fn backtrack(s1: &[u32], s2: &[u32], counts: &mut EditCounts) {
+    let matrix = BitMatrix::compute(s1, s2, true);
     let (mut col, mut row) = (s1.len(), s2.len());
     while row != 0 && col != 0 {
-        if bit(&vp_matrix, row - 1, col - 1) {
+        if matrix.vp(row - 1, col - 1) {
             counts.deletions += 1;
             col -= 1;
         } else {
             row -= 1;
-            if row != 0 && bit(&vn_matrix, row - 1, col - 1) {
+            if row != 0 && matrix.vn(row - 1, col - 1) {
                 counts.insertions += 1;
             } else {
                 col -= 1;
@@ -136,6 +227,18 @@ mod tests {
             prev = cur;
         }
         prev[b.len()]
+    }
+
+    #[test]
+    fn last_column_matches_plain_dp() {
+        let a = [1, 2, 3, 1, 2, 3, 4, 4, 1];
+        let b = [2, 3, 3, 1, 4];
+        let column = last_column(&a, &b);
+        for i in 0..=a.len() {
+            assert_eq!(column[i], distance(&a[..i], &b), "prefix {i}");
+        }
+        assert_eq!(last_column(&a, &[]), (0..=a.len()).collect::<Vec<_>>());
+        assert_eq!(last_column(&[], &b), vec![b.len()]);
     }
 
     #[test]
