@@ -3,7 +3,7 @@
 //! ties), `exp` smoothing. Sentence BLEU uses effective order; corpus BLEU sums the statistics of
 //! all segments first and does not (sacrebleu's `corpus_bleu` defaults).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::python_text::{py_rstrip, py_split};
 use super::tokenize_13a::tokenize_13a;
@@ -82,38 +82,39 @@ fn floored_log(x: f64) -> f64 {
     if x == 0.0 { -9_999_999_999.0 } else { x.ln() }
 }
 
-/// Interns tokens and counts n-grams as fixed-size keys.
+/// Interns tokens (as dense ids) of the segments of one sentence.
 #[derive(Default)]
-struct NgramCounter {
-    ids: HashMap<String, u32>,
+struct Interner<'a> {
+    ids: HashMap<&'a str, u32>,
 }
 
-/// An n-gram: up to [`MAX_ORDER`] token ids plus its order.
-type NgramKey = ([u32; MAX_ORDER], u8);
+/// Counts of the n-grams of one order, keyed by up to four packed 32-bit token ids.
+type NgramCounts = HashMap<u128, u64>;
 
-impl NgramCounter {
+impl<'a> Interner<'a> {
     /// Token ids of a (13a-tokenized) segment.
-    fn token_ids(&mut self, tokenized: &str) -> Vec<u32> {
+    fn token_ids(&mut self, tokenized: &'a str) -> Vec<u32> {
         py_split(tokenized)
             .map(|t| {
                 let next = self.ids.len() as u32;
-                *self.ids.entry(t.to_string()).or_insert(next)
+                *self.ids.entry(t).or_insert(next)
             })
             .collect()
     }
+}
 
-    /// Counts of all n-grams of orders 1..=4.
-    fn ngrams(ids: &[u32]) -> HashMap<NgramKey, u64> {
-        let mut counts = HashMap::with_capacity(ids.len() * MAX_ORDER);
-        for n in 1..=MAX_ORDER {
-            for window in ids.windows(n) {
-                let mut key = [u32::MAX; MAX_ORDER];
-                key[..n].copy_from_slice(window);
-                *counts.entry((key, n as u8)).or_insert(0) += 1;
-            }
+/// Counts of all n-grams of orders 1..=4, one map per order.
+fn ngrams(ids: &[u32]) -> [NgramCounts; MAX_ORDER] {
+    std::array::from_fn(|n| {
+        let mut counts = NgramCounts::with_capacity(ids.len());
+        for window in ids.windows(n + 1) {
+            let key = window
+                .iter()
+                .fold(0u128, |key, &id| (key << 32) | u128::from(id));
+            *counts.entry(key).or_insert(0) += 1;
         }
         counts
-    }
+    })
 }
 
 /// sacrebleu's `_preprocess_segment` for BLEU (no lowercasing): right-strip, then `13a`.
@@ -137,29 +138,34 @@ fn closest_ref_len(hyp_len: u64, ref_lens: &[u64]) -> u64 {
 
 /// The BLEU statistics of one hypothesis against its references.
 pub fn segment_stats(hypothesis: &str, references: &[&str]) -> BleuStats {
-    let mut counter = NgramCounter::default();
-    let mut ref_ngrams: HashMap<NgramKey, u64> = HashMap::new();
+    let tokenized_refs: Vec<String> = references.iter().map(|r| preprocess(r)).collect();
+    let tokenized_hyp = preprocess(hypothesis);
+    let mut interner = Interner::default();
+    let mut ref_ngrams: [NgramCounts; MAX_ORDER] = Default::default();
     let mut ref_lens = Vec::with_capacity(references.len());
-    for reference in references {
-        let ids = counter.token_ids(&preprocess(reference));
+    for tokenized in &tokenized_refs {
+        let ids = interner.token_ids(tokenized);
         ref_lens.push(ids.len() as u64);
-        for (key, count) in NgramCounter::ngrams(&ids) {
-            let slot = ref_ngrams.entry(key).or_insert(0);
-            *slot = (*slot).max(count);
+        for (merged, counts) in ref_ngrams.iter_mut().zip(ngrams(&ids)) {
+            for (key, count) in counts {
+                let slot = merged.entry(key).or_insert(0);
+                *slot = (*slot).max(count);
+            }
         }
     }
-    let hyp_ids = counter.token_ids(&preprocess(hypothesis));
+    let hyp_ids = interner.token_ids(&tokenized_hyp);
     let hyp_len = hyp_ids.len() as u64;
     let mut stats = BleuStats {
         hyp_len,
         ref_len: closest_ref_len(hyp_len, &ref_lens),
         ..BleuStats::default()
     };
-    for (key, count) in NgramCounter::ngrams(&hyp_ids) {
-        let n = key.1 as usize - 1;
-        stats.total[n] += count;
-        if let Some(&in_ref) = ref_ngrams.get(&key) {
-            stats.correct[n] += count.min(in_ref);
+    for (n, counts) in ngrams(&hyp_ids).iter().enumerate() {
+        for (key, &count) in counts {
+            stats.total[n] += count;
+            if let Some(&in_ref) = ref_ngrams[n].get(key) {
+                stats.correct[n] += count.min(in_ref);
+            }
         }
     }
     stats

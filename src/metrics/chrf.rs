@@ -3,8 +3,9 @@
 //! smoothing). `word_order` 0 is chrF, 2 is chrF++. With several references the one giving the
 //! best sentence F-score supplies the statistics; the corpus score sums statistics over items.
 
-use std::collections::HashMap;
 use std::hash::Hash;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::bleu::references_of;
 use super::python_text::py_split;
@@ -63,18 +64,28 @@ impl ChrfStats {
     }
 }
 
-/// All n-gram counters of one segment: character orders 1..=6, then word orders.
+/// All n-gram counters of one segment: character orders 1..=6 (keys: up to six packed 21-bit
+/// code points), then word orders (keys: slices of word ids).
 struct SegmentNgrams<'a> {
-    chars: Vec<HashMap<&'a [char], u64>>,
-    words: Vec<HashMap<&'a [&'a str], u64>>,
+    chars: Vec<HashMap<u128, u64>>,
+    words: Vec<HashMap<&'a [u32], u64>>,
+}
+
+fn count_char_ngrams(chars: &[char], n: usize) -> HashMap<u128, u64> {
+    let mut counts = HashMap::with_capacity(chars.len());
+    for window in chars.windows(n) {
+        let key = window
+            .iter()
+            .fold(0u128, |key, &c| (key << 21) | u128::from(c as u32));
+        *counts.entry(key).or_insert(0) += 1;
+    }
+    counts
 }
 
 fn count_ngrams<T: Eq + Hash>(seq: &[T], n: usize) -> HashMap<&[T], u64> {
     let mut counts = HashMap::with_capacity(seq.len());
-    if n > 0 && seq.len() >= n {
-        for window in seq.windows(n) {
-            *counts.entry(window).or_insert(0) += 1;
-        }
+    for window in seq.windows(n) {
+        *counts.entry(window).or_insert(0) += 1;
     }
     counts
 }
@@ -115,9 +126,11 @@ fn split_punctuation(segment: &str) -> Vec<&str> {
 }
 
 impl<'a> SegmentNgrams<'a> {
-    fn new(chars: &'a [char], words: &'a [&'a str], word_order: usize) -> Self {
+    fn new(chars: &[char], words: &'a [u32], word_order: usize) -> Self {
         SegmentNgrams {
-            chars: (1..=CHAR_ORDER).map(|n| count_ngrams(chars, n)).collect(),
+            chars: (1..=CHAR_ORDER)
+                .map(|n| count_char_ngrams(chars, n))
+                .collect(),
             words: (1..=word_order).map(|n| count_ngrams(words, n)).collect(),
         }
     }
@@ -141,23 +154,37 @@ fn match_stats<K: Eq + Hash>(hyp: &HashMap<K, u64>, reference: &HashMap<K, u64>)
     ]
 }
 
+/// Word ids for chrF++ word n-grams, shared by a hypothesis and its references.
+#[derive(Default)]
+struct WordIds<'a> {
+    ids: HashMap<&'a str, u32>,
+}
+
+impl<'a> WordIds<'a> {
+    fn of(&mut self, segment: &'a str, word_order: usize) -> Vec<u32> {
+        if word_order == 0 {
+            return Vec::new();
+        }
+        split_punctuation(segment)
+            .into_iter()
+            .map(|w| {
+                let next = self.ids.len() as u32;
+                *self.ids.entry(w).or_insert(next)
+            })
+            .collect()
+    }
+}
+
 /// The chrF statistics of one hypothesis against its best-matching reference.
 pub fn segment_stats(hypothesis: &str, references: &[&str], word_order: usize) -> ChrfStats {
+    let mut word_ids = WordIds::default();
     let hyp_chars = chars_without_whitespace(hypothesis);
-    let hyp_words = if word_order > 0 {
-        split_punctuation(hypothesis)
-    } else {
-        Vec::new()
-    };
+    let hyp_words = word_ids.of(hypothesis, word_order);
     let hyp = SegmentNgrams::new(&hyp_chars, &hyp_words, word_order);
     let mut best: Option<(f64, ChrfStats)> = None;
     for reference in references {
         let ref_chars = chars_without_whitespace(reference);
-        let ref_words = if word_order > 0 {
-            split_punctuation(reference)
-        } else {
-            Vec::new()
-        };
+        let ref_words = word_ids.of(reference, word_order);
         let r = SegmentNgrams::new(&ref_chars, &ref_words, word_order);
         let mut stats = Vec::with_capacity(CHAR_ORDER + word_order);
         for (h, rr) in hyp.chars.iter().zip(&r.chars) {

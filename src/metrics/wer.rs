@@ -21,8 +21,10 @@
 //! * Several references: only the first is used (jiwer has no multi-reference mode).
 //! * Dataset value: pooled like jiwer given lists — hits and errors summed over items first.
 
-use std::collections::HashMap;
+use std::collections::HashMap as StdHashMap;
 use std::hash::Hash;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::bleu::references_of;
 use super::levenshtein::align_counts;
@@ -142,9 +144,8 @@ fn flush_run(out: &mut String, run: &mut String, run_len: &mut usize) {
 
 /// jiwer's default word tokens: see the module documentation.
 pub fn words(text: &str) -> Vec<String> {
-    collapse_multiple_spaces(text)
-        .split(' ')
-        .filter(|w| !w.is_empty())
+    split_on_space(&collapse_multiple_spaces(text))
+        .into_iter()
         .map(str::to_string)
         .collect()
 }
@@ -196,7 +197,16 @@ fn encode<'a, T: Eq + Hash>(tokens: &'a [T], ids: &mut HashMap<&'a T, u32>) -> V
 /// Word-level counts with jiwer's default transform (`jiwer.process_words(reference,
 /// hypothesis)`).
 pub fn word_counts(reference: &str, hypothesis: &str) -> WerCounts {
-    count_tokens(&words(reference), &words(hypothesis))
+    let (r, h) = (
+        collapse_multiple_spaces(reference),
+        collapse_multiple_spaces(hypothesis),
+    );
+    count_tokens(&split_on_space(&r), &split_on_space(&h))
+}
+
+/// jiwer's `ReduceToListOfListOfWords`: split on the space character, drop empty strings.
+fn split_on_space(text: &str) -> Vec<&str> {
+    text.split(' ').filter(|w| !w.is_empty()).collect()
 }
 
 /// Character-level counts with jiwer's default transform (`jiwer.process_characters`).
@@ -323,7 +333,7 @@ impl Metric for WerMetric {
     ) -> Result<Vec<MetricValues>> {
         let mut out = Vec::new();
         // Tokenizations are shared: wer/mer/wil reuse one word alignment per item.
-        let mut cache: HashMap<&str, Vec<WerCounts>> = HashMap::new();
+        let mut cache: StdHashMap<&str, Vec<WerCounts>> = StdHashMap::new();
         for (id, tokenization, counts, value, _) in VARIANTS {
             if !wanted.contains(&id) {
                 continue;
