@@ -12,6 +12,9 @@ Writes tests/data/conformance/mt_wer_expected.jsonl, one JSON object per line:
   pairs over a tiny alphabet, built here (seeded) because they only matter to the WER family:
   they exercise rapidfuzz's Hirschberg split (used above ~2,048 x 2,048 tokens), where tie
   breaking differs from a plain full-matrix backtrack. The script checks that some do differ.
+  Also 400 seeded random "nasty" pairs (``fuzz_*``) assembled from punctuation, digits, every
+  kind of whitespace, entities, combining marks, case-mapping traps and emoji, some with extra
+  references (``more_references``).
 
 Conventions mirrored by evalgate (src/metrics/{bleu,chrf,wer}.rs):
 
@@ -98,12 +101,42 @@ def large_tie_rows():
         if t % 20 == 0:  # word level: one token per letter
             s1, s2 = " ".join(s1), " ".join(s2)
         row = {"kind": "pair_inline", "id": f"large_tie_{t:02d}", "prediction": s2, "reference": s1,
+               "more_references": [],
                "bleu": sacrebleu.sentence_bleu(s2, [s1]).score,
                "chrf": CHRF().sentence_score(s2, [s1]).score,
                "chrf_pp": CHRF(word_order=2).sentence_score(s2, [s1]).score}
         row.update(wer_family(s1, s2))
         rows.append(row)
     assert differing >= 2, "no case where Hirschberg tie breaking matters"
+    return rows
+
+
+FUZZ_ATOMS = list("abcAB01.,-'\"&;<>/()[]{}!?:$%+=~`|^\\_#@*") + [
+    " ", " ", " ", "\t", "\n", "\r", "\u00a0", "\u2009", "\u3000", "\x1c", "\x1f", "\x85",
+    "\u200b", "\ufeff", "é", "e\u0301", "ß", "İ", "ı", "\u212a", "Σ", "ς", "東", "京", "👍",
+    "👨\u200d👩\u200d👧", "ﬁ", "Ⅻ", "&quot;", "&amp;", "&lt;", "&gt;", "<skipped>", "-\n", "word",
+    "the", "ΟΔΟΣ", "١٢", "«", "»", "—", "…", "。", "、", "¿"]
+
+
+def fuzz_rows():
+    """Seeded random pairs built from FUZZ_ATOMS."""
+    import random
+
+    rng = random.Random(31337)
+    rows = []
+    for i in range(400):
+        def text():
+            return "".join(rng.choice(FUZZ_ATOMS) for _ in range(rng.randint(0, 60)))
+        h, r = text(), text()
+        more = [text() for _ in range(rng.randint(1, 3))] if rng.random() < 0.2 else []
+        refs = [r] + more
+        row = {"kind": "pair_inline", "id": f"fuzz_{i:03d}", "prediction": h, "reference": r,
+               "more_references": more,
+               "bleu": sacrebleu.sentence_bleu(h, refs).score,
+               "chrf": CHRF().sentence_score(h, refs).score,
+               "chrf_pp": CHRF(word_order=2).sentence_score(h, refs).score}
+        row.update(wer_family(r, h))
+        rows.append(row)
     return rows
 
 
@@ -134,6 +167,7 @@ def main():
         row.update(wer_family([p["reference"] for p in items], hyps))
         out.append(row)
     out.extend(large_tie_rows())
+    out.extend(fuzz_rows())
     with open(DATA / "mt_wer_expected.jsonl", "w", encoding="utf-8", newline="\n") as f:
         for row in out:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
