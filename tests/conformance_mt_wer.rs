@@ -375,3 +375,31 @@ fn items_without_references_are_a_clear_error() {
         assert!(err.contains("ep07") && err.contains(id), "{err}");
     }
 }
+
+#[test]
+fn parameters_for_fixed_metrics_are_rejected() {
+    let metadata = Value::Null;
+    let refs = vec!["hello world".to_string()];
+    let items = [ScoringItem {
+        id: "ep01",
+        input: "",
+        prediction: "hello",
+        references: &refs,
+        metadata: &metadata,
+        generation: None,
+    }];
+    let mut options = ScoringOptions::default();
+    options
+        .params
+        .insert("chrf".to_string(), serde_json::json!({"beta": 3}));
+    let err = MetricRegistry::builtin()
+        .score(&items, &["chrf"], &options)
+        .expect_err("a parameter that would be ignored must fail")
+        .to_string();
+    assert!(err.contains("[metric_params.chrf]"), "{err}");
+    // Other metrics' parameters do not matter.
+    let values = MetricRegistry::builtin()
+        .score(&items, &["wer"], &options)
+        .expect("wer has no parameters set");
+    assert_eq!(values["wer"].per_item, vec![Some(0.5)]);
+}

@@ -179,12 +179,23 @@ pub fn sentence_bleu(hypothesis: &str, references: &[&str]) -> f64 {
 
 /// Corpus BLEU (0–100) as `sacrebleu.corpus_bleu`: statistics summed over segments, effective
 /// order off. `references[i]` holds the references of `hypotheses[i]` (any number each).
+///
+/// # Panics
+/// When `hypotheses` and `references` differ in length (a caller bug).
 pub fn corpus_bleu(hypotheses: &[&str], references: &[Vec<&str>]) -> f64 {
     corpus_stats(hypotheses, references).score(false)
 }
 
 /// Summed statistics of a corpus (see [`corpus_bleu`]).
+///
+/// # Panics
+/// When `hypotheses` and `references` differ in length (a caller bug).
 pub fn corpus_stats(hypotheses: &[&str], references: &[Vec<&str>]) -> BleuStats {
+    assert_eq!(
+        hypotheses.len(),
+        references.len(),
+        "corpus BLEU needs one reference list per hypothesis"
+    );
     let mut total = BleuStats::default();
     for (hypothesis, refs) in hypotheses.iter().zip(references) {
         total.add(&segment_stats(hypothesis, refs));
@@ -212,11 +223,12 @@ impl Metric for BleuMetric {
         &self,
         items: &[ScoringItem<'_>],
         wanted: &[&str],
-        _options: &ScoringOptions,
+        options: &ScoringOptions,
     ) -> Result<Vec<MetricValues>> {
         if !wanted.contains(&"bleu") {
             return Ok(Vec::new());
         }
+        reject_params(options, &["bleu"])?;
         let references = references_of(items, "bleu")?;
         let stats: Vec<BleuStats> = items
             .iter()
@@ -233,6 +245,24 @@ impl Metric for BleuMetric {
             per_item: stats.iter().map(|s| Some(s.score(true))).collect(),
         }])
     }
+}
+
+/// Fails when the suite sets `[metric_params.<id>]` for one of `ids`: these metrics have fixed
+/// settings (those of the reference packages), so a parameter would be silently ignored.
+pub(crate) fn reject_params(options: &ScoringOptions, ids: &[&str]) -> Result<()> {
+    for id in ids {
+        if let Some(value) = options.params.get(*id) {
+            let empty = value.is_null() || value.as_object().is_some_and(|o| o.is_empty());
+            if !empty {
+                return Err(Error::Metric(format!(
+                    "metric `{id}` takes no parameters (it is fixed to the reference package's \
+                     defaults), but the suite sets [metric_params.{id}] = {value}; remove that \
+                     table from evalgate.toml"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The references of every item, or an error naming the first item without one.

@@ -7,7 +7,7 @@ use std::hash::Hash;
 
 use foldhash::{HashMap, HashMapExt};
 
-use super::bleu::references_of;
+use super::bleu::{references_of, reject_params};
 use super::python_text::py_split;
 use super::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
 use crate::error::Result;
@@ -209,7 +209,15 @@ pub fn sentence_chrf(hypothesis: &str, references: &[&str], word_order: usize) -
 
 /// Corpus chrF (0–100) as sacrebleu's `CHRF(word_order=word_order).corpus_score`: statistics
 /// summed over items. `references[i]` holds the references of `hypotheses[i]`.
+///
+/// # Panics
+/// When `hypotheses` and `references` differ in length (a caller bug).
 pub fn corpus_chrf(hypotheses: &[&str], references: &[Vec<&str>], word_order: usize) -> f64 {
+    assert_eq!(
+        hypotheses.len(),
+        references.len(),
+        "corpus chrF needs one reference list per hypothesis"
+    );
     let mut total = ChrfStats::zero(CHAR_ORDER + word_order);
     for (hypothesis, refs) in hypotheses.iter().zip(references) {
         total.add(&segment_stats(hypothesis, refs, word_order));
@@ -244,8 +252,9 @@ impl Metric for ChrfMetric {
         &self,
         items: &[ScoringItem<'_>],
         wanted: &[&str],
-        _options: &ScoringOptions,
+        options: &ScoringOptions,
     ) -> Result<Vec<MetricValues>> {
+        reject_params(options, wanted)?;
         let mut out = Vec::new();
         for (id, word_order) in [("chrf", 0usize), ("chrf_pp", 2)] {
             if !wanted.contains(&id) {

@@ -26,7 +26,7 @@ use std::hash::Hash;
 
 use foldhash::{HashMap, HashMapExt};
 
-use super::bleu::references_of;
+use super::bleu::{references_of, reject_params};
 use super::levenshtein::align_counts;
 use super::python_text::{is_py_space, is_unicode_punctuation, py_strip};
 use super::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
@@ -225,12 +225,21 @@ pub fn normalized_char_counts(reference: &str, hypothesis: &str) -> WerCounts {
 }
 
 /// Pooled counts over a corpus (`references[i]` pairs with `hypotheses[i]`), as jiwer computes
-/// them when given lists: the sum of every item's counts.
+/// them when given lists: the sum of every item's counts. `counts` is one of [`word_counts`],
+/// [`char_counts`], [`normalized_word_counts`], [`normalized_char_counts`].
+///
+/// # Panics
+/// When `references` and `hypotheses` differ in length (a caller bug).
 pub fn pooled_counts(
     references: &[&str],
     hypotheses: &[&str],
     counts: fn(&str, &str) -> WerCounts,
 ) -> WerCounts {
+    assert_eq!(
+        references.len(),
+        hypotheses.len(),
+        "pooled WER needs one reference per hypothesis"
+    );
     let mut total = WerCounts::default();
     for (r, h) in references.iter().zip(hypotheses) {
         total.add(&counts(r, h));
@@ -329,8 +338,9 @@ impl Metric for WerMetric {
         &self,
         items: &[ScoringItem<'_>],
         wanted: &[&str],
-        _options: &ScoringOptions,
+        options: &ScoringOptions,
     ) -> Result<Vec<MetricValues>> {
+        reject_params(options, wanted)?;
         let mut out = Vec::new();
         // Tokenizations are shared: wer/mer/wil reuse one word alignment per item.
         let mut cache: StdHashMap<&str, Vec<WerCounts>> = StdHashMap::new();
