@@ -16,6 +16,8 @@ Writes tests/data/conformance/mt_wer_expected.jsonl, one JSON object per line:
   kind of whitespace, entities, combining marks, case-mapping traps and emoji, some with extra
   references (``more_references``).
 
+Generated with rapidfuzz 3.14.6 underneath jiwer (its alignment choice decides hits).
+
 Conventions mirrored by evalgate (src/metrics/{bleu,chrf,wer}.rs):
 
 * BLEU: ``sacrebleu.sentence_bleu`` (13a tokenizer, exp smoothing, effective order) per pair with
@@ -38,8 +40,10 @@ import jiwer
 import sacrebleu
 from sacrebleu.metrics import BLEU, CHRF
 
-assert sacrebleu.__version__ == "2.6.0", sacrebleu.__version__
-assert jiwer.__version__ == "4.0.0" if hasattr(jiwer, "__version__") else True
+from importlib.metadata import version
+
+for package, wanted in [("sacrebleu", "2.6.0"), ("jiwer", "4.0.0")]:
+    assert version(package) == wanted, f"{package} {version(package)} installed, need {wanted}"
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "conformance"
 
