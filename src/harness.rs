@@ -18,7 +18,6 @@ use std::time::SystemTime;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
 use crate::cache::OutputCache;
-use crate::pricing::PriceTable;
 use crate::checks::{CheckInput, evaluate};
 use crate::config::{CONFIG_FILE, Check, Suite};
 use crate::dataset::Dataset;
@@ -26,9 +25,10 @@ use crate::error::{Error, Result};
 use crate::junit::SkippedTrial;
 use crate::metrics::{Metric, MetricDef, MetricRegistry};
 use crate::pair::PairOutcome;
+use crate::pricing::PriceTable;
 use crate::results::{
-    BaselineInfo, BaselineStatus, CheckKind, CheckResult, CheckStatus, GenerationSummary, MetricResult, PairResults,
-    RESULTS_SCHEMA, RunInfo, RunResults, Severity, Summary,
+    BaselineInfo, BaselineStatus, CheckKind, CheckResult, CheckStatus, GenerationSummary,
+    MetricResult, PairResults, RESULTS_SCHEMA, RunInfo, RunResults, Severity, Summary,
 };
 use crate::systems::System;
 
@@ -310,7 +310,10 @@ fn plan_trials(suite: &Suite, metrics: &MetricRegistry) -> Plan {
                 if suite.systems[system].kind == "openai" {
                     if let Some(def) = metrics.definition("cost_usd") {
                         trials.push(TrialSpec {
-                            name: format!("{}::{}::{}::cost_usd::pricing", tier.name, ds_id, system),
+                            name: format!(
+                                "{}::{}::{}::cost_usd::pricing",
+                                tier.name, ds_id, system
+                            ),
                             tier: tier.name.clone(),
                             ignored_tier: tier.ignored,
                             dataset: ds_id.clone(),
@@ -506,13 +509,26 @@ impl RunContext {
     }
 
     /// A pricing trial: passes when the model has a price, otherwise a warning.
-    fn judge_pricing(&self, spec: &TrialSpec, pair: &PairOutcome) -> (CheckResult, std::result::Result<Completion, Failed>) {
-        let mut record = self.record(spec, CheckStatus::Passed, String::new(), self.config_file(), spec.check.line);
+    fn judge_pricing(
+        &self,
+        spec: &TrialSpec,
+        pair: &PairOutcome,
+    ) -> (CheckResult, std::result::Result<Completion, Failed>) {
+        let mut record = self.record(
+            spec,
+            CheckStatus::Passed,
+            String::new(),
+            self.config_file(),
+            spec.check.line,
+        );
         match &pair.pricing_warning {
             Some(warning) => {
                 record.status = CheckStatus::Warned;
                 record.message = warning.clone();
-                (record, Ok(Completion::ignored_with(format!("warning: {warning}"))))
+                (
+                    record,
+                    Ok(Completion::ignored_with(format!("warning: {warning}"))),
+                )
             }
             None => {
                 record.message = "the model has a price in the pricing table".to_string();

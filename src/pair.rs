@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use crate::baseline::{self, BaselineBody, Synced};
 use crate::cache::OutputCache;
-use crate::pricing::PriceTable;
 use crate::config::Suite;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::fsutil::sha256_hex;
 use crate::generate::{GenerateOptions, GenerationStats, generate_all};
 use crate::metrics::{METRIC_VERSION, MetricRegistry, MetricValues, ScoringItem, ScoringOptions};
+use crate::pricing::PriceTable;
 use crate::results::Fingerprint;
 use crate::systems::{Generation, System, SystemRequest};
 
@@ -100,7 +100,8 @@ pub fn compute(
             Err(e) => failures.push(format!("item `{}`: {e}", item.id)),
         }
     }
-    let pricing_warning = pricing.and_then(|table| table.apply_all(system.model(), generations.iter_mut()));
+    let pricing_warning =
+        pricing.and_then(|table| table.apply_all(system.model(), generations.iter_mut()));
     if let Some(w) = &pricing_warning {
         stats.warnings.push(w.clone());
     }

@@ -5,7 +5,6 @@
 //! over items) lives inside the family. Adding a metric is adding one file with one type that
 //! implements [`Metric`] and one line in [`MetricRegistry::builtin`].
 
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -13,12 +12,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+pub mod bleu;
+pub mod chrf;
 pub mod cost;
 pub mod gates;
 pub mod latency;
+pub mod levenshtein;
 pub mod porter;
+pub mod python_text;
 pub mod rouge;
 pub mod rouge_tokenize;
+pub mod tokenize_13a;
+pub mod wer;
 
 /// Version of the metric definitions, recorded in every baseline. Bump it whenever a metric's
 /// numbers change meaning (tokenisation, aggregation, ...), so old baselines are recognised as
@@ -161,6 +166,15 @@ impl MetricRegistry {
         registry
             .register(Arc::new(rouge::RougeMetric))
             .expect("built-in metric ids are unique");
+        registry
+            .register(Arc::new(bleu::BleuMetric))
+            .expect("built-in ids are unique");
+        registry
+            .register(Arc::new(chrf::ChrfMetric))
+            .expect("built-in ids are unique");
+        registry
+            .register(Arc::new(wer::WerMetric))
+            .expect("built-in ids are unique");
         registry
     }
 
