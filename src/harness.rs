@@ -426,13 +426,14 @@ impl RunContext {
                 let sys = crate::systems::factory::build(cfg, &self.systems, &self.suite.root)
                     .map_err(|e| e.to_string())?;
                 let metric_ids = &self.suite.datasets[dataset].metrics;
-                let cache = crate::pair::CacheUse {
+                let setup = crate::pair::GenerationSetup {
                     cache: if cfg.kind != "builtin" && sys.cacheable() {
                         self.cache.as_ref()
                     } else {
                         None
                     },
                     refresh: self.cache_mode == CacheMode::Refresh,
+                    pricing: self.pricing.as_ref(),
                 };
                 crate::pair::compute(
                     &self.suite,
@@ -441,8 +442,7 @@ impl RunContext {
                     system,
                     sys.as_ref(),
                     metric_ids,
-                    cache,
-                    self.pricing.as_ref(),
+                    setup,
                 )
                 .map(Arc::new)
                 .map_err(|e| e.to_string())

@@ -39,13 +39,15 @@ pub struct PairOutcome {
     pub baseline_file: String,
 }
 
-/// How a pair uses the output cache.
+/// How outputs are produced for a pair: cache use and pricing.
 #[derive(Clone, Copy)]
-pub struct CacheUse<'a> {
+pub struct GenerationSetup<'a> {
     /// The cache, or `None` to bypass it.
     pub cache: Option<&'a OutputCache>,
     /// Regenerate every output and overwrite the cached entries.
     pub refresh: bool,
+    /// Prices for systems that name a model.
+    pub pricing: Option<&'a PriceTable>,
 }
 
 /// Runs `system` over `dataset`, scores `metric_ids`, and syncs the baseline snapshot.
@@ -56,8 +58,7 @@ pub fn compute(
     system_name: &str,
     system: &dyn System,
     metric_ids: &[String],
-    cache: CacheUse<'_>,
-    pricing: Option<&PriceTable>,
+    setup: GenerationSetup<'_>,
 ) -> Result<PairOutcome> {
     let requests: Vec<SystemRequest<'_>> = dataset
         .items
@@ -80,8 +81,8 @@ pub fn compute(
     let system_fingerprint = system.fingerprint();
     let label = format!("{}::{}", dataset.id, system_name);
     let options = GenerateOptions {
-        cache: cache.cache,
-        refresh_cache: cache.refresh,
+        cache: setup.cache,
+        refresh_cache: setup.refresh,
         concurrency: 4,
         progress_label: &label,
     };
@@ -100,8 +101,9 @@ pub fn compute(
             Err(e) => failures.push(format!("item `{}`: {e}", item.id)),
         }
     }
-    let pricing_warning =
-        pricing.and_then(|table| table.apply_all(system.model(), generations.iter_mut()));
+    let pricing_warning = setup
+        .pricing
+        .and_then(|table| table.apply_all(system.model(), generations.iter_mut()));
     if let Some(w) = &pricing_warning {
         stats.warnings.push(w.clone());
     }

@@ -175,17 +175,22 @@ fn score_line(pair: &Pair, wanted: &[&str], rouge: &RougeScorer) -> Map<String, 
         put_rouge(&mut out, "rougeL", &s.rouge_l, wanted);
         put_rouge(&mut out, "rougeLsum", &s.rouge_lsum, wanted);
     }
+    // MER and WIL come from the same word alignment as WER: align once.
+    let words = wanted
+        .iter()
+        .any(|w| matches!(*w, "wer" | "mer" | "wil"))
+        .then(|| wer::word_counts(r, p));
     for id in wanted {
-        let v = match *id {
-            "bleu" => bleu::sentence_bleu(p, &[r]),
-            "chrf" => chrf::sentence_chrf(p, &[r], 0),
-            "chrf_pp" => chrf::sentence_chrf(p, &[r], 2),
-            "wer" => wer::word_counts(r, p).wer(),
-            "cer" => wer::char_counts(r, p).wer(),
-            "mer" => wer::word_counts(r, p).mer(),
-            "wil" => wer::word_counts(r, p).wil(),
-            "wer_norm" => wer::normalized_word_counts(r, p).wer(),
-            "cer_norm" => wer::normalized_char_counts(r, p).wer(),
+        let v = match (*id, &words) {
+            ("bleu", _) => bleu::sentence_bleu(p, &[r]),
+            ("chrf", _) => chrf::sentence_chrf(p, &[r], 0),
+            ("chrf_pp", _) => chrf::sentence_chrf(p, &[r], 2),
+            ("wer", Some(w)) => w.wer(),
+            ("mer", Some(w)) => w.mer(),
+            ("wil", Some(w)) => w.wil(),
+            ("cer", _) => wer::char_counts(r, p).wer(),
+            ("wer_norm", _) => wer::normalized_word_counts(r, p).wer(),
+            ("cer_norm", _) => wer::normalized_char_counts(r, p).wer(),
             _ => continue,
         };
         out.insert(id.to_string(), Value::from(v));
@@ -193,7 +198,7 @@ fn score_line(pair: &Pair, wanted: &[&str], rouge: &RougeScorer) -> Map<String, 
     out
 }
 
-fn score_corpus(pairs: &[Pair], wanted: &[&str], rouge: &RougeScorer) -> Map<String, Value> {
+fn score_corpus(pairs: &[Pair], wanted: &[&str], stemmer: bool) -> Map<String, Value> {
     let preds: Vec<&str> = pairs.iter().map(|p| p.prediction.as_str()).collect();
     let refs: Vec<&str> = pairs.iter().map(|p| p.reference.as_str()).collect();
     let ref_sets: Vec<Vec<&str>> = refs.iter().map(|r| vec![*r]).collect();
@@ -208,14 +213,21 @@ fn score_corpus(pairs: &[Pair], wanted: &[&str], rouge: &RougeScorer) -> Map<Str
     if !rouge_wanted.is_empty() {
         let lines: Vec<Map<String, Value>> = pairs
             .par_iter()
-            .map(|p| score_line(p, &rouge_wanted, rouge))
+            .map_init(
+                || RougeScorer::new(stemmer),
+                |scorer, p| score_line(p, &rouge_wanted, scorer),
+            )
             .collect();
         for id in &rouge_wanted {
             let sum: f64 = lines.iter().map(|l| l[*id].as_f64().unwrap_or(0.0)).sum();
             out.insert(id.to_string(), Value::from(sum / lines.len().max(1) as f64));
         }
     }
-    let word = || wer::corpus_word_counts(&refs, &preds);
+    let words = wanted
+        .iter()
+        .any(|w| matches!(*w, "wer" | "mer" | "wil"))
+        .then(|| wer::corpus_word_counts(&refs, &preds));
+    let word = || words.expect("computed when wanted");
     for id in wanted {
         let v = match *id {
             "bleu" => bleu::corpus_bleu(&preds, &ref_sets),
@@ -260,7 +272,6 @@ pub fn run(args: &ScoreArgs) -> ExitCode {
 fn execute(args: &ScoreArgs) -> Result<(), String> {
     let wanted = selected(args.metrics.as_deref())?;
     let pairs = read_pairs(&args.input)?;
-    let rouge = RougeScorer::new(args.stemmer);
     let mut text = String::new();
     if args.corpus {
         let wanted: Vec<&str> = if args.metrics.is_none() {
@@ -271,12 +282,16 @@ fn execute(args: &ScoreArgs) -> Result<(), String> {
         if pairs.is_empty() {
             return Err(format!("{}: no pairs to score", args.input.display()));
         }
-        text.push_str(&Value::Object(score_corpus(&pairs, &wanted, &rouge)).to_string());
+        text.push_str(&Value::Object(score_corpus(&pairs, &wanted, args.stemmer)).to_string());
         text.push('\n');
     } else {
+        // One ROUGE scorer per worker thread keeps each stem cache warm.
         let lines: Vec<String> = pairs
             .par_iter()
-            .map(|p| Value::Object(score_line(p, &wanted, &rouge)).to_string())
+            .map_init(
+                || RougeScorer::new(args.stemmer),
+                |scorer, p| Value::Object(score_line(p, &wanted, scorer)).to_string(),
+            )
             .collect();
         for line in lines {
             text.push_str(&line);
