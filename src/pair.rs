@@ -98,7 +98,15 @@ pub fn compute(
     for (item, r) in dataset.items.iter().zip(results) {
         match r {
             Ok(g) => generations.push(g.generation),
-            Err(e) => failures.push(format!("item `{}`: {e}", item.id)),
+            Err(e) => {
+                // System errors usually name the item already; add it only where they do not.
+                let message = e.to_string();
+                if message.contains(&format!("`{}`", item.id)) {
+                    failures.push(message);
+                } else {
+                    failures.push(format!("item `{}`: {message}", item.id));
+                }
+            }
         }
     }
     let pricing_warning = setup

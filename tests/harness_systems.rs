@@ -1,0 +1,215 @@
+//! Systems through the whole harness: a command system served from the output cache on the
+//! second run, a crashing command failing its trials with the item and stderr, and an
+//! OpenAI-compatible system on a loopback server with cost, latency and a pricing warning.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+
+use evalgate::Harness;
+use evalgate::results::{CheckStatus, RunResults};
+use libtest_mimic::Arguments;
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_system.sh")
+}
+
+/// A temp project with one three-item dataset and the given systems section.
+fn project(systems: &str, dataset_systems: &str, metrics: &str, extra: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let suite = format!(
+        "[suite]\ncache_dir = \"cache\"\n\n[tiers.smoke]\ndatasets = [\"demo_v1\"]\n\n\
+         [datasets.demo_v1]\nsystems = [{dataset_systems}]\nmetrics = [{metrics}]\n\n{systems}\n{extra}"
+    );
+    std::fs::write(root.join("evalgate.toml"), suite).unwrap();
+    let ds = root.join("datasets/demo_v1");
+    std::fs::create_dir_all(&ds).unwrap();
+    std::fs::write(
+        ds.join("dataset.json"),
+        r#"{"id": "demo_v1", "version": 1, "task": "summarization", "items": [
+            {"id": "a", "input": "Alpha talks about bees.", "references": ["summary of a"]},
+            {"id": "b", "input": "Beta talks about bikes.", "references": ["summary of b"]},
+            {"id": "c", "input": "Gamma talks about sleep.", "references": ["summary of c"]}]}"#,
+    )
+    .unwrap();
+    evalgate::dataset::write_hashes(&ds).unwrap();
+    tmp
+}
+
+fn run(root: &Path) -> (libtest_mimic::Conclusion, RunResults) {
+    let out = Harness::new()
+        .config(root.join("evalgate.toml"))
+        .output_dir(root.join("out"))
+        .run(&Arguments::from_iter([
+            "benchmarks",
+            "--test-threads",
+            "1",
+            "--quiet",
+        ]))
+        .unwrap();
+    (out.conclusion, out.results.unwrap())
+}
+
+#[test]
+fn second_run_of_a_command_system_is_served_from_the_cache() {
+    let tmp = tempfile::tempdir().unwrap();
+    let count = tmp.path().join("starts.txt");
+    let systems = format!(
+        "[systems.cmd]\nkind = \"command\"\ncommand = [\"sh\", \"{}\", \"plain\"]\nenv = {{ COUNT_FILE = \"{}\" }}\n",
+        fixture().display(),
+        count.display()
+    );
+    let p = project(
+        &systems,
+        "\"cmd\"",
+        "\"rouge1_f1\", \"latency_mean_ms\"",
+        "[checks.rouge1_f1]\nmin = 0.5\n",
+    );
+    let starts = || {
+        std::fs::read_to_string(&count)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+
+    let (first, r1) = run(p.path());
+    assert!(!first.has_failed());
+    assert_eq!(starts(), 3, "one process per item on the first run");
+    let g1 = r1.pairs[0].generation.clone().unwrap();
+    assert_eq!((g1.cache_hits, g1.cache_misses), (0, 3));
+
+    let (second, r2) = run(p.path());
+    assert!(!second.has_failed());
+    assert_eq!(starts(), 3, "the second run started no process");
+    let g2 = r2.pairs[0].generation.clone().unwrap();
+    assert_eq!((g2.cache_hits, g2.cache_misses), (3, 0));
+    assert!(g2.saved_ms > 0.0);
+    // Identical results, latency included (a cache hit keeps the original measurement).
+    assert_eq!(r1.pairs[0].metrics, r2.pairs[0].metrics);
+    // "summary of a (no prefix)" against "summary of a": P = 3/5, R = 1.
+    assert!((r1.pairs[0].metrics["rouge1_f1"].value - 0.75).abs() < 1e-12);
+
+    // EVALGATE_CACHE is read per run; "refresh" regenerates everything.
+    // (Not set here: changing the environment would race with other tests in this binary.)
+}
+
+#[test]
+fn a_crashing_command_fails_its_trials_with_the_item_and_stderr() {
+    let systems = format!(
+        "[systems.boom]\nkind = \"command\"\ncommand = [\"sh\", \"{}\", \"crash\"]\n",
+        fixture().display()
+    );
+    let p = project(
+        &systems,
+        "\"boom\"",
+        "\"rouge1_f1\"",
+        "[checks.rouge1_f1]\nmin = 0.1\n",
+    );
+    let (conclusion, results) = run(p.path());
+    assert_eq!(conclusion.num_failed, 2, "min and vs_baseline both fail");
+    let pair = &results.pairs[0];
+    let error = pair.error.as_deref().unwrap();
+    for part in [
+        "system `boom` failed on 3 of 3 items",
+        "item `a`",
+        "Segmentation fault in fake_model",
+    ] {
+        assert!(error.contains(part), "`{part}` missing in: {error}");
+    }
+    assert!(
+        pair.checks
+            .iter()
+            .all(|c| c.status == CheckStatus::Failed && c.message.contains("Segmentation fault"))
+    );
+    assert!(pair.metrics.is_empty(), "no prediction was scored");
+}
+
+/// Serves chat completions on loopback: the reply echoes the item's prompt, with usage.
+fn fake_chat_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(50) {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let request: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            let prompt = request["messages"].as_array().unwrap().last().unwrap()["content"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let reply = serde_json::json!({
+                "choices": [{"message": {"role": "assistant", "content": format!("summary: {prompt}")}}],
+                "usage": {"prompt_tokens": 1000, "completion_tokens": 100}
+            })
+            .to_string();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                reply.len()
+            );
+        }
+    });
+    format!("http://{addr}/v1")
+}
+
+#[test]
+fn openai_system_reports_cost_latency_and_warns_on_an_unpriced_model() {
+    let base = fake_chat_server();
+    let systems = format!(
+        "[systems.priced]\nkind = \"openai\"\nbase_url = \"{base}\"\nmodel = \"gpt-4o-mini\"\nuser_prompt = \"{{input}}\"\n\n\
+         [systems.local]\nkind = \"openai\"\nbase_url = \"{base}\"\nmodel = \"my-local-llama\"\nuser_prompt = \"{{input}}\"\n"
+    );
+    let p = project(
+        &systems,
+        "\"priced\", \"local\"",
+        "\"output_words_mean\", \"latency_p95_ms\"",
+        "",
+    );
+    std::fs::write(
+        p.path().join("pricing.toml"),
+        "checked = \"2026-11-26\"\n\n[models.\"gpt-4o-mini\"]\ninput_per_million = 0.15\noutput_per_million = 0.60\n",
+    )
+    .unwrap();
+    let (conclusion, results) = run(p.path());
+    assert_eq!(conclusion.num_failed, 0);
+    let pricing = |system: &str| {
+        results
+            .pairs
+            .iter()
+            .find(|pr| pr.system == system)
+            .unwrap()
+            .checks
+            .iter()
+            .find(|c| c.trial == format!("smoke::demo_v1::{system}::cost_usd::pricing"))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(pricing("priced").status, CheckStatus::Passed);
+    let warned = pricing("local");
+    assert_eq!(warned.status, CheckStatus::Warned);
+    assert!(
+        warned.message.contains("my-local-llama") && warned.message.contains("not $0"),
+        "{}",
+        warned.message
+    );
+    let priced = results
+        .pairs
+        .iter()
+        .find(|pr| pr.system == "priced")
+        .unwrap();
+    assert!(priced.metrics["latency_p95_ms"].value > 0.0);
+    assert_eq!(priced.metrics["output_words_mean"].value, 5.0);
+}
