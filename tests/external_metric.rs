@@ -225,6 +225,8 @@ fn bad_answer_lines_are_errors_naming_line_and_item() {
         &err,
         &["stdout line 3 (item `a`) has value 0.11, outside the declared range [0, 0.05]"],
     );
+    let err = score_err(&metric("not_utf8", ""), &items);
+    assert_contains(&err, &["printed output that is not UTF-8 (at byte 33)"]);
     let err = score_err(&metric("all_null", ""), &items);
     assert_contains(&err, &["answered null for all 3 items"]);
 }
@@ -458,5 +460,33 @@ fn harness_rejects_a_bad_external_metric_config() {
             "evalgate.toml:",
             "`external_metrics.judge.timeout` is not a known key",
         ],
+    );
+}
+
+#[test]
+fn fingerprint_follows_the_script_and_hides_secrets() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("judge.sh"), "echo one").unwrap();
+    let table: toml::Table = toml::from_str(
+        "command = [\"sh\", \"judge.sh\"]\ndirection = \"higher_is_better\"\n\
+         env = { MODEL = \"small\", API_KEY = \"sk-123\" }",
+    )
+    .unwrap();
+    let m = ExternalMetric::from_config("judge", &table, tmp.path()).unwrap();
+    let before = m.fingerprint().unwrap();
+    assert_eq!(
+        before["env"],
+        json!({"API_KEY": "<secret>", "MODEL": "small"})
+    );
+    assert!(!before.to_string().contains("sk-123"));
+    assert_eq!(before["command"], json!(["sh", "judge.sh"]));
+    std::fs::write(tmp.path().join("judge.sh"), "echo two").unwrap();
+    let after = m.fingerprint().unwrap();
+    assert_ne!(before["files"]["judge.sh"], after["files"]["judge.sh"]);
+    assert!(
+        after["files"]["judge.sh"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
     );
 }

@@ -113,6 +113,41 @@ impl ExternalMetric {
         &self.definition.id
     }
 
+    /// What identifies how this metric computes its values: the command, the content hashes of
+    /// arguments that name files in the project (the script), and `env` (values of names that
+    /// look secret replaced by `<secret>`). Baselines made with another fingerprint were made
+    /// by another metric; the harness does not record it yet (see docs/metrics-external.md).
+    pub fn fingerprint(&self) -> Result<Value> {
+        let mut files = BTreeMap::new();
+        for arg in &self.command {
+            let path = self.workdir.join(arg);
+            if path.is_file() {
+                let bytes = std::fs::read(&path).map_err(|e| Error::read(&path, e))?;
+                files.insert(arg.clone(), crate::fsutil::sha256_hex(&bytes));
+            }
+        }
+        let env: serde_json::Map<String, Value> = self
+            .env
+            .iter()
+            .map(|(name, value)| {
+                let upper = name.to_ascii_uppercase();
+                let secret = ["KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL", "AUTH"]
+                    .iter()
+                    .any(|word| upper.contains(word));
+                let shown = if secret { "<secret>" } else { value.as_str() };
+                (name.clone(), Value::String(shown.to_string()))
+            })
+            .collect();
+        Ok(json!({
+            "kind": "external_command",
+            "command": self.command,
+            "files": files,
+            "env": env,
+            "direction": self.definition.direction,
+            "range": [self.definition.range.0, self.definition.range.1],
+        }))
+    }
+
     fn build(
         id: &str,
         table: &toml::Table,
