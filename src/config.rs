@@ -34,6 +34,10 @@ struct RawConfig {
     checks: BTreeMap<Spanned<String>, RawChecks>,
     #[serde(default)]
     overrides: Vec<Spanned<RawOverride>>,
+    /// Read by `metrics::external::register_from_suite_text`; accepted here only.
+    #[serde(default)]
+    #[allow(dead_code)]
+    external_metrics: toml::Table,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -113,11 +113,19 @@ impl Harness {
 
     /// Runs with the given libtest arguments. Errors are setup errors (bad suite file, unknown
     /// names); regressions are failing trials in the conclusion.
-    pub fn run(self, args: &Arguments) -> Result<RunOutcome> {
+    pub fn run(mut self, args: &Arguments) -> Result<RunOutcome> {
         if !self.setup_errors.is_empty() {
             return Err(Error::Config(self.setup_errors.join("\n")));
         }
         let config_path = self.config_path.clone().unwrap_or_else(default_config_path);
+        if let Ok(text) = std::fs::read_to_string(&config_path) {
+            // An unreadable file is reported by Suite::load below.
+            crate::metrics::external::register_from_suite_text(
+                &text,
+                &config_path,
+                &mut self.metrics,
+            )?;
+        }
         let suite = Suite::load(&config_path, &self.metrics)?;
         for (name, cfg) in &suite.systems {
             if cfg.kind == "rust" && !self.systems.contains_key(name) {

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 pub mod bleu;
 pub mod chrf;
 pub mod cost;
+pub mod external;
 pub mod gates;
 pub mod latency;
 pub mod levenshtein;

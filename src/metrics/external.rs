@@ -1,0 +1,924 @@
+//! External command metrics: a user's program, configured in the suite under
+//! `[external_metrics.<id>]`, scores a whole dataset (perplexity, an LLM judge, ...).
+//!
+//! Protocol (one process per dataset scoring call, started in the project root):
+//! - stdin: one JSON line per item, `{"id", "prediction", "reference", "references", "input",
+//!   "metadata"}` (`reference` is the first reference or `null`, `references` all of them),
+//!   then end of file.
+//! - stdout: exactly one JSON line per item, `{"id": "<item id>", "value": <number or null>}`,
+//!   in any order; `null` means the metric does not apply to that item. Blank lines are skipped,
+//!   other fields are ignored.
+//! - The process must exit with status 0 within `timeout_secs` (the whole call).
+//!
+//! The dataset value is the mean of the non-null item values. A program that cannot start,
+//! exits non-zero, times out, prints a line that is not such an object, a value that is not a
+//! finite number (or lies outside the declared `range`), an unknown, duplicate or missing item id,
+//! or `null` for every item is an [`Error::Metric`] naming the metric, the output line and the
+//! item, with the last lines of stderr. Nothing is ever filled in with a default.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use toml::Spanned;
+
+use crate::error::{Error, Result};
+use crate::metrics::{
+    Direction, Metric, MetricDef, MetricRegistry, MetricValues, ScoringItem, ScoringOptions,
+    mean_of,
+};
+
+/// The keys an `[external_metrics.<id>]` table may have.
+pub const CONFIG_KEYS: &[&str] = &[
+    "command",
+    "direction",
+    "reference_based",
+    "range",
+    "description",
+    "timeout_secs",
+    "env",
+];
+
+/// Default for `timeout_secs`: the whole scoring call, in seconds.
+pub const DEFAULT_TIMEOUT_SECS: f64 = 300.0;
+
+/// How the dataset value of an external metric is computed.
+pub const AGGREGATION: &str = "mean of the non-null item values";
+
+/// How many trailing stderr lines an error message quotes.
+const STDERR_TAIL_LINES: usize = 10;
+
+/// How many missing item ids an error message lists.
+const LISTED_IDS: usize = 5;
+
+/// A metric computed by a user's program over JSON lines (see the module documentation).
+#[derive(Debug, Clone)]
+pub struct ExternalMetric {
+    definition: MetricDef,
+    /// Program and arguments as written in the config.
+    command: Vec<String>,
+    /// The program actually started (a relative path with a folder part resolved against the
+    /// project root; a bare name is looked up on `PATH`).
+    program: PathBuf,
+    /// The project root: working folder of the process.
+    workdir: PathBuf,
+    env: BTreeMap<String, String>,
+    timeout: Duration,
+}
+
+/// A config problem: the key concerned (`None` for the table itself) and what is wrong.
+struct KeyProblem {
+    key: Option<String>,
+    problem: String,
+}
+
+impl KeyProblem {
+    fn at(key: &str, problem: impl Into<String>) -> Self {
+        KeyProblem {
+            key: Some(key.to_string()),
+            problem: problem.into(),
+        }
+    }
+
+    fn message(&self, id: &str) -> String {
+        match &self.key {
+            Some(key) => format!("`external_metrics.{id}.{key}` {}", self.problem),
+            None => format!("`external_metrics.{id}` {}", self.problem),
+        }
+    }
+}
+
+impl ExternalMetric {
+    /// Builds an external metric from its `[external_metrics.<id>]` table.
+    ///
+    /// Keys: `command = ["python3", "scripts/judge.py"]` (required; a relative program path with
+    /// a folder part resolves against `project_root`, which is also the working folder),
+    /// `direction = "higher_is_better" | "lower_is_better"` (required), `reference_based` (bool,
+    /// default false), `range = [low, high]` (optional; values outside it are errors),
+    /// `description` (optional), `timeout_secs` (whole call, default 300), `env = {NAME =
+    /// "value"}` (added to the inherited environment). Unknown keys and bad values are
+    /// [`Error::Config`] naming `external_metrics.<id>.<key>`.
+    pub fn from_config(id: &str, table: &toml::Table, project_root: &Path) -> Result<Self> {
+        Self::build(id, table, project_root).map_err(|p| Error::Config(p.message(id)))
+    }
+
+    /// The metric id.
+    pub fn id(&self) -> &str {
+        &self.definition.id
+    }
+
+    /// What identifies how this metric computes its values: the command, the content hashes of
+    /// arguments that name files in the project (the script), and `env` (values of names that
+    /// look secret replaced by `<secret>`). Baselines made with another fingerprint were made
+    /// by another metric; the harness does not record it yet (see docs/metrics-external.md).
+    pub fn fingerprint(&self) -> Result<Value> {
+        let mut files = BTreeMap::new();
+        for arg in &self.command {
+            let path = self.workdir.join(arg);
+            if path.is_file() {
+                let bytes = std::fs::read(&path).map_err(|e| Error::read(&path, e))?;
+                files.insert(arg.clone(), crate::fsutil::sha256_hex(&bytes));
+            }
+        }
+        let env: serde_json::Map<String, Value> = self
+            .env
+            .iter()
+            .map(|(name, value)| {
+                let upper = name.to_ascii_uppercase();
+                let secret = ["KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL", "AUTH"]
+                    .iter()
+                    .any(|word| upper.contains(word));
+                let shown = if secret { "<secret>" } else { value.as_str() };
+                (name.clone(), Value::String(shown.to_string()))
+            })
+            .collect();
+        Ok(json!({
+            "kind": "external_command",
+            "command": self.command,
+            "files": files,
+            "env": env,
+            "direction": self.definition.direction,
+            "range": [self.definition.range.0, self.definition.range.1],
+        }))
+    }
+
+    fn build(
+        id: &str,
+        table: &toml::Table,
+        project_root: &Path,
+    ) -> std::result::Result<Self, KeyProblem> {
+        check_id(id)?;
+        for key in table.keys() {
+            if !CONFIG_KEYS.contains(&key.as_str()) {
+                return Err(KeyProblem::at(
+                    key,
+                    format!("is not a known key; use {}", CONFIG_KEYS.join(", ")),
+                ));
+            }
+        }
+        let command = match table.get("command") {
+            None => {
+                return Err(KeyProblem::at(
+                    "command",
+                    "is missing; e.g. command = [\"python3\", \"scripts/judge.py\"]",
+                ));
+            }
+            Some(toml::Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<Vec<String>>>()
+                .ok_or_else(|| {
+                    KeyProblem::at("command", "must be a list of strings (program, arguments)")
+                })?,
+            Some(other) => {
+                return Err(KeyProblem::at(
+                    "command",
+                    format!(
+                        "must be a list of strings (program, arguments), found {}",
+                        other.type_str()
+                    ),
+                ));
+            }
+        };
+        if command.is_empty() || command[0].trim().is_empty() {
+            return Err(KeyProblem::at(
+                "command",
+                "is empty; give the program and its arguments",
+            ));
+        }
+        let direction = match table.get("direction") {
+            None => {
+                return Err(KeyProblem::at(
+                    "direction",
+                    "is missing; use \"higher_is_better\" or \"lower_is_better\"",
+                ));
+            }
+            Some(toml::Value::String(s)) if s == "higher_is_better" => Direction::HigherIsBetter,
+            Some(toml::Value::String(s)) if s == "lower_is_better" => Direction::LowerIsBetter,
+            Some(other) => {
+                return Err(KeyProblem::at(
+                    "direction",
+                    format!("is {other}; use \"higher_is_better\" or \"lower_is_better\""),
+                ));
+            }
+        };
+        let reference_based = match table.get("reference_based") {
+            None => false,
+            Some(toml::Value::Boolean(b)) => *b,
+            Some(other) => {
+                return Err(KeyProblem::at(
+                    "reference_based",
+                    format!("must be true or false, found {}", other.type_str()),
+                ));
+            }
+        };
+        let range = match table.get("range") {
+            None => (None, None),
+            Some(value) => {
+                let bounds = value
+                    .as_array()
+                    .filter(|a| a.len() == 2)
+                    .and_then(|a| {
+                        let low = number(&a[0])?;
+                        let high = number(&a[1])?;
+                        Some((low, high))
+                    })
+                    .ok_or_else(|| {
+                        KeyProblem::at(
+                            "range",
+                            format!("must be two numbers [low, high], found {value}"),
+                        )
+                    })?;
+                if !(bounds.0.is_finite() && bounds.1.is_finite() && bounds.0 < bounds.1) {
+                    return Err(KeyProblem::at(
+                        "range",
+                        format!("is {value}; low must be smaller than high, both finite"),
+                    ));
+                }
+                (Some(bounds.0), Some(bounds.1))
+            }
+        };
+        let description = match table.get("description") {
+            None => format!("external command metric `{}`", command.join(" ")),
+            Some(toml::Value::String(s)) => s.clone(),
+            Some(other) => {
+                return Err(KeyProblem::at(
+                    "description",
+                    format!("must be a string, found {}", other.type_str()),
+                ));
+            }
+        };
+        let timeout_secs = match table.get("timeout_secs") {
+            None => DEFAULT_TIMEOUT_SECS,
+            Some(value) => match number(value) {
+                Some(secs) if secs > 0.0 && secs.is_finite() && secs < 1e9 => secs,
+                _ => {
+                    return Err(KeyProblem::at(
+                        "timeout_secs",
+                        format!("must be a positive number of seconds, found {value}"),
+                    ));
+                }
+            },
+        };
+        let env = match table.get("env") {
+            None => BTreeMap::new(),
+            Some(toml::Value::Table(vars)) => {
+                let mut env = BTreeMap::new();
+                for (name, value) in vars {
+                    let value = value.as_str().ok_or_else(|| {
+                        KeyProblem::at(
+                            "env",
+                            format!(
+                                "must map names to strings; `{name}` is {}",
+                                value.type_str()
+                            ),
+                        )
+                    })?;
+                    env.insert(name.clone(), value.to_string());
+                }
+                env
+            }
+            Some(other) => {
+                return Err(KeyProblem::at(
+                    "env",
+                    format!(
+                        "must be a table of strings, e.g. env = {{ MODEL = \"small\" }}, found {}",
+                        other.type_str()
+                    ),
+                ));
+            }
+        };
+        Ok(ExternalMetric {
+            definition: MetricDef {
+                id: id.to_string(),
+                direction,
+                reference_based,
+                range,
+                aggregation: AGGREGATION,
+                description: intern(description),
+            },
+            program: resolve_program(&command[0], project_root),
+            command,
+            workdir: project_root.to_path_buf(),
+            env,
+            timeout: Duration::from_secs_f64(timeout_secs),
+        })
+    }
+
+    fn label(&self) -> String {
+        format!(
+            "external metric `{}` (command `{}`)",
+            self.definition.id,
+            self.command.join(" ")
+        )
+    }
+
+    /// An error naming the metric, with the stderr tail appended.
+    fn error(&self, what: &str, stderr_tail: &[String]) -> Error {
+        let mut msg = format!("{}: {what}", self.label());
+        if stderr_tail.is_empty() {
+            msg.push_str("; it wrote nothing on stderr");
+        } else {
+            msg.push_str("; last lines of stderr:");
+            for line in stderr_tail {
+                msg.push_str("\n    ");
+                msg.push_str(line);
+            }
+        }
+        Error::Metric(msg)
+    }
+
+    /// Runs the program once over all items and returns one value per item, in item order.
+    fn run(&self, items: &[ScoringItem<'_>]) -> Result<Vec<Option<f64>>> {
+        let mut position: HashMap<&str, usize> = HashMap::with_capacity(items.len());
+        let mut payload = String::new();
+        for (index, item) in items.iter().enumerate() {
+            if position.insert(item.id, index).is_some() {
+                return Err(Error::Metric(format!(
+                    "{}: item id `{}` occurs twice in the dataset; answers are matched by id, so \
+                     item ids must be unique",
+                    self.label(),
+                    item.id
+                )));
+            }
+            let line = json!({
+                "id": item.id,
+                "prediction": item.prediction,
+                "reference": item.references.first(),
+                "references": item.references,
+                "input": item.input,
+                "metadata": item.metadata,
+            });
+            payload.push_str(&line.to_string());
+            payload.push('\n');
+        }
+
+        let mut child = self.spawn().map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::NotFound {
+                "not found"
+            } else {
+                "could not be executed"
+            };
+            Error::Metric(format!(
+                "{}: cannot start program `{}` ({hint}: {e}); check `command` in \
+                 [external_metrics.{}], that the program exists and is executable, and PATH \
+                 (relative paths with a folder resolve against {})",
+                self.label(),
+                self.program.display(),
+                self.definition.id,
+                self.workdir.display()
+            ))
+        })?;
+        let stderr = StderrTail::start(child.stderr.take());
+        let stdout = read_all(child.stdout.take());
+        if let Some(mut stdin) = child.stdin.take() {
+            // Written from its own thread so a program that answers before reading everything
+            // cannot deadlock us; a program that exits without reading is judged by its exit
+            // status and its output.
+            std::thread::spawn(move || {
+                let _ = stdin.write_all(payload.as_bytes());
+            });
+        }
+        let deadline = Instant::now() + self.timeout;
+        let Some(status) = wait_until(&mut child, deadline) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(self.error(
+                &format!(
+                    "timed out after {:.1} s scoring {} items (timeout_secs covers the whole \
+                     call); the process was killed; raise `timeout_secs` in \
+                     [external_metrics.{}] or make the program faster",
+                    self.timeout.as_secs_f64(),
+                    items.len(),
+                    self.definition.id
+                ),
+                &stderr.tail(Duration::from_millis(200)),
+            ));
+        };
+        if !status.success() {
+            return Err(self.error(
+                &format!(
+                    "{} (scoring {} items)",
+                    exit_description(status),
+                    items.len()
+                ),
+                &stderr.tail(Duration::from_millis(500)),
+            ));
+        }
+        let remaining = deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1);
+        let bytes = match stdout.recv_timeout(remaining) {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(e)) => {
+                return Err(self.error(
+                    &format!("its stdout could not be read: {e}"),
+                    &stderr.tail(Duration::from_millis(500)),
+                ));
+            }
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
+                return Err(self.error(
+                    "exited but its stdout stayed open (a child process kept it); stopped waiting",
+                    &stderr.tail(Duration::from_millis(200)),
+                ));
+            }
+        };
+        let text = String::from_utf8(bytes).map_err(|e| {
+            self.error(
+                &format!(
+                    "printed output that is not UTF-8 (at byte {})",
+                    e.utf8_error().valid_up_to()
+                ),
+                &stderr.tail(Duration::from_millis(500)),
+            )
+        })?;
+        self.parse_output(&text, items, &position)
+            .map_err(|what| self.error(&what, &stderr.tail(Duration::from_millis(500))))
+    }
+
+    /// Reads the answer lines into one value per item (item order).
+    fn parse_output(
+        &self,
+        text: &str,
+        items: &[ScoringItem<'_>],
+        position: &HashMap<&str, usize>,
+    ) -> std::result::Result<Vec<Option<f64>>, String> {
+        const SHAPE: &str =
+            "each line must be {\"id\": \"<item id>\", \"value\": <number or null>}";
+        let mut values: Vec<Option<Option<f64>>> = vec![None; items.len()];
+        let mut answered_on: Vec<usize> = vec![0; items.len()];
+        for (index, line) in text.lines().enumerate() {
+            let line_no = index + 1;
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            let parsed: Value = serde_json::from_str(line).map_err(|e| {
+                format!(
+                    "stdout line {line_no} is not JSON ({e}): {}; {SHAPE}",
+                    snippet(line)
+                )
+            })?;
+            let object = parsed.as_object().ok_or_else(|| {
+                format!(
+                    "stdout line {line_no} is not a JSON object: {}; {SHAPE}",
+                    snippet(line)
+                )
+            })?;
+            let id = match object.get("id") {
+                Some(Value::String(id)) => id.as_str(),
+                Some(other) => {
+                    return Err(format!(
+                        "stdout line {line_no} has an `id` that is not a string: {}; {SHAPE}",
+                        snippet(&other.to_string())
+                    ));
+                }
+                None => {
+                    return Err(format!(
+                        "stdout line {line_no} has no `id`: {}; {SHAPE}",
+                        snippet(line)
+                    ));
+                }
+            };
+            let Some(&slot) = position.get(id) else {
+                return Err(format!(
+                    "stdout line {line_no} answers item `{id}`, which was not sent (the dataset \
+                     has {} items); answer with the ids read from stdin",
+                    items.len()
+                ));
+            };
+            if answered_on[slot] != 0 {
+                return Err(format!(
+                    "stdout line {line_no} answers item `{id}` a second time (first on line {}); \
+                     give exactly one line per item",
+                    answered_on[slot]
+                ));
+            }
+            let value = match object.get("value") {
+                None => {
+                    return Err(format!(
+                        "stdout line {line_no} (item `{id}`) has no `value`: {}; {SHAPE}",
+                        snippet(line)
+                    ));
+                }
+                Some(Value::Null) => None,
+                Some(Value::Number(n)) => match n.as_f64() {
+                    Some(x) if x.is_finite() => Some(x),
+                    _ => {
+                        return Err(format!(
+                            "stdout line {line_no} (item `{id}`) has value {n}, which is not a \
+                             finite number"
+                        ));
+                    }
+                },
+                Some(other) => {
+                    return Err(format!(
+                        "stdout line {line_no} (item `{id}`) has a `value` that is not a number: \
+                         {}; use a JSON number, or null when the metric does not apply to the item",
+                        snippet(&other.to_string())
+                    ));
+                }
+            };
+            if let (Some(x), (Some(low), Some(high))) = (value, self.definition.range) {
+                if x < low || x > high {
+                    return Err(format!(
+                        "stdout line {line_no} (item `{id}`) has value {x}, outside the declared \
+                         range [{low}, {high}] (by {}); fix the program or `range` in \
+                         [external_metrics.{}]",
+                        if x < low { low - x } else { x - high },
+                        self.definition.id
+                    ));
+                }
+            }
+            values[slot] = Some(value);
+            answered_on[slot] = line_no;
+        }
+        let missing: Vec<&str> = items
+            .iter()
+            .zip(&values)
+            .filter(|(_, v)| v.is_none())
+            .map(|(item, _)| item.id)
+            .collect();
+        if !missing.is_empty() {
+            let mut listed: Vec<String> = missing
+                .iter()
+                .take(LISTED_IDS)
+                .map(|id| format!("`{id}`"))
+                .collect();
+            if missing.len() > LISTED_IDS {
+                listed.push(format!("and {} more", missing.len() - LISTED_IDS));
+            }
+            return Err(format!(
+                "exited successfully but gave no value for {} of {} items: {}; print one line \
+                 per item, with \"value\": null where the metric does not apply",
+                missing.len(),
+                items.len(),
+                listed.join(", ")
+            ));
+        }
+        Ok(values.into_iter().map(Option::flatten).collect())
+    }
+
+    fn spawn(&self) -> std::io::Result<Child> {
+        Command::new(&self.program)
+            .args(&self.command[1..])
+            .current_dir(&self.workdir)
+            .envs(&self.env)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+    }
+}
+
+impl Metric for ExternalMetric {
+    fn definitions(&self) -> Vec<MetricDef> {
+        vec![self.definition.clone()]
+    }
+
+    fn score(
+        &self,
+        items: &[ScoringItem<'_>],
+        wanted: &[&str],
+        options: &ScoringOptions,
+    ) -> Result<Vec<MetricValues>> {
+        let id = &self.definition.id;
+        if let Some(other) = wanted.iter().find(|w| **w != id) {
+            return Err(Error::Metric(format!(
+                "{}: asked for metric `{other}`, but it only computes `{id}`",
+                self.label()
+            )));
+        }
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        if let Some(value) = options.params.get(id) {
+            let empty = value.is_null() || value.as_object().is_some_and(|o| o.is_empty());
+            if !empty {
+                return Err(Error::Metric(format!(
+                    "{}: the suite sets [metric_params.{id}] = {value}, but external metrics \
+                     take no parameters there; pass settings through `command` arguments or \
+                     `env` in [external_metrics.{id}] and remove [metric_params.{id}]",
+                    self.label()
+                )));
+            }
+        }
+        if items.is_empty() {
+            return Err(Error::Metric(format!(
+                "{}: there are no items to score",
+                self.label()
+            )));
+        }
+        let per_item = self.run(items)?;
+        if per_item.iter().all(Option::is_none) {
+            return Err(Error::Metric(format!(
+                "{}: answered null for all {} items, so there is no value to aggregate; return a \
+                 number for the items the metric applies to, or remove the metric from this \
+                 dataset",
+                self.label(),
+                items.len()
+            )));
+        }
+        Ok(vec![MetricValues {
+            id: id.clone(),
+            aggregate: mean_of(&per_item),
+            per_item,
+        }])
+    }
+}
+
+/// Reads the `[external_metrics]` tables of a suite file and registers one [`ExternalMetric`]
+/// per entry. Only that table is read; everything else is left to
+/// [`crate::config::Suite::load`]. Relative paths resolve against the folder of `config_path`
+/// (the project root). Errors are [`Error::Config`] naming the file, line and key, including an
+/// id that is already taken by a built-in or plugin metric.
+pub fn register_from_suite_text(
+    text: &str,
+    config_path: &Path,
+    registry: &mut MetricRegistry,
+) -> Result<()> {
+    /// The one part of the suite read here; other keys are ignored.
+    #[derive(Deserialize)]
+    struct ExternalPart {
+        #[serde(default)]
+        external_metrics: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, toml::Value>>,
+    }
+
+    let file = config_path.display().to_string();
+    let part: ExternalPart = toml::from_str(text)
+        .map_err(|e| Error::Config(format!("{file}: invalid suite configuration: {e}")))?;
+    if part.external_metrics.is_empty() {
+        return Ok(());
+    }
+    let root = match config_path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    for (id, keys) in &part.external_metrics {
+        let id_line = line_of(id.span().start);
+        let table: toml::Table = keys
+            .iter()
+            .map(|(k, v)| (k.get_ref().clone(), v.clone()))
+            .collect();
+        let metric = ExternalMetric::build(id.get_ref(), &table, root).map_err(|problem| {
+            let line = problem
+                .key
+                .as_deref()
+                .and_then(|key| keys.keys().find(|k| k.get_ref() == key))
+                .map_or(id_line, |k| line_of(k.span().start));
+            Error::Config(format!("{file}:{line}: {}", problem.message(id.get_ref())))
+        })?;
+        if registry.definition(id.get_ref()).is_some() {
+            return Err(Error::Config(format!(
+                "{file}:{id_line}: `external_metrics.{0}`: metric id `{0}` is already taken by a \
+                 built-in or plugin metric; rename the external metric (e.g. `{0}_ext`) and use \
+                 the new name in `metrics` lists and [checks]",
+                id.get_ref()
+            )));
+        }
+        registry.register(Arc::new(metric))?;
+    }
+    Ok(())
+}
+
+/// Metric ids appear in trial names (`tier::dataset::system::metric::check`), file names and
+/// config keys, so they are restricted to ASCII letters, digits, `_` and `-`.
+fn check_id(id: &str) -> std::result::Result<(), KeyProblem> {
+    let ok = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(KeyProblem {
+            key: None,
+            problem: "has an id with characters other than ASCII letters, digits, `_` and `-`; \
+                      rename it"
+                .into(),
+        })
+    }
+}
+
+fn number(value: &toml::Value) -> Option<f64> {
+    match value {
+        toml::Value::Float(x) => Some(*x),
+        toml::Value::Integer(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+/// `MetricDef::description` is `&'static str`; user descriptions are interned once each, so
+/// registering the same suite repeatedly does not grow memory.
+fn intern(text: String) -> &'static str {
+    static SEEN: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+    let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(existing) = seen.get(text.as_str()) {
+        return existing;
+    }
+    let leaked: &'static str = Box::leak(text.into_boxed_str());
+    seen.insert(leaked);
+    leaked
+}
+
+/// A relative program path with a folder part (`./judge.sh`, `bin/judge`) is taken relative to
+/// the project root; a bare name (`python3`) is looked up on `PATH`.
+fn resolve_program(program: &str, root: &Path) -> PathBuf {
+    let path = Path::new(program);
+    if path.is_relative() && path.components().count() > 1 {
+        root.join(path)
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// Reads a pipe to its end on its own thread.
+fn read_all<R: Read + Send + 'static>(pipe: Option<R>) -> Receiver<std::io::Result<Vec<u8>>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    if let Some(mut pipe) = pipe {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let result = pipe.read_to_end(&mut bytes).map(|_| bytes);
+            let _ = tx.send(result);
+        });
+    }
+    rx
+}
+
+/// Waits for the child until `deadline`; `None` on timeout.
+fn wait_until(child: &mut Child, deadline: Instant) -> Option<ExitStatus> {
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) => {}
+            Err(_) => return child.wait().ok(),
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return None;
+        }
+        std::thread::sleep(pause.min(deadline - now));
+        pause = (pause * 2).min(Duration::from_millis(20));
+    }
+}
+
+fn exit_description(status: ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("exited with status {code}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return format!("was killed by signal {signal} (crashed)");
+        }
+    }
+    format!("ended abnormally ({status})")
+}
+
+fn snippet(text: &str) -> String {
+    const MAX: usize = 200;
+    let cut: String = text.chars().take(MAX).collect();
+    if cut.len() < text.len() {
+        format!("`{cut}…`")
+    } else {
+        format!("`{cut}`")
+    }
+}
+
+/// Keeps the last lines a child writes on stderr.
+struct StderrTail {
+    lines: Arc<Mutex<VecDeque<String>>>,
+    done: Receiver<()>,
+}
+
+impl StderrTail {
+    fn start(stderr: Option<std::process::ChildStderr>) -> Self {
+        let lines = Arc::new(Mutex::new(VecDeque::new()));
+        let (tx, done) = std::sync::mpsc::channel();
+        if let Some(stderr) = stderr {
+            let lines = Arc::clone(&lines);
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stderr);
+                let mut buf = Vec::new();
+                loop {
+                    buf.clear();
+                    match reader.read_until(b'\n', &mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {
+                            let line = String::from_utf8_lossy(&buf).trim_end().to_string();
+                            let mut lines = lines.lock().unwrap_or_else(|p| p.into_inner());
+                            lines.push_back(line);
+                            if lines.len() > STDERR_TAIL_LINES {
+                                lines.pop_front();
+                            }
+                        }
+                    }
+                }
+                let _ = tx.send(());
+            });
+        }
+        StderrTail { lines, done }
+    }
+
+    /// The last lines, after waiting up to `at_most` for stderr to be closed.
+    fn tail(&self, at_most: Duration) -> Vec<String> {
+        let _ = self.done.recv_timeout(at_most);
+        self.lines
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str) -> toml::Table {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn config_defaults_and_range() {
+        let m = ExternalMetric::from_config(
+            "judge",
+            &table(
+                "command = [\"python3\", \"judge.py\"]\ndirection = \"lower_is_better\"\n\
+                 range = [0, 10]",
+            ),
+            Path::new("/project"),
+        )
+        .unwrap();
+        let def = &m.definitions()[0];
+        assert_eq!(def.direction, Direction::LowerIsBetter);
+        assert!(!def.reference_based);
+        assert_eq!(def.range, (Some(0.0), Some(10.0)));
+        assert_eq!(
+            def.description,
+            "external command metric `python3 judge.py`"
+        );
+        assert_eq!(m.timeout, Duration::from_secs(300));
+        assert_eq!(m.program, PathBuf::from("python3"));
+        let m = ExternalMetric::from_config(
+            "judge",
+            &table("command = [\"bin/judge\"]\ndirection = \"higher_is_better\""),
+            Path::new("/project"),
+        )
+        .unwrap();
+        assert_eq!(m.program, PathBuf::from("/project/bin/judge"));
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let cases = [
+            (
+                "direction = \"higher_is_better\"",
+                "judge.command` is missing",
+            ),
+            (
+                "command = []\ndirection = \"higher_is_better\"",
+                "command` is empty",
+            ),
+            ("command = [\"x\"]", "judge.direction` is missing"),
+            (
+                "command = [\"x\"]\ndirection = \"up\"",
+                "direction` is \"up\"",
+            ),
+            (
+                "command = [\"x\"]\ndirection = \"lower_is_better\"\nrange = [1, 0]",
+                "range` is [1, 0]",
+            ),
+            (
+                "command = [\"x\"]\ndirection = \"lower_is_better\"\ntimeout_secs = 0",
+                "timeout_secs` must be a positive number",
+            ),
+            (
+                "command = [\"x\"]\ndirection = \"lower_is_better\"\nenv = { A = 1 }",
+                "`A` is integer",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = ExternalMetric::from_config("judge", &table(text), Path::new("."))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expected), "`{expected}` missing in: {err}");
+        }
+        let err = ExternalMetric::from_config(
+            "a::b",
+            &table("command = [\"x\"]\ndirection = \"lower_is_better\""),
+            Path::new("."),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("`external_metrics.a::b` has an id"), "{err}");
+    }
+}
