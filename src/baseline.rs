@@ -106,7 +106,14 @@ pub struct Synced {
 /// Compares `current` with the baseline at `path`. When they differ (or there is no baseline) it
 /// writes the pending snapshot `path.snap.new` atomically; when they match it removes a stale
 /// pending file, as insta does for passing snapshots. The baseline itself is never written.
-pub fn sync(path: &Path, current: &BaselineBody, expression: &str) -> Result<Synced> {
+///
+/// With `write_pending` false (the run is incomplete) it only reads and compares.
+pub fn sync(
+    path: &Path,
+    current: &BaselineBody,
+    expression: &str,
+    write_pending: bool,
+) -> Result<Synced> {
     let baseline = read(path)?;
     let rendered = current.render();
     let pending = pending_path(path);
@@ -118,7 +125,9 @@ pub fn sync(path: &Path, current: &BaselineBody, expression: &str) -> Result<Syn
     let same = baseline
         .as_ref()
         .is_some_and(|b| b.body.render() == rendered);
-    let pending = if same {
+    let pending = if !write_pending {
+        None
+    } else if same {
         // Another process of the same run (nextest) may have removed it already.
         match std::fs::remove_file(&pending) {
             Ok(()) => {}
@@ -217,7 +226,7 @@ mod tests {
     fn missing_baseline_writes_pending_that_insta_reads_and_accept_clears() {
         let tmp = tempfile::tempdir().unwrap();
         let snap = snapshot_path(tmp.path(), "ds", "sys");
-        let s = sync(&snap, &body(0.5), "ds × sys").unwrap();
+        let s = sync(&snap, &body(0.5), "ds × sys", true).unwrap();
         assert_eq!(s.status, BaselineStatus::Missing);
         let pending = s.pending.unwrap();
         assert_eq!(pending.file_name().unwrap(), "ds__sys.snap.new");
@@ -231,7 +240,7 @@ mod tests {
                 .contains("\"rougeL_f1\": 0.5")
         );
         std::fs::rename(&pending, &snap).unwrap();
-        let again = sync(&snap, &body(0.5), "ds × sys").unwrap();
+        let again = sync(&snap, &body(0.5), "ds × sys", true).unwrap();
         assert_eq!(again.status, BaselineStatus::Present);
         assert!(again.pending.is_none());
         assert!(!pending_path(&snap).exists());
@@ -247,10 +256,10 @@ mod tests {
     fn changed_result_leaves_baseline_untouched() {
         let tmp = tempfile::tempdir().unwrap();
         let snap = snapshot_path(tmp.path(), "ds", "sys");
-        let first = sync(&snap, &body(0.5), "x").unwrap().pending.unwrap();
+        let first = sync(&snap, &body(0.5), "x", true).unwrap().pending.unwrap();
         std::fs::rename(first, &snap).unwrap();
         let before = std::fs::read(&snap).unwrap();
-        let s = sync(&snap, &body(0.4), "x").unwrap();
+        let s = sync(&snap, &body(0.4), "x", true).unwrap();
         assert_eq!(s.status, BaselineStatus::Present);
         assert!(s.pending.is_some());
         assert_eq!(std::fs::read(&snap).unwrap(), before);

@@ -553,6 +553,17 @@ impl RunContext {
         if spec.check.kind == CheckKind::Pricing {
             return self.judge_pricing(spec, pair);
         }
+        if let Some(error) = pair.metric_errors.get(&spec.def.id) {
+            let file = self.config_file();
+            let record = self.record(
+                spec,
+                CheckStatus::Failed,
+                error.clone(),
+                file,
+                spec.check.line,
+            );
+            return (record, Err(Failed::from(error.clone())));
+        }
         let values = &pair.metrics[&spec.def.id];
         let is_vs = spec.check.kind == CheckKind::VsBaseline;
         let (file, line) = if is_vs {
@@ -680,7 +691,13 @@ impl RunContext {
                     dataset_version: pair.dataset.version,
                     system: system.clone(),
                     fingerprint: pair.fingerprint.clone(),
-                    error: None,
+                    error: (!pair.metric_errors.is_empty()).then(|| {
+                        pair.metric_errors
+                            .values()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    }),
                     items: pair.dataset.items.iter().map(|i| i.id.clone()).collect(),
                     metrics: pair
                         .metrics

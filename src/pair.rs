@@ -33,6 +33,8 @@ pub struct PairOutcome {
     pub pricing_warning: Option<String>,
     /// Metric values by id.
     pub metrics: BTreeMap<String, MetricValues>,
+    /// Metrics that could not be computed, with the reason.
+    pub metric_errors: BTreeMap<String, String>,
     /// Baseline comparison.
     pub baseline: Synced,
     /// Baseline file path relative to the project root.
@@ -142,12 +144,29 @@ pub fn compute(
         params: suite.metric_params.clone(),
     };
     let wanted: Vec<&str> = metric_ids.iter().map(String::as_str).collect();
-    let metrics = registry.score(&scoring, &wanted, &options).map_err(|e| {
-        Error::Metric(format!(
-            "scoring `{}` on `{}`: {e}",
-            system_name, dataset.id
-        ))
-    })?;
+    // A failing metric fails only its own trials; the other metrics are still judged.
+    let mut metrics = BTreeMap::new();
+    let mut metric_errors = BTreeMap::new();
+    for (id, result) in registry.score_each(&scoring, &wanted, &options)? {
+        match result {
+            Ok(values) => {
+                metrics.insert(id, values);
+            }
+            Err(e) => {
+                metric_errors.insert(
+                    id.clone(),
+                    format!(
+                        "metric `{id}` failed on `{}` × `{system_name}`: {e}",
+                        dataset.id
+                    ),
+                );
+            }
+        }
+    }
+    let metric_version = match registry.configuration_hash(&wanted) {
+        Some(hash) => format!("{METRIC_VERSION}+plugins:{}", &hash[7..19]),
+        None => METRIC_VERSION.to_string(),
+    };
 
     let fingerprint = Fingerprint {
         dataset_hash: dataset.content_hash.clone(),
@@ -158,11 +177,14 @@ pub fn compute(
             .flat_map(|i| (1..=i.references.len()).map(move |n| format!("{}#{n}", i.id)))
             .collect(),
         system_config_hash: sha256_hex(system_fingerprint.to_string().as_bytes()),
-        metric_version: METRIC_VERSION.to_string(),
+        metric_version,
     };
     let body = baseline_body(&fingerprint, &dataset, &metrics);
     let path = baseline::snapshot_path(&suite.baselines_dir, &dataset.id, system_name);
-    let synced = baseline::sync(&path, &body, &format!("{} × {}", dataset.id, system_name))?;
+    // With a metric missing, a pending snapshot would drop its baseline values: compare only.
+    let write_pending = metric_errors.is_empty();
+    let expression = format!("{} × {}", dataset.id, system_name);
+    let synced = baseline::sync(&path, &body, &expression, write_pending)?;
     let baseline_file = path
         .strip_prefix(&suite.root)
         .unwrap_or(&path)
@@ -177,6 +199,7 @@ pub fn compute(
         stats,
         pricing_warning,
         metrics,
+        metric_errors,
         baseline: synced,
         baseline_file,
     })

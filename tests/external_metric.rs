@@ -447,6 +447,47 @@ fn harness_fails_the_trial_of_a_garbage_metric_with_the_message() {
 }
 
 #[test]
+fn a_broken_metric_fails_only_its_own_trials_and_writes_no_pending_baseline() {
+    let tmp = project(
+        "[external_metrics.judge]\ncommand = [\"sh\", \"scripts/metric.sh\", \"garbage\"]\n\
+         direction = \"higher_is_better\"\n\n\
+         [external_metrics.len_score]\ncommand = [\"./scripts/metric.sh\", \"length\"]\n\
+         direction = \"higher_is_better\"\n\n\
+         [checks.judge]\nmin = 0.5\n\n[checks.len_score]\nmin = 0.15\n",
+        "[\"judge\", \"len_score\"]",
+    );
+    let out = run(tmp.path()).unwrap();
+    assert_eq!(
+        (out.conclusion.num_passed, out.conclusion.num_failed),
+        (1, 1)
+    );
+    let results = out.results.unwrap();
+    let pair = &results.pairs[0];
+    let status = |metric: &str| {
+        pair.checks
+            .iter()
+            .find(|c| c.metric == metric)
+            .unwrap()
+            .status
+    };
+    assert_eq!(status("judge"), CheckStatus::Failed);
+    assert_eq!(status("len_score"), CheckStatus::Passed);
+    // An incomplete result must not become a pending baseline that drops `judge`.
+    assert!(pair.baseline.pending_file.is_none());
+    assert!(
+        !tmp.path()
+            .join("baselines/demo_v1__first.snap.new")
+            .exists()
+    );
+    // External metrics enter the baseline fingerprint through the metric version.
+    assert!(
+        pair.fingerprint.metric_version.starts_with("1+plugins:"),
+        "{}",
+        pair.fingerprint.metric_version
+    );
+}
+
+#[test]
 fn harness_rejects_a_bad_external_metric_config() {
     let tmp = project(
         "[external_metrics.judge]\ncommand = [\"judge\"]\ndirection = \"higher_is_better\"\n\

@@ -580,6 +580,13 @@ impl Metric for ExternalMetric {
         vec![self.definition.clone()]
     }
 
+    fn fingerprint(&self) -> Option<Value> {
+        Some(
+            ExternalMetric::fingerprint(self)
+                .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() })),
+        )
+    }
+
     fn score(
         &self,
         items: &[ScoringItem<'_>],

@@ -131,6 +131,13 @@ pub trait Metric: Send + Sync {
         wanted: &[&str],
         options: &ScoringOptions,
     ) -> Result<Vec<MetricValues>>;
+
+    /// Everything that determines this family's numbers beyond [`METRIC_VERSION`] (a plugin's
+    /// script and its hash, say). It enters baseline fingerprints, so a baseline made with
+    /// another configuration is recognised. Built-in families return `None`.
+    fn fingerprint(&self) -> Option<serde_json::Value> {
+        None
+    }
 }
 
 /// All metric families known to a run: the built-in ones plus any registered by the user.
@@ -206,13 +213,27 @@ impl MetricRegistry {
     }
 
     /// Computes the given metric ids over the items, each family once, families in parallel.
-    /// Unknown ids are an error naming them.
+    /// Unknown ids, and any family's failure, are an error naming them.
     pub fn score(
         &self,
         items: &[ScoringItem<'_>],
         wanted: &[&str],
         options: &ScoringOptions,
     ) -> Result<BTreeMap<String, MetricValues>> {
+        self.score_each(items, wanted, options)?
+            .into_iter()
+            .map(|(id, r)| r.map(|v| (id, v)).map_err(Error::Metric))
+            .collect()
+    }
+
+    /// Like [`MetricRegistry::score`], but a failing family fails only its own ids: the map holds
+    /// each wanted id with its values or the family's error message. Unknown ids are an error.
+    pub fn score_each(
+        &self,
+        items: &[ScoringItem<'_>],
+        wanted: &[&str],
+        options: &ScoringOptions,
+    ) -> Result<BTreeMap<String, std::result::Result<MetricValues, String>>> {
         use rayon::prelude::*;
         let mut per_family: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
         for id in wanted {
@@ -230,19 +251,44 @@ impl MetricRegistry {
             .map(|(family, ids)| self.families[*family].score(items, ids, options))
             .collect();
         let mut out = BTreeMap::new();
-        for values in computed {
-            for v in values? {
-                out.insert(v.id.clone(), v);
-            }
-        }
-        for id in wanted {
-            if !out.contains_key(*id) {
-                return Err(Error::Metric(format!(
-                    "metric family did not produce `{id}`"
-                )));
+        for ((_, ids), values) in jobs.iter().zip(computed) {
+            match values {
+                Ok(values) => {
+                    for v in values {
+                        out.insert(v.id.clone(), Ok(v));
+                    }
+                    for id in ids {
+                        out.entry(id.to_string()).or_insert_with(|| {
+                            Err(format!("metric family did not produce `{id}`"))
+                        });
+                    }
+                }
+                Err(e) => {
+                    for id in ids {
+                        out.insert(id.to_string(), Err(e.to_string()));
+                    }
+                }
             }
         }
         Ok(out)
+    }
+
+    /// A hash over the configuration fingerprints of the families producing `ids` (plugins
+    /// that report one, e.g. external command metrics), or `None` when no family has one.
+    pub fn configuration_hash(&self, ids: &[&str]) -> Option<String> {
+        let mut families: Vec<usize> = ids
+            .iter()
+            .filter_map(|id| self.by_id.get(*id).map(|(f, _)| *f))
+            .collect();
+        families.sort_unstable();
+        families.dedup();
+        let prints: Vec<serde_json::Value> = families
+            .iter()
+            .filter_map(|f| self.families[*f].fingerprint())
+            .collect();
+        (!prints.is_empty()).then(|| {
+            crate::fsutil::sha256_hex(serde_json::Value::from(prints).to_string().as_bytes())
+        })
     }
 }
 
