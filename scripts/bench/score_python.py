@@ -38,7 +38,7 @@ def main():
     spent = {"rouge": 0.0, "bleu": 0.0, "chrf": 0.0, "wer/mer/wil": 0.0, "cer": 0.0}
     rows = []
     clock = time.perf_counter
-    start = clock()
+    start, cpu_start = clock(), time.process_time()
     for pair in pairs:
         pred, ref = pair["prediction"], pair["reference"]
         row = {"id": pair["id"]}
@@ -65,12 +65,12 @@ def main():
             row[f"{name}_f1"] = s.fmeasure
         row.update(bleu=bleu, chrf=chrf, wer=words.wer, cer=cer, mer=words.mer, wil=words.wil)
         rows.append(row)
-    total = clock() - start
+    total, cpu = clock() - start, time.process_time() - cpu_start
 
     n = max(len(pairs), 1)
     parts = ", ".join(f"{k} {v * 1000 / n:.3f}" for k, v in spent.items())
     print(f"python: {len(pairs)} pairs, {total:.3f} s total, {total * 1000 / n:.3f} ms/pair "
-          f"({parts} ms/pair)")
+          f"({parts} ms/pair); cpu {cpu * 1000 / n:.3f} ms/pair")
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
             for row in rows:

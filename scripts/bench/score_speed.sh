@@ -29,19 +29,24 @@ CORPUS_FILE="$OUT/pairs$CORPUS_PAIRS.jsonl"
 
 now_ns() { date +%s%N; }
 
-# median_ms CMD...: runs CMD (stdout to /dev/null) RUNS times, prints the median wall time in ms.
-median_ms() {
-    local times=() i start end
+# measure CMD...: runs CMD (stdout to /dev/null) RUNS times after a warm-up and prints two
+# medians in ms: wall-clock time and CPU time (user + system). On a shared machine the CPU time
+# of a single-thread run is the steadier figure.
+measure() {
+    local walls=() cpus=() i start end cpu
+    local TIMEFORMAT='%3U %3S'
     "$@" > /dev/null # warm-up (page cache)
     for ((i = 0; i < RUNS; i++)); do
         start=$(now_ns)
-        "$@" > /dev/null
+        cpu=$( { time "$@" > /dev/null; } 2>&1 | awk '{ printf "%d", ($1 + $2) * 1000 }')
         end=$(now_ns)
-        times+=("$(( (end - start) / 1000 ))")
+        walls+=("$(( (end - start) / 1000 ))")
+        cpus+=("$cpu")
     done
-    printf '%s\n' "${times[@]}" | sort -n | awk -v n="$RUNS" \
-        '{ t[NR] = $1 } END { m = (n % 2) ? t[(n + 1) / 2] : (t[n / 2] + t[n / 2 + 1]) / 2; printf "%.3f\n", m / 1000 }'
+    printf '%s %s\n' "$(median "${walls[@]}" | awk '{ printf "%.3f", $1 / 1000 }')" "$(median "${cpus[@]}")"
 }
+
+median() { printf '%s\n' "$@" | sort -n | awk '{ t[NR] = $1 } END { print (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2 }'; }
 
 with_threads() { local n=$1; shift; RAYON_NUM_THREADS=$n "$@"; }
 
@@ -81,36 +86,38 @@ if worst > 1e-9:
     sys.exit(f"values differ from the Python stack by up to {worst}")
 EOF
 
-py_ms_per_pair() { sed -n "s/.* \([0-9.]*\) ms\/pair (.*/\1/p" <<< "$PY_LINE"; }
-py_part() { sed -n "s/.*[(,] $1 \([0-9.]*\).*/\1/p" <<< "$PY_LINE"; }
-PY_ALL=$(py_ms_per_pair)
-PY_WORDS=$(py_part "wer\/mer\/wil")
-PY_CER=$(py_part cer)
+py_field() { sed -n "s/$1/\1/p" <<< "$PY_LINE"; }
+PY_ALL=$(py_field '.* \([0-9.]*\) ms\/pair (.*')
+PY_CPU=$(py_field '.*cpu \([0-9.]*\) ms\/pair.*')
+PY_WORDS=$(py_field '.*wer\/mer\/wil \([0-9.]*\).*')
+PY_CER=$(py_field '.*, cer \([0-9.]*\) ms\/pair.*')
+PY_ROUGE=$(py_field '.*(rouge \([0-9.]*\),.*')
+PY_BLEU=$(py_field '.*, bleu \([0-9.]*\),.*')
+PY_CHRF=$(py_field '.*, chrf \([0-9.]*\),.*')
 
-echo "== evalgate (median of $RUNS runs, whole process: start-up, parsing, JSON output)"
-ALL=$(median_ms "$BIN" score --stemmer --input "$PAIRS_FILE")
-ALL_T1=$(median_ms with_threads 1 "$BIN" score --stemmer --input "$PAIRS_FILE")
-# `--metrics wer` names the whole WER group; `mer` alone runs the word alignment that wer, mer
-# and wil share (jiwer's process_words).
-WORDS_T1=$(median_ms with_threads 1 "$BIN" score --metrics mer --input "$PAIRS_FILE")
-CER_T1=$(median_ms with_threads 1 "$BIN" score --metrics cer --input "$PAIRS_FILE")
-ROUGE_T1=$(median_ms with_threads 1 "$BIN" score --stemmer --metrics rouge --input "$PAIRS_FILE")
-BLEU_T1=$(median_ms with_threads 1 "$BIN" score --metrics bleu --input "$PAIRS_FILE")
-CHRF_T1=$(median_ms with_threads 1 "$BIN" score --metrics chrf --input "$PAIRS_FILE")
-CORPUS=$(median_ms "$BIN" score --corpus --input "$CORPUS_FILE")
-CORPUS_T1=$(median_ms with_threads 1 "$BIN" score --corpus --input "$CORPUS_FILE")
-
-awk -v n="$PAIRS" -v py="$PY_ALL" -v pyw="$PY_WORDS" -v pyc="$PY_CER" \
-    -v all="$ALL" -v all1="$ALL_T1" -v w1="$WORDS_T1" -v c1="$CER_T1" -v r1="$ROUGE_T1" \
-    -v b1="$BLEU_T1" -v h1="$CHRF_T1" -v corpus="$CORPUS" -v corpus1="$CORPUS_T1" \
-    -v cn="$CORPUS_PAIRS" 'BEGIN {
-    printf "full set --stemmer, all threads: %9.3f ms total, %.4f ms/pair, %6.1fx python (%.3f ms/pair)\n", all, all / n, py / (all / n), py
-    printf "full set --stemmer, 1 thread:    %9.3f ms total, %.4f ms/pair, %6.1fx python\n", all1, all1 / n, py / (all1 / n)
-    printf "  rouge (stemmer), 1 thread:     %9.3f ms total, %.4f ms/pair\n", r1, r1 / n
-    printf "  bleu, 1 thread:                %9.3f ms total, %.4f ms/pair\n", b1, b1 / n
-    printf "  chrf, 1 thread:                %9.3f ms total, %.4f ms/pair\n", h1, h1 / n
-    printf "WER/MER/WIL (words), 1 thread:   %9.3f ms total, %.4f ms/pair, %6.1fx jiwer process_words (%.3f ms/pair)\n", w1, w1 / n, pyw / (w1 / n), pyw
-    printf "CER, 1 thread:                   %9.3f ms total, %.4f ms/pair, %6.1fx jiwer process_characters (%.3f ms/pair)\n", c1, c1 / n, pyc / (c1 / n), pyc
-    printf "corpus (bleu chrf wer cer mer wil) over %d pairs: %.3f ms all threads, %.3f ms 1 thread\n", cn, corpus, corpus1
-}'
+echo "== evalgate: median of $RUNS runs of the whole process (start-up, JSON in and out)"
+echo "   columns: wall ms, CPU ms, wall ms/pair, speed-up over python by wall time and by CPU time"
+report() { # LABEL PYTHON_MS_PER_PAIR PAIRS CMD...
+    local label=$1 py=$2 n=$3 wall cpu
+    shift 3
+    read -r wall cpu < <(measure "$@")
+    # Python's per-package figures are wall time; its CPU share scales them for the CPU ratio.
+    awk -v l="$label" -v py="$py" -v n="$n" -v w="$wall" -v c="$cpu" -v pc="$PY_CPU" -v pa="$PY_ALL" 'BEGIN {
+        scale = pc / pa
+        if (py > 0) printf "%-34s %9.1f %9.1f %8.4f  wall %6.1fx  cpu %6.1fx\n", l, w, c, w / n, py / (w / n), py * scale / (c / n)
+        else printf "%-34s %9.1f %9.1f %8.4f\n", l, w, c, w / n }'
+}
+report "full set --stemmer, all threads" "$PY_ALL" "$PAIRS" "$BIN" score --stemmer --input "$PAIRS_FILE"
+report "full set --stemmer, 1 thread" "$PY_ALL" "$PAIRS" with_threads 1 "$BIN" score --stemmer --input "$PAIRS_FILE"
+report "  rouge (stemmer), 1 thread" "$PY_ROUGE" "$PAIRS" with_threads 1 "$BIN" score --stemmer --metrics rouge --input "$PAIRS_FILE"
+report "  bleu, 1 thread" "$PY_BLEU" "$PAIRS" with_threads 1 "$BIN" score --metrics bleu --input "$PAIRS_FILE"
+report "  chrf, 1 thread" "$PY_CHRF" "$PAIRS" with_threads 1 "$BIN" score --metrics chrf --input "$PAIRS_FILE"
+# `--metrics wer` names the whole WER group; `mer` alone runs the one word alignment that wer,
+# mer and wil share (what jiwer's process_words does).
+report "  wer/mer/wil (words), 1 thread" "$PY_WORDS" "$PAIRS" with_threads 1 "$BIN" score --metrics mer --input "$PAIRS_FILE"
+report "  cer, 1 thread" "$PY_CER" "$PAIRS" with_threads 1 "$BIN" score --metrics cer --input "$PAIRS_FILE"
+PY_CORPUS=$(sed -n 's/.*pairs, \([0-9.]*\) s total.*/\1/p' <<< "$PY_CORPUS_LINE" | awk -v n="$CORPUS_PAIRS" '{ print $1 * 1000 / n }')
+report "corpus $CORPUS_PAIRS pairs, all threads" "$PY_CORPUS" "$CORPUS_PAIRS" "$BIN" score --corpus --input "$CORPUS_FILE"
+report "corpus $CORPUS_PAIRS pairs, 1 thread" "$PY_CORPUS" "$CORPUS_PAIRS" with_threads 1 "$BIN" score --corpus --input "$CORPUS_FILE"
+echo "python full set: $PY_ALL ms/pair wall, $PY_CPU ms/pair CPU"
 echo "== load after the run: $(uptime | sed 's/.*load average/load average/')"
