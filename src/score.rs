@@ -201,7 +201,6 @@ fn score_line(pair: &Pair, wanted: &[&str], rouge: &RougeScorer) -> Map<String, 
 fn score_corpus(pairs: &[Pair], wanted: &[&str], stemmer: bool) -> Map<String, Value> {
     let preds: Vec<&str> = pairs.iter().map(|p| p.prediction.as_str()).collect();
     let refs: Vec<&str> = pairs.iter().map(|p| p.reference.as_str()).collect();
-    let ref_sets: Vec<Vec<&str>> = refs.iter().map(|r| vec![*r]).collect();
     let mut out = Map::new();
     // ROUGE has no corpus form in rouge-score: its corpus value is the mean over lines, given
     // only when asked for by name.
@@ -223,39 +222,82 @@ fn score_corpus(pairs: &[Pair], wanted: &[&str], stemmer: bool) -> Map<String, V
             out.insert(id.to_string(), Value::from(sum / lines.len().max(1) as f64));
         }
     }
-    let words = wanted
-        .iter()
-        .any(|w| matches!(*w, "wer" | "mer" | "wil"))
-        .then(|| wer::corpus_word_counts(&refs, &preds));
-    let word = || words.expect("computed when wanted");
+    // Per-pair statistics in parallel; they are integer counts summed in input order, so the
+    // corpus values do not depend on the thread count.
+    let want = |id: &str| wanted.contains(&id);
+    let words_wanted = wanted.iter().any(|w| matches!(*w, "wer" | "mer" | "wil"));
+    let stats: Vec<CorpusStats> = preds
+        .par_iter()
+        .zip(&refs)
+        .map(|(p, r)| {
+            let refs = [*r];
+            CorpusStats {
+                bleu: want("bleu").then(|| bleu::segment_stats(p, &refs)),
+                chrf: want("chrf").then(|| chrf::segment_stats(p, &refs, 0)),
+                chrf_pp: want("chrf_pp").then(|| chrf::segment_stats(p, &refs, 2)),
+                words: words_wanted.then(|| wer::word_counts(r, p)),
+                chars: want("cer").then(|| wer::char_counts(r, p)),
+                norm_words: want("wer_norm").then(|| wer::normalized_word_counts(r, p)),
+                norm_chars: want("cer_norm").then(|| wer::normalized_char_counts(r, p)),
+            }
+        })
+        .collect();
+    let mut total = CorpusStats::default();
+    for s in &stats {
+        total.add(s);
+    }
     for id in wanted {
         let v = match *id {
-            "bleu" => bleu::corpus_bleu(&preds, &ref_sets),
-            "chrf" => chrf::corpus_chrf(&preds, &ref_sets, 0),
-            "chrf_pp" => chrf::corpus_chrf(&preds, &ref_sets, 2),
-            "wer" => word().wer(),
-            "mer" => word().mer(),
-            "wil" => word().wil(),
-            "cer" => wer::corpus_char_counts(&refs, &preds).wer(),
-            "wer_norm" => {
-                let mut total = wer::WerCounts::default();
-                for (r, p) in refs.iter().zip(&preds) {
-                    total.add(&wer::normalized_word_counts(r, p));
-                }
-                total.wer()
-            }
-            "cer_norm" => {
-                let mut total = wer::WerCounts::default();
-                for (r, p) in refs.iter().zip(&preds) {
-                    total.add(&wer::normalized_char_counts(r, p));
-                }
-                total.wer()
-            }
+            "bleu" => total.bleu.map(|b| b.score(false)),
+            "chrf" => total.chrf.as_ref().map(chrf::ChrfStats::score),
+            "chrf_pp" => total.chrf_pp.as_ref().map(chrf::ChrfStats::score),
+            "wer" => total.words.map(|w| w.wer()),
+            "mer" => total.words.map(|w| w.mer()),
+            "wil" => total.words.map(|w| w.wil()),
+            "cer" => total.chars.map(|c| c.wer()),
+            "wer_norm" => total.norm_words.map(|w| w.wer()),
+            "cer_norm" => total.norm_chars.map(|c| c.wer()),
             _ => continue,
         };
+        let v = v.expect("statistics are computed for every wanted corpus metric");
         out.insert(id.to_string(), Value::from(v));
     }
     out
+}
+
+/// The sufficient statistics of the corpus metrics, for one pair or summed over the corpus
+/// (`None` for metrics not asked for).
+#[derive(Default)]
+struct CorpusStats {
+    bleu: Option<bleu::BleuStats>,
+    chrf: Option<chrf::ChrfStats>,
+    chrf_pp: Option<chrf::ChrfStats>,
+    words: Option<wer::WerCounts>,
+    chars: Option<wer::WerCounts>,
+    norm_words: Option<wer::WerCounts>,
+    norm_chars: Option<wer::WerCounts>,
+}
+
+impl CorpusStats {
+    /// Adds one pair's statistics (BLEU and chrF sum their n-gram counts, the WER family its
+    /// hits and edits, as the corpus functions of each family do).
+    fn add(&mut self, pair: &CorpusStats) {
+        fn sum<T: Clone>(total: &mut Option<T>, pair: &Option<T>, add: impl Fn(&mut T, &T)) {
+            if let Some(p) = pair {
+                match total {
+                    Some(t) => add(t, p),
+                    None => *total = Some(p.clone()),
+                }
+            }
+        }
+        sum(&mut self.bleu, &pair.bleu, bleu::BleuStats::add);
+        sum(&mut self.chrf, &pair.chrf, chrf::ChrfStats::add);
+        sum(&mut self.chrf_pp, &pair.chrf_pp, chrf::ChrfStats::add);
+        sum(&mut self.words, &pair.words, wer::WerCounts::add);
+        sum(&mut self.chars, &pair.chars, wer::WerCounts::add);
+        sum(&mut self.norm_words, &pair.norm_words, wer::WerCounts::add);
+        sum(&mut self.norm_chars, &pair.norm_chars, wer::WerCounts::add);
+    }
 }
 
 /// Runs `evalgate score`.
