@@ -138,13 +138,17 @@ pub fn sync(
     } else {
         // The header as cargo-insta writes it on accept (plain scalars unquoted), so accepting
         // a pending snapshot changes nothing but its name.
-        let plain = expression.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.' | '×'));
+        let plain = expression
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.' | '×'));
         let expression = if plain {
             expression.to_string()
         } else {
             serde_json::to_string(expression).expect("string serializes")
         };
-        let text = format!("---\nsource: tests/benchmarks.rs\nexpression: {expression}\n---\n{rendered}\n");
+        let text = format!(
+            "---\nsource: tests/benchmarks.rs\nexpression: {expression}\n---\n{rendered}\n"
+        );
         crate::fsutil::write_atomic(&pending, text.as_bytes())?;
         Some(pending)
     };

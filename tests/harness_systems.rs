@@ -213,3 +213,48 @@ fn openai_system_reports_cost_latency_and_warns_on_an_unpriced_model() {
     assert!(priced.metrics["latency_p95_ms"].value > 0.0);
     assert_eq!(priced.metrics["output_words_mean"].value, 5.0);
 }
+
+#[test]
+fn parameters_for_a_metric_without_parameters_fail_its_trials_instead_of_being_ignored() {
+    let systems = "[systems.first]\nkind = \"rust\"\n";
+    let p = project(
+        systems,
+        "\"first\"",
+        "\"rouge1_f1\"",
+        "[metric_params.rouge1_f1]\nalpha = 0.5\n\n[checks.rouge1_f1]\nmin = 0.0\n",
+    );
+    let out = Harness::new()
+        .config(p.path().join("evalgate.toml"))
+        .output_dir(p.path().join("out"))
+        .system("first", Echo)
+        .run(&Arguments::from_iter([
+            "benchmarks",
+            "--test-threads",
+            "1",
+            "--quiet",
+        ]))
+        .unwrap();
+    assert!(out.conclusion.has_failed());
+    let results = out.results.unwrap();
+    let message = &results.pairs[0].checks[0].message;
+    assert!(
+        message.contains("`rouge1_f1` takes no parameters")
+            && message.contains("[metric_params.rouge1_f1]"),
+        "{message}"
+    );
+}
+
+/// Echoes the input.
+struct Echo;
+
+impl evalgate::systems::System for Echo {
+    fn fingerprint(&self) -> serde_json::Value {
+        serde_json::json!({"kind": "echo"})
+    }
+    fn generate(
+        &self,
+        r: &evalgate::systems::SystemRequest<'_>,
+    ) -> evalgate::Result<evalgate::systems::Generation> {
+        Ok(evalgate::systems::Generation::text(r.input))
+    }
+}

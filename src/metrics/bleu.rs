@@ -228,7 +228,7 @@ impl Metric for BleuMetric {
         if !wanted.contains(&"bleu") {
             return Ok(Vec::new());
         }
-        reject_params(options, &["bleu"])?;
+        super::reject_params(options, &["bleu"])?;
         let references = references_of(items, "bleu")?;
         let stats: Vec<BleuStats> = items
             .iter()
@@ -245,24 +245,6 @@ impl Metric for BleuMetric {
             per_item: stats.iter().map(|s| Some(s.score(true))).collect(),
         }])
     }
-}
-
-/// Fails when the suite sets `[metric_params.<id>]` for one of `ids`: these metrics have fixed
-/// settings (those of the reference packages), so a parameter would be silently ignored.
-pub(crate) fn reject_params(options: &ScoringOptions, ids: &[&str]) -> Result<()> {
-    for id in ids {
-        if let Some(value) = options.params.get(*id) {
-            let empty = value.is_null() || value.as_object().is_some_and(|o| o.is_empty());
-            if !empty {
-                return Err(Error::Metric(format!(
-                    "metric `{id}` takes no parameters (it is fixed to the reference package's \
-                     defaults), but the suite sets [metric_params.{id}] = {value}; remove that \
-                     table from evalgate.toml"
-                )));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The references of every item, or an error naming the first item without one.

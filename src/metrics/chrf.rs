@@ -7,8 +7,9 @@ use std::hash::Hash;
 
 use foldhash::{HashMap, HashMapExt};
 
-use super::bleu::{references_of, reject_params};
+use super::bleu::references_of;
 use super::python_text::py_split;
+use super::reject_params;
 use super::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
 use crate::error::Result;
 

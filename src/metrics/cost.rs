@@ -51,8 +51,9 @@ impl Metric for CostAndTokens {
         &self,
         items: &[ScoringItem<'_>],
         wanted: &[&str],
-        _options: &ScoringOptions,
+        options: &ScoringOptions,
     ) -> Result<Vec<MetricValues>> {
+        super::reject_params(options, wanted)?;
         wanted
             .iter()
             .map(|id| {

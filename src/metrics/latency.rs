@@ -49,8 +49,9 @@ impl Metric for Latency {
         &self,
         items: &[ScoringItem<'_>],
         wanted: &[&str],
-        _options: &ScoringOptions,
+        options: &ScoringOptions,
     ) -> Result<Vec<MetricValues>> {
+        super::reject_params(options, wanted)?;
         let per_item: Vec<Option<f64>> = items
             .iter()
             .map(|item| item.generation.and_then(|g| g.latency_ms))

@@ -292,6 +292,24 @@ impl MetricRegistry {
     }
 }
 
+/// Fails when the suite sets `[metric_params.<id>]` for one of `ids`, for metrics that take no
+/// parameters (fixed to their reference package's settings): a parameter would be ignored
+/// silently otherwise.
+pub fn reject_params(options: &ScoringOptions, ids: &[&str]) -> Result<()> {
+    for id in ids {
+        if let Some(value) = options.params.get(*id) {
+            let empty = value.is_null() || value.as_object().is_some_and(|o| o.is_empty());
+            if !empty {
+                return Err(Error::Metric(format!(
+                    "metric `{id}` takes no parameters, but the suite sets [metric_params.{id}] = \
+                     {value}; remove that table from evalgate.toml"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Mean of the present values; 0 when there are none.
 pub fn mean_of(values: &[Option<f64>]) -> f64 {
     let present: Vec<f64> = values.iter().flatten().copied().collect();

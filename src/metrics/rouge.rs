@@ -734,6 +734,7 @@ impl Metric for RougeMetric {
         wanted: &[&str],
         options: &ScoringOptions,
     ) -> Result<Vec<MetricValues>> {
+        super::reject_params(options, wanted)?;
         let parsed: Vec<(usize, usize)> = wanted
             .iter()
             .map(|id| {

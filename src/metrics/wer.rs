@@ -26,9 +26,10 @@ use std::hash::Hash;
 
 use foldhash::{HashMap, HashMapExt};
 
-use super::bleu::{references_of, reject_params};
+use super::bleu::references_of;
 use super::levenshtein::align_counts;
 use super::python_text::{is_py_space, is_unicode_punctuation, py_strip};
+use super::reject_params;
 use super::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
 use crate::error::Result;
 
