@@ -188,7 +188,8 @@ fn score_line(pair: &Pair, wanted: &[&str], rouge: &RougeScorer) -> Map<String, 
             ("wer", Some(w)) => w.wer(),
             ("mer", Some(w)) => w.mer(),
             ("wil", Some(w)) => w.wil(),
-            ("cer", _) => wer::char_counts(r, p).wer(),
+            // The error rate needs only the edit distance, not an alignment choice.
+            ("cer", _) => wer::char_errors(r, p).rate(),
             ("wer_norm", _) => wer::normalized_word_counts(r, p).wer(),
             ("cer_norm", _) => wer::normalized_char_counts(r, p).wer(),
             _ => continue,
@@ -236,7 +237,7 @@ fn score_corpus(pairs: &[Pair], wanted: &[&str], stemmer: bool) -> Map<String, V
                 chrf: want("chrf").then(|| chrf::segment_stats(p, &refs, 0)),
                 chrf_pp: want("chrf_pp").then(|| chrf::segment_stats(p, &refs, 2)),
                 words: words_wanted.then(|| wer::word_counts(r, p)),
-                chars: want("cer").then(|| wer::char_counts(r, p)),
+                chars: want("cer").then(|| wer::char_errors(r, p)),
                 norm_words: want("wer_norm").then(|| wer::normalized_word_counts(r, p)),
                 norm_chars: want("cer_norm").then(|| wer::normalized_char_counts(r, p)),
             }
@@ -254,7 +255,7 @@ fn score_corpus(pairs: &[Pair], wanted: &[&str], stemmer: bool) -> Map<String, V
             "wer" => total.words.map(|w| w.wer()),
             "mer" => total.words.map(|w| w.mer()),
             "wil" => total.words.map(|w| w.wil()),
-            "cer" => total.chars.map(|c| c.wer()),
+            "cer" => total.chars.map(|c| c.rate()),
             "wer_norm" => total.norm_words.map(|w| w.wer()),
             "cer_norm" => total.norm_chars.map(|c| c.wer()),
             _ => continue,
@@ -273,7 +274,7 @@ struct CorpusStats {
     chrf: Option<chrf::ChrfStats>,
     chrf_pp: Option<chrf::ChrfStats>,
     words: Option<wer::WerCounts>,
-    chars: Option<wer::WerCounts>,
+    chars: Option<wer::ErrorCount>,
     norm_words: Option<wer::WerCounts>,
     norm_chars: Option<wer::WerCounts>,
 }
@@ -294,7 +295,7 @@ impl CorpusStats {
         sum(&mut self.chrf, &pair.chrf, chrf::ChrfStats::add);
         sum(&mut self.chrf_pp, &pair.chrf_pp, chrf::ChrfStats::add);
         sum(&mut self.words, &pair.words, wer::WerCounts::add);
-        sum(&mut self.chars, &pair.chars, wer::WerCounts::add);
+        sum(&mut self.chars, &pair.chars, wer::ErrorCount::add);
         sum(&mut self.norm_words, &pair.norm_words, wer::WerCounts::add);
         sum(&mut self.norm_chars, &pair.norm_chars, wer::WerCounts::add);
     }

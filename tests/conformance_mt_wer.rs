@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use evalgate::metrics::bleu::{corpus_bleu, sentence_bleu};
 use evalgate::metrics::chrf::{corpus_chrf, sentence_chrf};
 use evalgate::metrics::wer::{
-    WerCounts, char_counts, normalized_char_counts, normalized_word_counts, pooled_counts,
-    word_counts,
+    WerCounts, char_counts, char_errors, normalized_char_counts, normalized_word_counts,
+    pooled_counts, word_counts,
 };
 use evalgate::metrics::{MetricRegistry, ScoringItem, ScoringOptions};
 use serde_json::Value;
@@ -188,6 +188,15 @@ fn every_pair_matches_sacrebleu_and_jiwer() {
             &normalized_word_counts(refs[0], p),
             &normalized_char_counts(refs[0], p),
         );
+        let fast = char_errors(refs[0], p).rate();
+        check(
+            &mut failures,
+            &format!("{what} (distance only)"),
+            "cer",
+            fast,
+            want,
+            TOL_RATIO,
+        );
     }
     report(failures, pairs.len());
 }
@@ -225,6 +234,15 @@ fn inline_pairs_match_sacrebleu_and_jiwer() {
             &char_counts(r, p),
             &normalized_word_counts(r, p),
             &normalized_char_counts(r, p),
+        );
+        let fast = char_errors(r, p).rate();
+        check(
+            &mut failures,
+            &format!("{what} (distance only)"),
+            "cer",
+            fast,
+            want,
+            TOL_RATIO,
         );
     }
     report(failures, expected.len());

@@ -34,6 +34,27 @@ pub fn align_counts(reference: &[u32], hypothesis: &[u32]) -> EditCounts {
     counts
 }
 
+/// The edit distance alone. Every optimal alignment has this many edits, so error rates (WER,
+/// CER) need no alignment choice; only hit counts (MER, WIL) do.
+pub fn distance(reference: &[u32], hypothesis: &[u32]) -> usize {
+    let prefix = reference
+        .iter()
+        .zip(hypothesis)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (r, h) = (&reference[prefix..], &hypothesis[prefix..]);
+    let suffix = r
+        .iter()
+        .rev()
+        .zip(h.iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (r, h) = (&r[..r.len() - suffix], &h[..h.len() - suffix]);
+    *last_column(r, h)
+        .last()
+        .expect("the column has len(r) + 1 entries")
+}
+
 /// rapidfuzz's `levenshtein_align_hirschberg`: strip the common affix, then either backtrack the
 /// full matrix or split and recurse. `max` is an upper bound of the distance.
 fn align(s1: &[u32], s2: &[u32], max: usize, counts: &mut EditCounts) {

@@ -184,6 +184,51 @@ fn count_tokens<T: Eq + Hash>(reference: &[T], hypothesis: &[T]) -> WerCounts {
     align_counts(&r, &h).into()
 }
 
+/// The edit distance between two token sequences (see [`levenshtein::distance`]).
+fn token_distance<T: Eq + Hash>(reference: &[T], hypothesis: &[T]) -> usize {
+    let mut ids: HashMap<&T, u32> = HashMap::with_capacity(reference.len() + hypothesis.len());
+    let r = encode(reference, &mut ids);
+    let h = encode(hypothesis, &mut ids);
+    super::levenshtein::distance(&r, &h)
+}
+
+/// Edit count and reference length: all an error rate needs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ErrorCount {
+    /// Substitutions + deletions + insertions of an optimal alignment.
+    pub errors: usize,
+    /// Reference tokens.
+    pub reference_len: usize,
+}
+
+impl ErrorCount {
+    /// Adds another item's counts (pooling).
+    pub fn add(&mut self, other: &ErrorCount) {
+        self.errors += other.errors;
+        self.reference_len += other.reference_len;
+    }
+
+    /// errors / reference length; the number of errors (all insertions) when the reference is
+    /// empty, as [`WerCounts::wer`].
+    pub fn rate(&self) -> f64 {
+        if self.reference_len == 0 {
+            self.errors as f64
+        } else {
+            self.errors as f64 / self.reference_len as f64
+        }
+    }
+}
+
+/// Character error count with jiwer's default transform: the same CER as
+/// `char_counts(..).wer()`, without choosing an alignment (faster).
+pub fn char_errors(reference: &str, hypothesis: &str) -> ErrorCount {
+    let (r, h) = (chars(reference), chars(hypothesis));
+    ErrorCount {
+        errors: token_distance(&r, &h),
+        reference_len: r.len(),
+    }
+}
+
 /// Token ids, assigning the next free id to unseen tokens.
 fn encode<'a, T: Eq + Hash>(tokens: &'a [T], ids: &mut HashMap<&'a T, u32>) -> Vec<u32> {
     tokens
