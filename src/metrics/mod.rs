@@ -213,17 +213,18 @@ impl MetricRegistry {
     }
 
     /// Computes the given metric ids over the items, each family once, families in parallel.
-    /// Unknown ids, and any family's failure, are an error naming them.
+    /// Unknown ids, and any family's failure (its error as the family raised it), are errors.
     pub fn score(
         &self,
         items: &[ScoringItem<'_>],
         wanted: &[&str],
         options: &ScoringOptions,
     ) -> Result<BTreeMap<String, MetricValues>> {
-        self.score_each(items, wanted, options)?
-            .into_iter()
-            .map(|(id, r)| r.map(|v| (id, v)).map_err(Error::Metric))
-            .collect()
+        let mut out = BTreeMap::new();
+        for (ids, values) in self.score_families(items, wanted, options)? {
+            collect_family(&mut out, &ids, values?)?;
+        }
+        Ok(out)
     }
 
     /// Like [`MetricRegistry::score`], but a failing family fails only its own ids: the map holds
@@ -234,8 +235,26 @@ impl MetricRegistry {
         wanted: &[&str],
         options: &ScoringOptions,
     ) -> Result<BTreeMap<String, std::result::Result<MetricValues, String>>> {
+        let mut out = BTreeMap::new();
+        for (ids, values) in self.score_families(items, wanted, options)? {
+            let mut family = BTreeMap::new();
+            match values.and_then(|v| collect_family(&mut family, &ids, v)) {
+                Ok(()) => out.extend(family.into_iter().map(|(id, v)| (id, Ok(v)))),
+                Err(e) => out.extend(ids.iter().map(|id| (id.to_string(), Err(e.to_string())))),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs each family needed for `wanted` once (in parallel): its ids and its result.
+    fn score_families<'w>(
+        &self,
+        items: &[ScoringItem<'_>],
+        wanted: &[&'w str],
+        options: &ScoringOptions,
+    ) -> Result<Vec<FamilyRun<'w>>> {
         use rayon::prelude::*;
-        let mut per_family: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
+        let mut per_family: BTreeMap<usize, Vec<&'w str>> = BTreeMap::new();
         for id in wanted {
             let (family, _) = self.by_id.get(*id).ok_or_else(|| {
                 Error::Metric(format!(
@@ -245,32 +264,12 @@ impl MetricRegistry {
             })?;
             per_family.entry(*family).or_default().push(id);
         }
-        let jobs: Vec<(usize, Vec<&str>)> = per_family.into_iter().collect();
+        let jobs: Vec<(usize, Vec<&'w str>)> = per_family.into_iter().collect();
         let computed: Vec<Result<Vec<MetricValues>>> = jobs
             .par_iter()
             .map(|(family, ids)| self.families[*family].score(items, ids, options))
             .collect();
-        let mut out = BTreeMap::new();
-        for ((_, ids), values) in jobs.iter().zip(computed) {
-            match values {
-                Ok(values) => {
-                    for v in values {
-                        out.insert(v.id.clone(), Ok(v));
-                    }
-                    for id in ids {
-                        out.entry(id.to_string()).or_insert_with(|| {
-                            Err(format!("metric family did not produce `{id}`"))
-                        });
-                    }
-                }
-                Err(e) => {
-                    for id in ids {
-                        out.insert(id.to_string(), Err(e.to_string()));
-                    }
-                }
-            }
-        }
-        Ok(out)
+        Ok(jobs.into_iter().map(|(_, ids)| ids).zip(computed).collect())
     }
 
     /// A hash over the configuration fingerprints of the families producing `ids` (plugins
@@ -308,6 +307,26 @@ pub fn reject_params(options: &ScoringOptions, ids: &[&str]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// One family's run: the ids asked of it and what it returned.
+type FamilyRun<'w> = (Vec<&'w str>, Result<Vec<MetricValues>>);
+
+/// Files a family's values by id, failing when it left out one of the ids asked of it.
+fn collect_family(
+    out: &mut BTreeMap<String, MetricValues>,
+    ids: &[&str],
+    values: Vec<MetricValues>,
+) -> Result<()> {
+    for v in values {
+        out.insert(v.id.clone(), v);
+    }
+    match ids.iter().find(|id| !out.contains_key(**id)) {
+        Some(id) => Err(Error::Metric(format!(
+            "metric family did not produce `{id}`"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Mean of the present values; 0 when there are none.
