@@ -16,6 +16,7 @@ pub mod junit;
 pub mod metrics;
 pub mod pair;
 pub mod pricing;
+pub(crate) mod process;
 pub mod report;
 pub mod results;
 pub mod score;

@@ -19,7 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -33,6 +33,7 @@ use crate::metrics::{
     Direction, Metric, MetricDef, MetricRegistry, MetricValues, ScoringItem, ScoringOptions,
     mean_of,
 };
+use crate::process::{exit_description, resolve_program, snippet, wait_until};
 
 /// The keys an `[external_metrics.<id>]` table may have.
 pub const CONFIG_KEYS: &[&str] = &[
@@ -733,17 +734,6 @@ fn intern(text: String) -> &'static str {
     leaked
 }
 
-/// A relative program path with a folder part (`./judge.sh`, `bin/judge`) is taken relative to
-/// the project root; a bare name (`python3`) is looked up on `PATH`.
-fn resolve_program(program: &str, root: &Path) -> PathBuf {
-    let path = Path::new(program);
-    if path.is_relative() && path.components().count() > 1 {
-        root.join(path)
-    } else {
-        path.to_path_buf()
-    }
-}
-
 /// Reads a pipe to its end on its own thread.
 fn read_all<R: Read + Send + 'static>(pipe: Option<R>) -> Receiver<std::io::Result<Vec<u8>>> {
     let (tx, rx) = std::sync::mpsc::channel();
@@ -755,48 +745,6 @@ fn read_all<R: Read + Send + 'static>(pipe: Option<R>) -> Receiver<std::io::Resu
         });
     }
     rx
-}
-
-/// Waits for the child until `deadline`; `None` on timeout.
-fn wait_until(child: &mut Child, deadline: Instant) -> Option<ExitStatus> {
-    let mut pause = Duration::from_millis(1);
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Some(status),
-            Ok(None) => {}
-            Err(_) => return child.wait().ok(),
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            return None;
-        }
-        std::thread::sleep(pause.min(deadline - now));
-        pause = (pause * 2).min(Duration::from_millis(20));
-    }
-}
-
-fn exit_description(status: ExitStatus) -> String {
-    if let Some(code) = status.code() {
-        return format!("exited with status {code}");
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(signal) = status.signal() {
-            return format!("was killed by signal {signal} (crashed)");
-        }
-    }
-    format!("ended abnormally ({status})")
-}
-
-fn snippet(text: &str) -> String {
-    const MAX: usize = 200;
-    let cut: String = text.chars().take(MAX).collect();
-    if cut.len() < text.len() {
-        format!("`{cut}…`")
-    } else {
-        format!("`{cut}`")
-    }
 }
 
 /// Keeps the last lines a child writes on stderr.

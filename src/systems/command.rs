@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -26,6 +26,7 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
 use crate::fsutil::sha256_hex;
+use crate::process::{exit_description, resolve_program, snippet, wait_until};
 use crate::systems::{Generation, System, SystemRequest, Usage};
 
 /// How many trailing stderr lines an error message quotes.
@@ -373,17 +374,6 @@ fn fingerprint_env(env: &BTreeMap<String, String>) -> Value {
     Value::Object(out)
 }
 
-/// A relative program path with a folder part (`./run.sh`, `bin/model`) is taken relative to the
-/// working folder; a bare name (`python3`) is looked up on `PATH`.
-fn resolve_program(program: &str, workdir: &Path) -> PathBuf {
-    let path = Path::new(program);
-    if path.is_relative() && path.components().count() > 1 {
-        workdir.join(path)
-    } else {
-        path.to_path_buf()
-    }
-}
-
 fn spawn_failure(program: &Path, e: &std::io::Error) -> String {
     if e.kind() == std::io::ErrorKind::NotFound {
         format!(
@@ -392,38 +382,6 @@ fn spawn_failure(program: &Path, e: &std::io::Error) -> String {
         )
     } else {
         format!("could not start `{}`: {e}", program.display())
-    }
-}
-
-fn exit_description(status: ExitStatus) -> String {
-    if let Some(code) = status.code() {
-        return format!("exited with status {code}");
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(signal) = status.signal() {
-            return format!("was killed by signal {signal} (crashed)");
-        }
-    }
-    format!("ended abnormally ({status})")
-}
-
-/// Waits for the child until `deadline`; `None` on timeout.
-fn wait_until(child: &mut Child, deadline: Instant) -> Option<ExitStatus> {
-    let mut pause = Duration::from_millis(1);
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Some(status),
-            Ok(None) => {}
-            Err(_) => return child.wait().ok(),
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            return None;
-        }
-        std::thread::sleep(pause.min(deadline - now));
-        pause = (pause * 2).min(Duration::from_millis(20));
     }
 }
 
@@ -505,15 +463,6 @@ fn generation_from_json(
         usage,
         cost_usd,
     })
-}
-
-fn snippet(text: &str) -> String {
-    const MAX: usize = 200;
-    let mut cut: String = text.chars().take(MAX).collect();
-    if cut.len() < text.len() {
-        cut.push('…');
-    }
-    format!("`{cut}`")
 }
 
 /// Why one attempt failed.
