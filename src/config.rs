@@ -229,13 +229,7 @@ pub const DEFAULT_MAX_DROP_PCT: f64 = 1.0;
 impl Suite {
     /// Loads and validates the suite file against the known metrics and built-in system names.
     pub fn load(path: &Path, metrics: &MetricRegistry) -> Result<Suite> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::Config(format!(
-                "cannot read suite file {}: {e}; run from the project root or pass its path",
-                path.display()
-            ))
-        })?;
-        Suite::parse(path, &text, metrics)
+        Suite::parse(path, &read_suite_text(path)?, metrics)
     }
 
     /// Parses suite text (`path` is used for messages and as the project root's anchor).
@@ -528,6 +522,16 @@ impl Suite {
         }
         merged.into_values().flatten().collect()
     }
+}
+
+/// Reads the suite file, with an error that says where evalgate looked.
+pub fn read_suite_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| {
+        Error::Config(format!(
+            "cannot read suite file {}: {e}; run from the project root or pass its path",
+            path.display()
+        ))
+    })
 }
 
 /// The system kinds a suite may use.

@@ -118,15 +118,11 @@ impl Harness {
             return Err(Error::Config(self.setup_errors.join("\n")));
         }
         let config_path = self.config_path.clone().unwrap_or_else(default_config_path);
-        if let Ok(text) = std::fs::read_to_string(&config_path) {
-            // An unreadable file is reported by Suite::load below.
-            crate::metrics::external::register_from_suite_text(
-                &text,
-                &config_path,
-                &mut self.metrics,
-            )?;
-        }
-        let suite = Suite::load(&config_path, &self.metrics)?;
+        let text = crate::config::read_suite_text(&config_path)?;
+        // External metrics come from the suite text itself; they must be known before the
+        // suite is validated against the registry.
+        crate::metrics::external::register_from_suite_text(&text, &config_path, &mut self.metrics)?;
+        let suite = Suite::parse(&config_path, &text, &self.metrics)?;
         for (name, cfg) in &suite.systems {
             if cfg.kind == "rust" && !self.systems.contains_key(name) {
                 return Err(Error::Config(format!(
