@@ -16,8 +16,8 @@
 //! or `null` for every item is an [`Error::Metric`] naming the metric, the output line and the
 //! item, with the last lines of stderr. Nothing is ever filled in with a default.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -33,7 +33,7 @@ use crate::metrics::{
     Direction, Metric, MetricDef, MetricRegistry, MetricValues, ScoringItem, ScoringOptions,
     mean_of,
 };
-use crate::process::{exit_description, resolve_program, snippet, wait_until};
+use crate::process::{StderrTail, exit_description, resolve_program, snippet, wait_until};
 
 /// The keys an `[external_metrics.<id>]` table may have.
 pub const CONFIG_KEYS: &[&str] = &[
@@ -51,9 +51,6 @@ pub const DEFAULT_TIMEOUT_SECS: f64 = 300.0;
 
 /// How the dataset value of an external metric is computed.
 pub const AGGREGATION: &str = "mean of the non-null item values";
-
-/// How many trailing stderr lines an error message quotes.
-const STDERR_TAIL_LINES: usize = 10;
 
 /// How many missing item ids an error message lists.
 const LISTED_IDS: usize = 5;
@@ -399,7 +396,7 @@ impl ExternalMetric {
                     items.len(),
                     self.definition.id
                 ),
-                &stderr.tail(Duration::from_millis(200)),
+                &stderr.finish_tail(Duration::from_millis(200)),
             ));
         };
         if !status.success() {
@@ -409,7 +406,7 @@ impl ExternalMetric {
                     exit_description(status),
                     items.len()
                 ),
-                &stderr.tail(Duration::from_millis(500)),
+                &stderr.finish_tail(Duration::from_millis(500)),
             ));
         }
         let remaining = deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1);
@@ -418,13 +415,13 @@ impl ExternalMetric {
             Ok(Err(e)) => {
                 return Err(self.error(
                     &format!("its stdout could not be read: {e}"),
-                    &stderr.tail(Duration::from_millis(500)),
+                    &stderr.finish_tail(Duration::from_millis(500)),
                 ));
             }
             Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
                 return Err(self.error(
                     "exited but its stdout stayed open (a child process kept it); stopped waiting",
-                    &stderr.tail(Duration::from_millis(200)),
+                    &stderr.finish_tail(Duration::from_millis(200)),
                 ));
             }
         };
@@ -434,11 +431,11 @@ impl ExternalMetric {
                     "printed output that is not UTF-8 (at byte {})",
                     e.utf8_error().valid_up_to()
                 ),
-                &stderr.tail(Duration::from_millis(500)),
+                &stderr.finish_tail(Duration::from_millis(500)),
             )
         })?;
         self.parse_output(&text, items, &position)
-            .map_err(|what| self.error(&what, &stderr.tail(Duration::from_millis(500))))
+            .map_err(|what| self.error(&what, &stderr.finish_tail(Duration::from_millis(500))))
     }
 
     /// Reads the answer lines into one value per item (item order).
@@ -745,53 +742,6 @@ fn read_all<R: Read + Send + 'static>(pipe: Option<R>) -> Receiver<std::io::Resu
         });
     }
     rx
-}
-
-/// Keeps the last lines a child writes on stderr.
-struct StderrTail {
-    lines: Arc<Mutex<VecDeque<String>>>,
-    done: Receiver<()>,
-}
-
-impl StderrTail {
-    fn start(stderr: Option<std::process::ChildStderr>) -> Self {
-        let lines = Arc::new(Mutex::new(VecDeque::new()));
-        let (tx, done) = std::sync::mpsc::channel();
-        if let Some(stderr) = stderr {
-            let lines = Arc::clone(&lines);
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stderr);
-                let mut buf = Vec::new();
-                loop {
-                    buf.clear();
-                    match reader.read_until(b'\n', &mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(_) => {
-                            let line = String::from_utf8_lossy(&buf).trim_end().to_string();
-                            let mut lines = lines.lock().unwrap_or_else(|p| p.into_inner());
-                            lines.push_back(line);
-                            if lines.len() > STDERR_TAIL_LINES {
-                                lines.pop_front();
-                            }
-                        }
-                    }
-                }
-                let _ = tx.send(());
-            });
-        }
-        StderrTail { lines, done }
-    }
-
-    /// The last lines, after waiting up to `at_most` for stderr to be closed.
-    fn tail(&self, at_most: Duration) -> Vec<String> {
-        let _ = self.done.recv_timeout(at_most);
-        self.lines
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .cloned()
-            .collect()
-    }
 }
 
 #[cfg(test)]

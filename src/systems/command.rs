@@ -14,7 +14,7 @@
 //! A crash, a non-zero exit, a timeout, empty or unparseable output is an error naming the item,
 //! the exit status and the last lines of stderr; it is never turned into an empty prediction.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -26,11 +26,8 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
 use crate::fsutil::sha256_hex;
-use crate::process::{exit_description, resolve_program, snippet, wait_until};
+use crate::process::{StderrTail, exit_description, resolve_program, snippet, wait_until};
 use crate::systems::{Generation, System, SystemRequest, Usage};
-
-/// How many trailing stderr lines an error message quotes.
-const STDERR_TAIL_LINES: usize = 10;
 
 /// Version of what evalgate sends and how it reads answers; part of the fingerprint, bumped
 /// when that changes, so outputs cached or baselined under the old protocol are not reused.
@@ -486,63 +483,6 @@ impl Failure {
             what,
             stderr_tail: stderr.tail(),
         }
-    }
-}
-
-/// Collects the last lines a child writes on stderr.
-struct StderrTail {
-    lines: Arc<Mutex<VecDeque<String>>>,
-    done: Arc<(Mutex<bool>, std::sync::Condvar)>,
-}
-
-impl StderrTail {
-    fn start(stderr: Option<std::process::ChildStderr>) -> Self {
-        let lines = Arc::new(Mutex::new(VecDeque::new()));
-        let done = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
-        if let Some(stderr) = stderr {
-            let lines = Arc::clone(&lines);
-            let done = Arc::clone(&done);
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stderr);
-                let mut buf = Vec::new();
-                loop {
-                    buf.clear();
-                    match reader.read_until(b'\n', &mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(_) => {
-                            let line = String::from_utf8_lossy(&buf).trim_end().to_string();
-                            let mut lines = lines.lock().unwrap_or_else(|p| p.into_inner());
-                            lines.push_back(line);
-                            if lines.len() > STDERR_TAIL_LINES {
-                                lines.pop_front();
-                            }
-                        }
-                    }
-                }
-                let (flag, cv) = &*done;
-                *flag.lock().unwrap_or_else(|p| p.into_inner()) = true;
-                cv.notify_all();
-            });
-        } else {
-            *done.0.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        }
-        StderrTail { lines, done }
-    }
-
-    /// Waits (bounded) until the child's stderr is closed, so the tail is complete.
-    fn finish(&self, at_most: Duration) {
-        let (flag, cv) = &*self.done;
-        let guard = flag.lock().unwrap_or_else(|p| p.into_inner());
-        let _ = cv.wait_timeout_while(guard, at_most, |done| !*done);
-    }
-
-    fn tail(&self) -> Vec<String> {
-        self.lines
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .cloned()
-            .collect()
     }
 }
 
