@@ -493,6 +493,16 @@ impl Suite {
         })
     }
 
+    /// `path` as shown in messages, results and JUnit: relative to the project root when it is
+    /// inside it.
+    pub fn display_path(&self, path: &Path) -> String {
+        let shown = path
+            .strip_prefix(&self.root)
+            .unwrap_or(path)
+            .to_string_lossy();
+        shown.trim_start_matches("./").to_string()
+    }
+
     /// The checks of one dataset × system × metric, in trial order (min, max, vs_baseline):
     /// built-in defaults, then `[checks.<metric>]`, then matching `[[overrides]]` in file order.
     pub fn checks_for(&self, dataset: &str, system: &str, def: &MetricDef) -> Vec<Check> {

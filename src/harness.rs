@@ -477,11 +477,7 @@ impl RunContext {
     }
 
     fn config_file(&self) -> String {
-        let p = &self.suite.config_path;
-        p.strip_prefix(&self.suite.root)
-            .unwrap_or(p)
-            .to_string_lossy()
-            .to_string()
+        self.suite.display_path(&self.suite.config_path)
     }
 
     fn record(
@@ -575,10 +571,7 @@ impl RunContext {
         let mut record = self.record(spec, CheckStatus::Passed, String::new(), file, line);
         record.value = Some(values.aggregate);
         let pending_hint = match &pair.baseline.pending {
-            Some(p) => format!(
-                "pending snapshot {}",
-                p.strip_prefix(&self.suite.root).unwrap_or(p).display()
-            ),
+            Some(p) => format!("pending snapshot {}", self.suite.display_path(p)),
             None => "no pending snapshot".to_string(),
         };
         let mut baseline_value = None;
@@ -723,12 +716,11 @@ impl RunContext {
                             .as_ref()
                             .map(|b| b.body.metrics.clone())
                             .unwrap_or_default(),
-                        pending_file: pair.baseline.pending.as_ref().map(|p| {
-                            p.strip_prefix(&self.suite.root)
-                                .unwrap_or(p)
-                                .to_string_lossy()
-                                .to_string()
-                        }),
+                        pending_file: pair
+                            .baseline
+                            .pending
+                            .as_ref()
+                            .map(|p| self.suite.display_path(p)),
                     },
                     checks,
                     generation: Some(GenerationSummary {
@@ -753,13 +745,11 @@ impl RunContext {
                     items: Vec::new(),
                     metrics: BTreeMap::new(),
                     baseline: BaselineInfo {
-                        file: crate::baseline::snapshot_path(
-                            Path::new("baselines"),
+                        file: self.suite.display_path(&crate::baseline::snapshot_path(
+                            &self.suite.baselines_dir,
                             dataset,
                             system,
-                        )
-                        .to_string_lossy()
-                        .to_string(),
+                        )),
                         status: BaselineStatus::Missing,
                         metrics: BTreeMap::new(),
                         pending_file: None,

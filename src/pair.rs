@@ -185,12 +185,7 @@ pub fn compute(
     let write_pending = metric_errors.is_empty();
     let expression = format!("{} × {}", dataset.id, system_name);
     let synced = baseline::sync(&path, &body, &expression, write_pending)?;
-    let baseline_file = path
-        .strip_prefix(&suite.root)
-        .unwrap_or(&path)
-        .to_string_lossy()
-        .trim_start_matches("./")
-        .to_string();
+    let baseline_file = suite.display_path(&path);
     Ok(PairOutcome {
         dataset,
         system: system_name.to_string(),
