@@ -39,6 +39,7 @@ impl Metric for Twenty {
                 id: format!("bench_metric_{n:02}"),
                 direction: Direction::HigherIsBetter,
                 reference_based: false,
+                varies_by_machine: false,
                 range: (None, None),
                 aggregation: "mean",
                 description: "bench",

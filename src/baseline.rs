@@ -1,9 +1,18 @@
 //! Baselines: one insta snapshot per dataset × system in `baselines/`, named
-//! `<dataset>__<system>.snap`. The body is JSON: the fingerprint, aggregate metrics and per-item
-//! values. A run never rewrites a baseline: when its result differs it writes a pending
-//! `<name>.snap.new` beside it, which `cargo insta review` / `cargo insta accept` promotes.
+//! `<dataset>__<system>.snap`. The body is JSON: the fingerprint of what was measured, the
+//! system's configuration, aggregate metrics and per-item values. A run never rewrites a
+//! baseline: when its result differs it writes a pending `<name>.snap.new` beside it, which
+//! `cargo insta review` / `cargo insta accept` promotes.
+//!
+//! Comparing a run with its baseline:
+//! - the *fingerprint* (dataset, items, references, metric definitions and settings) must match,
+//!   or the numbers measured something else and are not compared ([`BaselineStatus::FingerprintMismatch`]);
+//! - the *system configuration* may differ — that is the change under test: the numbers are
+//!   compared and the differences are named ([`Synced::system_changes`]);
+//! - values of metrics that vary with the machine (latency) are kept but never make a pending
+//!   snapshot by themselves: a pending snapshot means a quality result or the system changed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -15,8 +24,10 @@ use crate::results::{BaselineStatus, Fingerprint};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BaselineBody {
-    /// What the numbers were computed on.
+    /// What the numbers measured.
     pub fingerprint: Fingerprint,
+    /// The system's configuration ([`crate::systems::System::fingerprint`]) that produced them.
+    pub system_config: serde_json::Value,
     /// Aggregate metric values.
     pub metrics: BTreeMap<String, f64>,
     /// Per-item metric values: item id → metric id → value (`null` where not applicable).
@@ -27,6 +38,19 @@ impl BaselineBody {
     /// The snapshot body text (pretty JSON).
     pub fn render(&self) -> String {
         serde_json::to_string_pretty(self).expect("baseline serializes")
+    }
+
+    /// The body without the metrics in `volatile` (values that vary with the machine), for
+    /// deciding whether a result changed.
+    fn without(&self, volatile: &BTreeSet<String>) -> BaselineBody {
+        let mut body = self.clone();
+        body.metrics.retain(|id, _| !volatile.contains(id));
+        for values in body.items.values_mut() {
+            if let Some(map) = values.as_object_mut() {
+                map.retain(|id, _| !volatile.contains(id));
+            }
+        }
+        body
     }
 
     /// Per-item values of one metric, by item id.
@@ -64,7 +88,7 @@ pub struct LoadedBaseline {
 }
 
 /// Reads a baseline snapshot; `Ok(None)` when the file does not exist.
-pub fn read(path: &Path) -> Result<Option<LoadedBaseline>> {
+pub fn read(path: &Path) -> Result<Option<Loaded>> {
     if !path.exists() {
         return Ok(None);
     }
@@ -79,26 +103,53 @@ pub fn read(path: &Path) -> Result<Option<LoadedBaseline>> {
         .as_text()
         .ok_or_else(|| Error::Baseline(format!("{}: is a binary snapshot", path.display())))?
         .to_string();
-    let body: BaselineBody = serde_json::from_str(&contents).map_err(|e| {
-        Error::Baseline(format!(
-            "{}: snapshot body is not an evalgate baseline (body line {}, column {}): {e}; \
-             restore it from git or accept a fresh pending snapshot",
-            path.display(),
-            e.line(),
-            e.column()
-        ))
-    })?;
+    let body: BaselineBody = match serde_json::from_str(&contents) {
+        Ok(body) => body,
+        Err(_) if is_older_format(&contents) => return Ok(Some(Loaded::OlderFormat)),
+        Err(e) => {
+            return Err(Error::Baseline(format!(
+                "{}: snapshot body is not an evalgate baseline (body line {}, column {}): {e}; \
+                 restore it from git or accept a fresh pending snapshot",
+                path.display(),
+                e.line(),
+                e.column()
+            )));
+        }
+    };
     let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
-    Ok(Some(LoadedBaseline { body, text }))
+    Ok(Some(Loaded::Current(Box::new(LoadedBaseline {
+        body,
+        text,
+    }))))
+}
+
+/// What [`read`] found in a baseline file.
+#[derive(Debug, Clone)]
+pub enum Loaded {
+    /// A baseline in this version's format.
+    Current(Box<LoadedBaseline>),
+    /// A baseline written by evalgate 0.1, whose fingerprint hashed the system configuration
+    /// instead of keeping it; it cannot be compared and is replaced by accepting a new one.
+    OlderFormat,
+}
+
+fn is_older_format(body: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(body)
+        .is_ok_and(|v| v["fingerprint"].get("system_config_hash").is_some())
 }
 
 /// The result of comparing a run with its baseline file.
 #[derive(Debug, Clone)]
 pub struct Synced {
-    /// The baseline found (when present).
+    /// The baseline found (when present and readable in this version's format).
     pub baseline: Option<LoadedBaseline>,
     /// Present, missing, or fingerprint mismatch.
     pub status: BaselineStatus,
+    /// With [`BaselineStatus::FingerprintMismatch`]: what differs, in words.
+    pub mismatch: Vec<String>,
+    /// What changed in the system's configuration since the baseline (see
+    /// [`crate::systems::changes::describe`]); empty without a baseline.
+    pub system_changes: Vec<String>,
     /// The pending file written by this run, when the result differs from the baseline.
     pub pending: Option<PathBuf>,
 }
@@ -106,25 +157,47 @@ pub struct Synced {
 /// Compares `current` with the baseline at `path`. When they differ (or there is no baseline) it
 /// writes the pending snapshot `path.snap.new` atomically; when they match it removes a stale
 /// pending file, as insta does for passing snapshots. The baseline itself is never written.
+/// Metrics in `volatile` (values that vary with the machine) are left out of that comparison.
 ///
 /// With `write_pending` false (the run is incomplete) it only reads and compares.
 pub fn sync(
     path: &Path,
     current: &BaselineBody,
+    volatile: &BTreeSet<String>,
     expression: &str,
     write_pending: bool,
 ) -> Result<Synced> {
-    let baseline = read(path)?;
+    let loaded = read(path)?;
     let rendered = current.render();
     let pending = pending_path(path);
-    let status = match &baseline {
-        None => BaselineStatus::Missing,
-        Some(b) if b.body.fingerprint != current.fingerprint => BaselineStatus::FingerprintMismatch,
-        Some(_) => BaselineStatus::Present,
+    let (baseline, status, mismatch) = match loaded {
+        None => (None, BaselineStatus::Missing, Vec::new()),
+        Some(Loaded::OlderFormat) => (
+            None,
+            BaselineStatus::FingerprintMismatch,
+            vec![
+                "it was written by an older evalgate, in a format that does not keep the system \
+                 configuration"
+                    .to_string(),
+            ],
+        ),
+        Some(Loaded::Current(b)) => {
+            let differences = fingerprint_differences(&b.body.fingerprint, &current.fingerprint);
+            let status = if differences.is_empty() {
+                BaselineStatus::Present
+            } else {
+                BaselineStatus::FingerprintMismatch
+            };
+            (Some(*b), status, differences)
+        }
     };
+    let system_changes = baseline
+        .as_ref()
+        .map(|b| crate::systems::changes::describe(&b.body.system_config, &current.system_config))
+        .unwrap_or_default();
     let same = baseline
         .as_ref()
-        .is_some_and(|b| b.body.render() == rendered);
+        .is_some_and(|b| b.body.without(volatile) == current.without(volatile));
     let pending = if !write_pending {
         None
     } else if same {
@@ -155,6 +228,8 @@ pub fn sync(
     Ok(Synced {
         baseline,
         status,
+        mismatch,
+        system_changes,
         pending,
     })
 }
@@ -162,12 +237,13 @@ pub fn sync(
 /// The 1-based line of a metric's aggregate value in a baseline snapshot text, for annotations.
 pub fn metric_line(text: &str, metric: &str) -> Option<u32> {
     let needle = format!("\"{metric}\":");
-    let metrics_start = text.find("\"metrics\": {")?;
+    // The top-level `metrics` object (two spaces in), not a key of the system configuration.
+    let metrics_start = text.find("\n  \"metrics\": {")?;
     let offset = metrics_start + text[metrics_start..].find(&needle)?;
     Some(text[..offset].matches('\n').count() as u32 + 1)
 }
 
-/// Describes what differs between two fingerprints, for the failure message.
+/// Describes what differs between two fingerprints, for the failure message; empty when equal.
 pub fn fingerprint_differences(baseline: &Fingerprint, current: &Fingerprint) -> Vec<String> {
     let mut out = Vec::new();
     if baseline.dataset_hash != current.dataset_hash {
@@ -194,17 +270,17 @@ pub fn fingerprint_differences(baseline: &Fingerprint, current: &Fingerprint) ->
     if baseline.reference_ids != current.reference_ids {
         out.push("reference ids differ".to_string());
     }
-    if baseline.system_config_hash != current.system_config_hash {
-        out.push(format!(
-            "system configuration hash {} → {}",
-            baseline.system_config_hash, current.system_config_hash
-        ));
-    }
     if baseline.metric_version != current.metric_version {
         out.push(format!(
             "metric-definition version {} → {}",
             baseline.metric_version, current.metric_version
         ));
+    }
+    if baseline.metric_settings != current.metric_settings {
+        let old = serde_json::to_value(&baseline.metric_settings).unwrap_or_default();
+        let new = serde_json::to_value(&current.metric_settings).unwrap_or_default();
+        let changes = crate::systems::changes::describe(&old, &new);
+        out.push(format!("metric settings changed: {}", changes.join(", ")));
     }
     out
 }
@@ -223,19 +299,24 @@ mod tests {
                 dataset_hash: "sha256:d".into(),
                 item_ids: vec!["a".into()],
                 reference_ids: vec!["a#1".into()],
-                system_config_hash: "sha256:s".into(),
                 metric_version: "1".into(),
+                metric_settings: BTreeMap::new(),
             },
+            system_config: serde_json::json!({"kind": "builtin", "params": {"sentences": 3}}),
             metrics,
             items,
         }
+    }
+
+    fn none() -> BTreeSet<String> {
+        BTreeSet::new()
     }
 
     #[test]
     fn missing_baseline_writes_pending_that_insta_reads_and_accept_clears() {
         let tmp = tempfile::tempdir().unwrap();
         let snap = snapshot_path(tmp.path(), "ds", "sys");
-        let s = sync(&snap, &body(0.5), "ds × sys", true).unwrap();
+        let s = sync(&snap, &body(0.5), &none(), "ds × sys", true).unwrap();
         assert_eq!(s.status, BaselineStatus::Missing);
         let pending = s.pending.unwrap();
         assert_eq!(pending.file_name().unwrap(), "ds__sys.snap.new");
@@ -249,7 +330,7 @@ mod tests {
                 .contains("\"rougeL_f1\": 0.5")
         );
         std::fs::rename(&pending, &snap).unwrap();
-        let again = sync(&snap, &body(0.5), "ds × sys", true).unwrap();
+        let again = sync(&snap, &body(0.5), &none(), "ds × sys", true).unwrap();
         assert_eq!(again.status, BaselineStatus::Present);
         assert!(again.pending.is_none());
         assert!(!pending_path(&snap).exists());
@@ -265,13 +346,96 @@ mod tests {
     fn changed_result_leaves_baseline_untouched() {
         let tmp = tempfile::tempdir().unwrap();
         let snap = snapshot_path(tmp.path(), "ds", "sys");
-        let first = sync(&snap, &body(0.5), "x", true).unwrap().pending.unwrap();
+        let first = sync(&snap, &body(0.5), &none(), "x", true)
+            .unwrap()
+            .pending
+            .unwrap();
         std::fs::rename(first, &snap).unwrap();
         let before = std::fs::read(&snap).unwrap();
-        let s = sync(&snap, &body(0.4), "x", true).unwrap();
+        let s = sync(&snap, &body(0.4), &none(), "x", true).unwrap();
         assert_eq!(s.status, BaselineStatus::Present);
         assert!(s.pending.is_some());
         assert_eq!(std::fs::read(&snap).unwrap(), before);
         assert_eq!(s.baseline.unwrap().body.metrics["rougeL_f1"], 0.5);
+    }
+
+    #[test]
+    fn a_changed_system_is_compared_and_named_a_changed_measurement_is_not() {
+        let tmp = tempfile::tempdir().unwrap();
+        let snap = snapshot_path(tmp.path(), "ds", "sys");
+        let first = sync(&snap, &body(0.5), &none(), "x", true)
+            .unwrap()
+            .pending
+            .unwrap();
+        std::fs::rename(first, &snap).unwrap();
+
+        let mut changed = body(0.5);
+        changed.system_config = serde_json::json!({"kind": "builtin", "params": {"sentences": 2}});
+        let s = sync(&snap, &changed, &none(), "x", true).unwrap();
+        assert_eq!(s.status, BaselineStatus::Present);
+        assert_eq!(s.system_changes, ["params.sentences 3 → 2"]);
+        assert!(
+            s.pending.is_some(),
+            "the new configuration is recorded by a pending snapshot"
+        );
+
+        let mut other_data = body(0.5);
+        other_data.fingerprint.dataset_hash = "sha256:e".into();
+        other_data.fingerprint.metric_settings =
+            BTreeMap::from([("stemmer".to_string(), serde_json::json!(false))]);
+        let s = sync(&snap, &other_data, &none(), "x", true).unwrap();
+        assert_eq!(s.status, BaselineStatus::FingerprintMismatch);
+        assert_eq!(s.mismatch.len(), 2, "{:?}", s.mismatch);
+        assert!(
+            s.mismatch[1].contains("stemmer added (false)"),
+            "{:?}",
+            s.mismatch
+        );
+    }
+
+    #[test]
+    fn values_that_vary_by_machine_alone_leave_no_pending_snapshot() {
+        let tmp = tempfile::tempdir().unwrap();
+        let snap = snapshot_path(tmp.path(), "ds", "sys");
+        let with_latency = |ms: f64| {
+            let mut b = body(0.5);
+            b.metrics.insert("latency_mean_ms".into(), ms);
+            b.items["a"]["latency_mean_ms"] = serde_json::json!(ms);
+            b
+        };
+        let volatile = BTreeSet::from(["latency_mean_ms".to_string()]);
+        let first = sync(&snap, &with_latency(10.0), &volatile, "x", true)
+            .unwrap()
+            .pending
+            .unwrap();
+        std::fs::rename(first, &snap).unwrap();
+        let s = sync(&snap, &with_latency(12.5), &volatile, "x", true).unwrap();
+        assert!(s.pending.is_none());
+        // A quality change writes it, with the new latency too.
+        let mut worse = with_latency(12.5);
+        worse.metrics.insert("rougeL_f1".into(), 0.4);
+        let pending = sync(&snap, &worse, &volatile, "x", true)
+            .unwrap()
+            .pending
+            .unwrap();
+        assert!(std::fs::read_to_string(pending).unwrap().contains("12.5"));
+    }
+
+    #[test]
+    fn an_older_format_baseline_is_reported_and_replaced_by_a_pending_snapshot() {
+        let tmp = tempfile::tempdir().unwrap();
+        let snap = snapshot_path(tmp.path(), "ds", "sys");
+        std::fs::write(
+            &snap,
+            "---\nsource: tests/benchmarks.rs\nexpression: x\n---\n{\"fingerprint\": \
+             {\"dataset_hash\": \"d\", \"item_ids\": [], \"reference_ids\": [], \
+             \"system_config_hash\": \"sha256:s\", \"metric_version\": \"1\"}, \
+             \"metrics\": {}, \"items\": {}}\n",
+        )
+        .unwrap();
+        let s = sync(&snap, &body(0.5), &none(), "x", true).unwrap();
+        assert_eq!(s.status, BaselineStatus::FingerprintMismatch);
+        assert!(s.mismatch[0].contains("older evalgate"));
+        assert!(s.pending.is_some());
     }
 }

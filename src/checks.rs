@@ -1,4 +1,5 @@
-//! Evaluating one check (min, max, or versus baseline) on a metric value, direction-aware.
+//! Evaluating one check on a metric: `min`/`max` on the dataset value, `vs_baseline` against the
+//! baseline (direction-aware), and `item_min`/`item_max` on every item's value.
 
 use crate::config::Check;
 use crate::metrics::{Direction, MetricDef};
@@ -73,8 +74,10 @@ pub fn evaluate(check: &Check, input: &CheckInput<'_>) -> Verdict {
                 ),
             )
         }
-        // Pricing checks are judged by the harness, never here.
-        CheckKind::Pricing => (false, None, String::new()),
+        // Pricing, stale-baseline and item checks are judged elsewhere, never here.
+        CheckKind::Pricing | CheckKind::StaleBaseline | CheckKind::ItemMin | CheckKind::ItemMax => {
+            (false, None, String::new())
+        }
         CheckKind::VsBaseline => {
             let baseline = input.baseline.unwrap_or(value);
             let worsening = def.direction.worsening(baseline, value);
@@ -121,16 +124,17 @@ pub fn evaluate(check: &Check, input: &CheckInput<'_>) -> Verdict {
     let message = if regressed {
         let mut m = detail;
         if !worst_items.is_empty() {
-            let list: Vec<String> = worst_items
-                .iter()
-                .map(|i| format!("{} = {}", i.id, fmt(i.value)))
-                .collect();
+            let list: Vec<String> = worst_items.iter().map(item_text).collect();
             m.push_str(&format!("; worst items: {}", list.join(", ")));
         }
         m
     } else {
         match check.kind {
-            CheckKind::VsBaseline | CheckKind::Pricing => detail,
+            CheckKind::VsBaseline
+            | CheckKind::Pricing
+            | CheckKind::StaleBaseline
+            | CheckKind::ItemMin
+            | CheckKind::ItemMax => detail,
             CheckKind::Min => format!(
                 "{} = {} ≥ minimum {}",
                 def.id,
@@ -207,8 +211,186 @@ fn worst_items(input: &CheckInput<'_>) -> Vec<ItemValue> {
         .map(|(_, _, id, value)| ItemValue {
             id: id.to_string(),
             value,
+            baseline: input
+                .baseline_items
+                .as_ref()
+                .and_then(|b| b.get(id))
+                .copied(),
         })
         .collect()
+}
+
+/// `id = value`, or `id baseline → value` when the baseline value is known and differs.
+pub fn item_text(item: &ItemValue) -> String {
+    match item.baseline {
+        Some(b) if fmt(b) != fmt(item.value) => {
+            format!("{} {} → {}", item.id, fmt(b), fmt(item.value))
+        }
+        _ => format!("{} = {}", item.id, fmt(item.value)),
+    }
+}
+
+/// The verdict of an item check (`item_min`, `item_max`) over all items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemVerdict {
+    /// Passed (at most the allowed number of items beyond the bound), failed or warned (more,
+    /// by the check's severity); failed also when the metric applies to no item.
+    pub status: CheckStatus,
+    /// Every item beyond the bound, worst first.
+    pub failing: Vec<ItemValue>,
+    /// How many items may be beyond the bound.
+    pub allowed: usize,
+    /// Items the metric applies to (with a value).
+    pub applicable: usize,
+    /// Human-readable explanation listing every failing item with its value.
+    pub message: String,
+}
+
+/// How many of `applicable` items an item check lets be beyond its bound: `max_failing_items`,
+/// `max_failing_pct` percent of them (rounded down), the smaller of the two when both are set,
+/// 0 when neither is.
+pub fn allowed_failing(check: &Check, applicable: usize) -> usize {
+    let by_pct = check
+        .max_failing_pct
+        .map(|p| (p / 100.0 * applicable as f64 + EPSILON).floor() as usize);
+    match (check.max_failing_items, by_pct) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) => a,
+        (None, Some(b)) => b,
+        (None, None) => 0,
+    }
+}
+
+/// True when `value` is beyond an item check's bound.
+pub fn beyond_item_bound(check: &Check, value: f64) -> bool {
+    let bound = check.threshold.unwrap_or(f64::NAN);
+    match check.kind {
+        CheckKind::ItemMin => value < bound - EPSILON,
+        CheckKind::ItemMax => value > bound + EPSILON,
+        _ => false,
+    }
+}
+
+/// Judges an item check on every item of `input` (items without a value are not counted).
+pub fn evaluate_items(check: &Check, input: &CheckInput<'_>) -> ItemVerdict {
+    let def = input.def;
+    let bound = check.threshold.unwrap_or(f64::NAN);
+    let side = if check.kind == CheckKind::ItemMax {
+        "above the maximum"
+    } else {
+        "below the minimum"
+    };
+    let present: Vec<(&str, f64)> = input
+        .items
+        .iter()
+        .filter_map(|(id, v)| v.map(|v| (*id, v)))
+        .collect();
+    let applicable = present.len();
+    let not_applicable = input.items.len() - applicable;
+    let allowed = allowed_failing(check, applicable);
+    let mut failing: Vec<ItemValue> = present
+        .iter()
+        .filter(|(_, v)| beyond_item_bound(check, *v))
+        .map(|(id, v)| ItemValue {
+            id: id.to_string(),
+            value: *v,
+            baseline: input
+                .baseline_items
+                .as_ref()
+                .and_then(|b| b.get(id))
+                .copied(),
+        })
+        .collect();
+    // Worst first: farthest beyond the bound.
+    failing.sort_by(|a, b| {
+        let dist = |i: &ItemValue| (i.value - bound).abs();
+        dist(b).total_cmp(&dist(a)).then_with(|| a.id.cmp(&b.id))
+    });
+    let skipped = if not_applicable > 0 {
+        format!(
+            " ({not_applicable} item(s) where {} does not apply not counted)",
+            def.id
+        )
+    } else {
+        String::new()
+    };
+    let allowance = allowance_text(check, allowed);
+    let listed = || {
+        failing
+            .iter()
+            .map(|i| format!("{} = {}", i.id, fmt(i.value)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (status, message) = if applicable == 0 {
+        (
+            CheckStatus::Failed,
+            format!(
+                "{} {} judged no item: the metric applies to none of the {} items; remove the \
+                 check or fix the metric's parameters",
+                def.id,
+                check.kind.as_str(),
+                input.items.len()
+            ),
+        )
+    } else if failing.len() > allowed {
+        let status = match check.severity {
+            Severity::Error => CheckStatus::Failed,
+            Severity::Warn => CheckStatus::Warned,
+        };
+        (
+            status,
+            format!(
+                "{} of {applicable} items have {} {side} {}, more than {allowance}{skipped}: {}",
+                failing.len(),
+                def.id,
+                fmt(bound),
+                listed()
+            ),
+        )
+    } else if failing.is_empty() {
+        let relation = if check.kind == CheckKind::ItemMax {
+            "≤"
+        } else {
+            "≥"
+        };
+        (
+            CheckStatus::Passed,
+            format!(
+                "all {applicable} items have {} {relation} {}{skipped}",
+                def.id,
+                fmt(bound)
+            ),
+        )
+    } else {
+        (
+            CheckStatus::Passed,
+            format!(
+                "{} of {applicable} items have {} {side} {}, within {allowance}{skipped}: {}",
+                failing.len(),
+                def.id,
+                fmt(bound),
+                listed()
+            ),
+        )
+    };
+    ItemVerdict {
+        status,
+        failing,
+        allowed,
+        applicable,
+        message,
+    }
+}
+
+fn allowance_text(check: &Check, allowed: usize) -> String {
+    let setting = match (check.max_failing_items, check.max_failing_pct) {
+        (Some(n), Some(p)) => format!("max_failing_items = {n}, max_failing_pct = {p}"),
+        (Some(n), None) => format!("max_failing_items = {n}"),
+        (None, Some(p)) => format!("max_failing_pct = {p}"),
+        (None, None) => "none by default; set max_failing_items".to_string(),
+    };
+    format!("the {allowed} allowed ({setting})")
 }
 
 /// Formats a metric value for messages (4 significant decimals, no trailing noise).
@@ -239,6 +421,7 @@ mod tests {
             id: "m".into(),
             direction,
             reference_based: true,
+            varies_by_machine: false,
             range: (None, None),
             aggregation: "mean",
             description: "test",
@@ -252,11 +435,9 @@ mod tests {
         severity: Severity,
     ) -> Check {
         Check {
-            kind,
-            severity,
             threshold,
             threshold_pct: pct,
-            line: None,
+            ..Check::new(kind, severity)
         }
     }
 
@@ -332,6 +513,107 @@ mod tests {
         assert_eq!(
             evaluate(&max, &input(&hi, 0.5, None)).status,
             CheckStatus::Failed
+        );
+    }
+
+    fn items_input<'a>(d: &'a MetricDef, values: &[(&'a str, Option<f64>)]) -> CheckInput<'a> {
+        CheckInput {
+            def: d,
+            value: 0.0,
+            baseline: None,
+            items: values.to_vec(),
+            baseline_items: None,
+        }
+    }
+
+    #[test]
+    fn item_checks_list_every_failing_item_and_honour_the_allowance() {
+        let hi = def(Direction::HigherIsBetter);
+        let values = [
+            ("a", Some(0.30)),
+            ("b", Some(0.10)),
+            ("c", Some(0.05)),
+            ("d", None),
+            ("e", Some(0.20)),
+        ];
+        let strict = check(CheckKind::ItemMin, Some(0.2), None, Severity::Error);
+        let v = evaluate_items(&strict, &items_input(&hi, &values));
+        assert_eq!(v.status, CheckStatus::Failed);
+        assert_eq!(v.applicable, 4);
+        let ids: Vec<&str> = v.failing.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["c", "b"], "worst first; 0.20 is on the bound");
+        assert!(
+            v.message
+                .starts_with("2 of 4 items have m below the minimum 0.2, more than the 0 allowed"),
+            "{}",
+            v.message
+        );
+        assert!(v.message.contains("c = 0.05, b = 0.1"), "{}", v.message);
+        assert!(v.message.contains("1 item(s) where m does not apply"));
+
+        let two = Check {
+            max_failing_items: Some(2),
+            ..strict.clone()
+        };
+        assert_eq!(
+            evaluate_items(&two, &items_input(&hi, &values)).status,
+            CheckStatus::Passed
+        );
+        // 50 % of 4 = 2 allowed; 49 % rounds down to 1; with both, the smaller wins.
+        let pct = |p: f64| Check {
+            max_failing_pct: Some(p),
+            ..strict.clone()
+        };
+        assert_eq!(allowed_failing(&pct(50.0), 4), 2);
+        assert_eq!(allowed_failing(&pct(49.0), 4), 1);
+        let both = Check {
+            max_failing_items: Some(3),
+            ..pct(25.0)
+        };
+        assert_eq!(allowed_failing(&both, 4), 1);
+
+        let warn = Check {
+            severity: Severity::Warn,
+            ..strict.clone()
+        };
+        assert_eq!(
+            evaluate_items(&warn, &items_input(&hi, &values)).status,
+            CheckStatus::Warned
+        );
+
+        // item_max on a lower-is-better metric.
+        let lo = def(Direction::LowerIsBetter);
+        let max = check(CheckKind::ItemMax, Some(0.1), None, Severity::Error);
+        let v = evaluate_items(&max, &items_input(&lo, &values));
+        assert_eq!(v.failing.len(), 2);
+        assert!(v.message.contains("above the maximum 0.1"), "{}", v.message);
+
+        // A metric that applies to no item judges nothing: that fails.
+        let none = [("a", None), ("b", None)];
+        let v = evaluate_items(&strict, &items_input(&hi, &none));
+        assert_eq!(v.status, CheckStatus::Failed);
+        assert!(v.message.contains("judged no item"), "{}", v.message);
+    }
+
+    #[test]
+    fn worst_items_show_baseline_and_current_sorted_by_the_change() {
+        let hi = def(Direction::HigherIsBetter);
+        let c = check(CheckKind::VsBaseline, Some(0.01), None, Severity::Error);
+        let input = CheckInput {
+            def: &hi,
+            value: 0.3,
+            baseline: Some(0.5),
+            items: vec![("a", Some(0.4)), ("b", Some(0.1)), ("c", Some(0.9))],
+            baseline_items: Some([("a", 0.5), ("b", 0.6), ("c", 0.4)].into_iter().collect()),
+        };
+        let v = evaluate(&c, &input);
+        assert_eq!(v.status, CheckStatus::Failed);
+        let ids: Vec<&str> = v.worst_items.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["b", "a"]);
+        assert!(
+            v.message.contains("worst items: b 0.6 → 0.1, a 0.5 → 0.4"),
+            "{}",
+            v.message
         );
     }
 }

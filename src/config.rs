@@ -75,6 +75,8 @@ struct RawChecks {
     min: Option<Spanned<RawBound>>,
     max: Option<Spanned<RawBound>>,
     vs_baseline: Option<Spanned<RawVsBaseline>>,
+    item_min: Option<Spanned<RawItemBound>>,
+    item_max: Option<Spanned<RawItemBound>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -86,6 +88,8 @@ struct RawOverride {
     min: Option<Spanned<RawBound>>,
     max: Option<Spanned<RawBound>>,
     vs_baseline: Option<Spanned<RawVsBaseline>>,
+    item_min: Option<Spanned<RawItemBound>>,
+    item_max: Option<Spanned<RawItemBound>>,
 }
 
 /// `min = 0.2`, `min = { value = 0.2, severity = "warn" }`, or `min = false` (off).
@@ -103,6 +107,28 @@ struct RawBoundTable {
     value: f64,
     #[serde(default)]
     severity: Severity,
+}
+
+/// `item_min = 0.2`, `item_min = { value = 0.2, max_failing_items = 2, severity = "warn",
+/// per_item_trials = true }`, or `item_min = false` (off).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawItemBound {
+    Off(bool),
+    Value(f64),
+    Full(RawItemBoundTable),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawItemBoundTable {
+    value: f64,
+    max_failing_items: Option<i64>,
+    max_failing_pct: Option<f64>,
+    #[serde(default)]
+    severity: Severity,
+    #[serde(default)]
+    per_item_trials: bool,
 }
 
 /// `vs_baseline = { max_drop = 0.02, max_drop_pct = 5, severity = "error" }` or `false` (off).
@@ -133,6 +159,8 @@ pub struct Suite {
     pub config_path: PathBuf,
     /// `sha256:` of the suite file's bytes.
     pub config_hash: String,
+    /// Folder of the datasets (`[suite] datasets_dir`, default `datasets`).
+    pub datasets_dir: PathBuf,
     /// Folder of the baseline snapshots.
     pub baselines_dir: PathBuf,
     /// Folder of the output cache.
@@ -197,12 +225,35 @@ pub struct Check {
     pub kind: CheckKind,
     /// Severity.
     pub severity: Severity,
-    /// Bound for min/max; allowed absolute drop for vs-baseline.
+    /// Bound for min/max and item_min/item_max; allowed absolute worsening for vs-baseline.
     pub threshold: Option<f64>,
-    /// Allowed relative drop in percent (vs-baseline).
+    /// Allowed relative worsening in percent of the baseline (vs-baseline).
     pub threshold_pct: Option<f64>,
+    /// Item checks: how many items may be beyond the bound (default 0).
+    pub max_failing_items: Option<usize>,
+    /// Item checks: which share of the items the metric applies to may be beyond the bound, in
+    /// percent. With both limits set, whichever is hit first fails.
+    pub max_failing_pct: Option<f64>,
+    /// Item checks: one trial per item (`…::item_min::<item id>`) instead of one per metric.
+    pub per_item_trials: bool,
     /// Line in the suite file where it was defined (`None` for built-in defaults).
     pub line: Option<u32>,
+}
+
+impl Check {
+    /// A check of `kind` with `severity` and no bounds or line yet.
+    pub fn new(kind: CheckKind, severity: Severity) -> Check {
+        Check {
+            kind,
+            severity,
+            threshold: None,
+            threshold_pct: None,
+            max_failing_items: None,
+            max_failing_pct: None,
+            per_item_trials: false,
+            line: None,
+        }
+    }
 }
 
 /// Checks per kind; `None` switches a kind off.
@@ -430,9 +481,13 @@ impl Suite {
             let key = format!("checks.{}", id.get_ref());
             let resolved = resolve_checks(
                 &key,
-                &checks.min,
-                &checks.max,
-                &checks.vs_baseline,
+                RawCheckSet {
+                    min: &checks.min,
+                    max: &checks.max,
+                    vs: &checks.vs_baseline,
+                    item_min: &checks.item_min,
+                    item_max: &checks.item_max,
+                },
                 &lines,
                 &file,
             )?;
@@ -460,7 +515,18 @@ impl Suite {
                     )));
                 }
             }
-            let resolved = resolve_checks(key, &o.min, &o.max, &o.vs_baseline, &lines, &file)?;
+            let resolved = resolve_checks(
+                key,
+                RawCheckSet {
+                    min: &o.min,
+                    max: &o.max,
+                    vs: &o.vs_baseline,
+                    item_min: &o.item_min,
+                    item_max: &o.item_max,
+                },
+                &lines,
+                &file,
+            )?;
             table.overrides.push(Override {
                 dataset: o.dataset.as_ref().map(|d| d.get_ref().clone()),
                 system: o.system.as_ref().map(|s| s.get_ref().clone()),
@@ -477,6 +543,7 @@ impl Suite {
                 .unwrap_or_else(|| "evalgate".to_string()),
             config_path: path.to_path_buf(),
             config_hash: crate::fsutil::sha256_hex(text.as_bytes()),
+            datasets_dir,
             baselines_dir: root.join(raw.suite.baselines_dir.as_deref().unwrap_or("baselines")),
             cache_dir: raw.suite.cache_dir.as_ref().map(|d| root.join(d)),
             pricing: match &raw.suite.pricing {
@@ -503,7 +570,23 @@ impl Suite {
         shown.trim_start_matches("./").to_string()
     }
 
-    /// The checks of one dataset × system × metric, in trial order (min, max, vs_baseline):
+    /// The project paths that are never a command system's inputs by default: the datasets
+    /// (fingerprinted on their own), the baselines, the output cache and the suite file.
+    pub fn not_inputs(&self) -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = self.datasets.values().map(|d| d.dir.clone()).collect();
+        paths.push(self.datasets_dir.clone());
+        paths.push(self.baselines_dir.clone());
+        paths.push(
+            self.cache_dir
+                .clone()
+                .unwrap_or_else(|| crate::cache::OutputCache::default_dir(&self.root)),
+        );
+        paths.push(self.config_path.clone());
+        paths
+    }
+
+    /// The checks of one dataset × system × metric, in trial order (min, max, vs_baseline,
+    /// item_min, item_max):
     /// built-in defaults, then `[checks.<metric>]`, then matching `[[overrides]]` in file order.
     pub fn checks_for(&self, dataset: &str, system: &str, def: &MetricDef) -> Vec<Check> {
         let mut merged = CheckSet::new();
@@ -511,11 +594,8 @@ impl Suite {
             merged.insert(
                 CheckKind::VsBaseline,
                 Some(Check {
-                    kind: CheckKind::VsBaseline,
-                    severity: Severity::Error,
-                    threshold: None,
                     threshold_pct: Some(DEFAULT_MAX_DROP_PCT),
-                    line: None,
+                    ..Check::new(CheckKind::VsBaseline, Severity::Error)
                 }),
             );
         }
@@ -554,14 +634,28 @@ fn is_name_segment(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
+/// The check keys of one `[checks.<metric>]` table or `[[overrides]]` entry, as written.
+struct RawCheckSet<'a> {
+    min: &'a Option<Spanned<RawBound>>,
+    max: &'a Option<Spanned<RawBound>>,
+    vs: &'a Option<Spanned<RawVsBaseline>>,
+    item_min: &'a Option<Spanned<RawItemBound>>,
+    item_max: &'a Option<Spanned<RawItemBound>>,
+}
+
 fn resolve_checks(
     key: &str,
-    min: &Option<Spanned<RawBound>>,
-    max: &Option<Spanned<RawBound>>,
-    vs: &Option<Spanned<RawVsBaseline>>,
+    raw: RawCheckSet<'_>,
     lines: &LineIndex,
     file: &str,
 ) -> Result<CheckSet> {
+    let RawCheckSet {
+        min,
+        max,
+        vs,
+        item_min,
+        item_max,
+    } = raw;
     let mut out = BTreeMap::new();
     for (kind, bound) in [(CheckKind::Min, min), (CheckKind::Max, max)] {
         let Some(bound) = bound else { continue };
@@ -588,15 +682,76 @@ fn resolve_checks(
                     )));
                 }
                 Some(Check {
-                    kind,
-                    severity,
                     threshold: Some(value),
-                    threshold_pct: None,
                     line: Some(line),
+                    ..Check::new(kind, severity)
                 })
             }
         };
         out.insert(kind, check);
+    }
+    for (kind, bound) in [
+        (CheckKind::ItemMin, item_min),
+        (CheckKind::ItemMax, item_max),
+    ] {
+        let Some(bound) = bound else { continue };
+        let line = lines.line(bound.span().start);
+        let name = kind.as_str();
+        let table = match bound.get_ref() {
+            RawItemBound::Off(false) => {
+                out.insert(kind, None);
+                continue;
+            }
+            RawItemBound::Off(true) => {
+                return Err(Error::Config(format!(
+                    "{file}:{line}: `{key}.{name}` = true has no bound; give a number or \
+                     {{ value = .., max_failing_items = .. }}, or false to switch it off"
+                )));
+            }
+            RawItemBound::Value(v) => RawItemBoundTable {
+                value: *v,
+                max_failing_items: None,
+                max_failing_pct: None,
+                severity: Severity::Error,
+                per_item_trials: false,
+            },
+            RawItemBound::Full(t) => t.clone(),
+        };
+        if !table.value.is_finite() {
+            return Err(Error::Config(format!(
+                "{file}:{line}: `{key}.{name}` must be a finite number, found {}",
+                table.value
+            )));
+        }
+        let max_failing_items = match table.max_failing_items {
+            None => None,
+            Some(n) if n >= 0 => Some(n as usize),
+            Some(n) => {
+                return Err(Error::Config(format!(
+                    "{file}:{line}: `{key}.{name}.max_failing_items` must be a whole number >= 0, \
+                     found {n}"
+                )));
+            }
+        };
+        if let Some(p) = table.max_failing_pct {
+            if !(0.0..=100.0).contains(&p) {
+                return Err(Error::Config(format!(
+                    "{file}:{line}: `{key}.{name}.max_failing_pct` must be a percentage from 0 to \
+                     100, found {p}"
+                )));
+            }
+        }
+        out.insert(
+            kind,
+            Some(Check {
+                threshold: Some(table.value),
+                max_failing_items,
+                max_failing_pct: table.max_failing_pct,
+                per_item_trials: table.per_item_trials,
+                line: Some(line),
+                ..Check::new(kind, table.severity)
+            }),
+        );
     }
     if let Some(vs) = vs {
         let line = lines.line(vs.span().start);
@@ -626,11 +781,10 @@ fn resolve_checks(
                     }
                 }
                 Some(Check {
-                    kind: CheckKind::VsBaseline,
-                    severity: t.severity,
                     threshold: t.max_drop,
                     threshold_pct: t.max_drop_pct,
                     line: Some(line),
+                    ..Check::new(CheckKind::VsBaseline, t.severity)
                 })
             }
         };
@@ -675,6 +829,7 @@ mod tests {
                         Direction::HigherIsBetter
                     },
                     reference_based: *id == "score",
+                    varies_by_machine: false,
                     range: (None, None),
                     aggregation: "mean",
                     description: "test",

@@ -173,6 +173,14 @@ fn build(dir: &Path, file: &Path, manifest: DatasetManifest, mode: HashMode) -> 
                 index + 1
             )));
         }
+        if raw.id.chars().any(char::is_control) {
+            return Err(Error::Dataset(format!(
+                "{where_}: item {} has an id with a control character ({:?}); item ids become \
+                 parts of trial names and file names, so use printable text",
+                index + 1,
+                raw.id
+            )));
+        }
         if !seen.insert(raw.id.clone()) {
             return Err(Error::Dataset(format!(
                 "{at}: duplicate item id `{}`; item ids must be unique within a dataset",

@@ -17,8 +17,9 @@ pub struct GenerateOptions<'a> {
     pub cache: Option<&'a OutputCache>,
     /// Ignore cached entries and overwrite them with fresh outputs.
     pub refresh_cache: bool,
-    /// Most items generated at once (further limited by [`System::max_concurrency`]); 0 counts
-    /// as 1.
+    /// Most items generated at once for systems without a setting of their own
+    /// ([`System::max_concurrency`], e.g. `concurrency` of a command or openai system, which wins
+    /// in both directions); 0 counts as 1.
     pub concurrency: usize,
     /// Label of the progress bar (e.g. `dataset::system`).
     pub progress_label: &'a str,
@@ -251,12 +252,15 @@ impl Run<'_, '_> {
         }
     }
 
-    /// Generates items one call each, at most `concurrency` at once; each item is locked only
+    /// Generates items one call each, at most the system's concurrency (else `concurrency`) at
+    /// once; each item is locked only
     /// while it is generated, so concurrent runs share the work.
     fn parallel(&self, pending: &[usize], concurrency: usize) -> Vec<Outcome> {
-        let workers = concurrency
+        let workers = self
+            .system
+            .max_concurrency()
+            .unwrap_or(concurrency)
             .max(1)
-            .min(self.system.max_concurrency().unwrap_or(usize::MAX).max(1))
             .min(pending.len());
         let slots: Vec<Mutex<Option<Outcome>>> = pending.iter().map(|_| Mutex::new(None)).collect();
         let next = AtomicUsize::new(0);

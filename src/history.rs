@@ -68,7 +68,7 @@ pub struct HistoryPair {
     pub system: String,
     /// `sha256:` over the dataset (values from different hashes are not comparable).
     pub dataset_hash: String,
-    /// `sha256:` over the system configuration.
+    /// `sha256:` over the system configuration (its canonical JSON).
     pub system_config_hash: String,
     /// Version of the metric definitions.
     pub metric_version: String,
@@ -116,7 +116,9 @@ impl HistoryRecord {
                     dataset_version: p.dataset_version,
                     system: p.system.clone(),
                     dataset_hash: p.fingerprint.dataset_hash.clone(),
-                    system_config_hash: p.fingerprint.system_config_hash.clone(),
+                    system_config_hash: crate::fsutil::sha256_hex(
+                        crate::cache::canonical_json(&p.system_config).as_bytes(),
+                    ),
                     metric_version: p.fingerprint.metric_version.clone(),
                     baseline_status: p.baseline.status,
                     error: p.error.clone(),

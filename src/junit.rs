@@ -8,7 +8,7 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 
 use crate::checks::fmt;
 use crate::error::Result;
-use crate::results::{CheckResult, CheckStatus};
+use crate::results::{CheckStatus, RunResults};
 
 /// A trial that was listed but not run (ignored tier), with its reason.
 #[derive(Debug, Clone)]
@@ -19,15 +19,23 @@ pub struct SkippedTrial {
     pub reason: String,
 }
 
-/// Writes the JUnit report for `checks` (trials that ran) and `skipped` (statically ignored).
+/// Writes the JUnit report for the checks of `results` (trials that ran) and `skipped`
+/// (statically ignored). A check of a system that changed since its baseline carries the changes
+/// in a `system_changes` property.
 pub fn write(
     path: &Path,
     suite_name: &str,
-    checks: &[CheckResult],
+    results: &RunResults,
     skipped: &[SkippedTrial],
 ) -> Result<()> {
     let mut suite = TestSuite::new(suite_name);
-    for c in checks {
+    let with_changes = results.pairs.iter().flat_map(|p| {
+        p.checks
+            .iter()
+            .map(move |c| (c, p.baseline.system_changes.as_slice()))
+    });
+    let others = results.other_checks.iter().map(|c| (c, &[][..]));
+    for (c, system_changes) in with_changes.chain(others) {
         let mut status = match c.status {
             CheckStatus::Passed => TestCaseStatus::success(),
             CheckStatus::Failed => {
@@ -60,8 +68,16 @@ pub fn write(
             Property::new("metric", c.metric.clone()),
             Property::new("check", c.kind.as_str()),
             Property::new("severity", format!("{:?}", c.severity).to_lowercase()),
-            Property::new("direction", c.direction.label()),
         ];
+        if let Some(direction) = c.direction {
+            props.push(Property::new("direction", direction.label()));
+        }
+        if let Some(item) = &c.item {
+            props.push(Property::new("item", item.clone()));
+        }
+        if !system_changes.is_empty() {
+            props.push(Property::new("system_changes", system_changes.join("; ")));
+        }
         for (name, v) in [
             ("value", c.value),
             ("baseline", c.baseline),

@@ -1,7 +1,7 @@
 //! One dataset × system: generate outputs, score every configured metric, compare with the
 //! baseline. Computed once per process and shared by all trials of the pair.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::baseline::{self, BaselineBody, Synced};
@@ -9,11 +9,10 @@ use crate::cache::OutputCache;
 use crate::config::Suite;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::fsutil::sha256_hex;
 use crate::generate::{GenerateOptions, GenerationStats, generate_all};
 use crate::metrics::{METRIC_VERSION, MetricRegistry, MetricValues, ScoringItem, ScoringOptions};
 use crate::pricing::PriceTable;
-use crate::results::Fingerprint;
+use crate::results::{CacheUse, Fingerprint};
 use crate::systems::{Generation, System, SystemRequest};
 
 /// Everything computed for a dataset × system.
@@ -23,8 +22,12 @@ pub struct PairOutcome {
     pub dataset: Arc<Dataset>,
     /// System name.
     pub system: String,
-    /// Fingerprint of this run.
+    /// What this run measured (compared with the baseline's).
     pub fingerprint: Fingerprint,
+    /// The system's configuration ([`System::fingerprint`]).
+    pub system_config: serde_json::Value,
+    /// How the outputs relate to the output cache.
+    pub cache_use: CacheUse,
     /// Outputs in item order.
     pub generations: Vec<Generation>,
     /// Cache statistics.
@@ -46,6 +49,11 @@ pub struct PairOutcome {
 pub struct GenerationSetup<'a> {
     /// The cache, or `None` to bypass it.
     pub cache: Option<&'a OutputCache>,
+    /// What keys the cache: the system's fingerprint, or more (see
+    /// [`System::fingerprint_covers_code`]).
+    pub cache_fingerprint: &'a serde_json::Value,
+    /// How outputs relate to the cache, for the results.
+    pub cache_use: CacheUse,
     /// Regenerate every output and overwrite the cached entries.
     pub refresh: bool,
     /// Prices for systems that name a model.
@@ -80,7 +88,7 @@ pub fn compute(
     system
         .check_items(&ids)
         .map_err(|e| Error::System(format!("system `{system_name}` on `{}`: {e}", dataset.id)))?;
-    let system_fingerprint = system.fingerprint();
+    let system_config = system.fingerprint();
     let label = format!("{}::{}", dataset.id, system_name);
     let options = GenerateOptions {
         cache: setup.cache,
@@ -90,7 +98,7 @@ pub fn compute(
     };
     let (results, mut stats) = generate_all(
         system,
-        &system_fingerprint,
+        setup.cache_fingerprint,
         &requests,
         &input_hashes,
         &options,
@@ -176,20 +184,27 @@ pub fn compute(
             .iter()
             .flat_map(|i| (1..=i.references.len()).map(move |n| format!("{}#{n}", i.id)))
             .collect(),
-        system_config_hash: sha256_hex(system_fingerprint.to_string().as_bytes()),
         metric_version,
+        metric_settings: registry.settings(&wanted, &options),
     };
-    let body = baseline_body(&fingerprint, &dataset, &metrics);
+    let body = baseline_body(&fingerprint, &system_config, &dataset, &metrics);
     let path = baseline::snapshot_path(&suite.baselines_dir, &dataset.id, system_name);
     // With a metric missing, a pending snapshot would drop its baseline values: compare only.
     let write_pending = metric_errors.is_empty();
     let expression = format!("{} × {}", dataset.id, system_name);
-    let synced = baseline::sync(&path, &body, &expression, write_pending)?;
+    let volatile: BTreeSet<String> = wanted
+        .iter()
+        .filter(|id| registry.definition(id).is_some_and(|d| d.varies_by_machine))
+        .map(|id| id.to_string())
+        .collect();
+    let synced = baseline::sync(&path, &body, &volatile, &expression, write_pending)?;
     let baseline_file = suite.display_path(&path);
     Ok(PairOutcome {
         dataset,
         system: system_name.to_string(),
         fingerprint,
+        system_config,
+        cache_use: setup.cache_use,
         generations,
         stats,
         pricing_warning,
@@ -202,6 +217,7 @@ pub fn compute(
 
 fn baseline_body(
     fingerprint: &Fingerprint,
+    system_config: &serde_json::Value,
     dataset: &Dataset,
     metrics: &BTreeMap<String, MetricValues>,
 ) -> BaselineBody {
@@ -223,6 +239,7 @@ fn baseline_body(
     }
     BaselineBody {
         fingerprint: fingerprint.clone(),
+        system_config: system_config.clone(),
         metrics: aggregate,
         items,
     }

@@ -54,7 +54,7 @@ fn command_system(mode: &str, count_file: &Path, batch: bool) -> CommandSystem {
         count_file.display()
     );
     let table: toml::Table = toml::from_str(&text).unwrap();
-    CommandSystem::from_config("summ", &table, Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap()
+    CommandSystem::from_config("summ", &table, Path::new(env!("CARGO_MANIFEST_DIR")), &[]).unwrap()
 }
 
 fn starts(count_file: &Path) -> usize {
@@ -407,9 +407,11 @@ impl System for InFlight {
 }
 
 #[test]
-fn concurrency_is_bounded_by_the_option_and_the_system() {
+fn concurrency_is_the_systems_own_setting_else_the_option() {
     let items = Items::new();
-    for (option, limit, expected) in [(8, Some(2), 2), (3, None, 3), (1, Some(4), 1)] {
+    // A system's own setting wins in both directions (a command or openai system's
+    // `concurrency = 8` is not capped by the runner's default of 4).
+    for (option, limit, expected) in [(8, Some(2), 2), (3, None, 3), (1, Some(4), 4)] {
         let system = InFlight {
             now: AtomicUsize::new(0),
             max: AtomicUsize::new(0),

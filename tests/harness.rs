@@ -34,6 +34,7 @@ impl Metric for WordRecall {
             id: "word_recall".into(),
             direction: Direction::HigherIsBetter,
             reference_based: true,
+            varies_by_machine: false,
             range: (Some(0.0), Some(1.0)),
             aggregation: "mean of per-item values",
             description: "share of reference words present in the prediction",

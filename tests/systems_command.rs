@@ -21,7 +21,7 @@ fn system(extra_toml: &str, mode: &str) -> CommandSystem {
         "kind = \"command\"\ncommand = [\"sh\", \"tests/fixtures/fake_system.sh\", \"{mode}\"]\n{extra_toml}"
     );
     let table: toml::Table = toml::from_str(&text).expect("test toml");
-    CommandSystem::from_config("summ", &table, &root()).expect("valid config")
+    CommandSystem::from_config("summ", &table, &root(), &[]).expect("valid config")
 }
 
 fn counted(mode: &str, count_file: &Path, extra: &str) -> CommandSystem {
@@ -115,7 +115,7 @@ fn workdir_is_the_working_folder() {
         "command = [\"sh\", \"fake_system.sh\", \"pwd\"]\nworkdir = \"tests/fixtures\"",
     )
     .unwrap();
-    let sys = CommandSystem::from_config("summ", &table, &root()).unwrap();
+    let sys = CommandSystem::from_config("summ", &table, &root(), &[]).unwrap();
     let meta = json!({});
     let g = sys.generate(&request("x", &meta)).unwrap();
     let expected = root().join("tests/fixtures").canonicalize().unwrap();
@@ -240,7 +240,7 @@ fn retries_are_bounded() {
 fn config_errors_name_the_key() {
     let bad = |text: &str| {
         let table: toml::Table = toml::from_str(text).unwrap();
-        match CommandSystem::from_config("summ", &table, &root()) {
+        match CommandSystem::from_config("summ", &table, &root(), &[]) {
             Err(Error::Config(message)) => message,
             other => panic!("expected a config error, got {other:?}"),
         }
@@ -258,7 +258,7 @@ fn config_errors_name_the_key() {
 #[test]
 fn missing_program_is_a_clear_error() {
     let table: toml::Table = toml::from_str("command = [\"./no_such_program\"]").unwrap();
-    let sys = CommandSystem::from_config("summ", &table, &root()).unwrap();
+    let sys = CommandSystem::from_config("summ", &table, &root(), &[]).unwrap();
     let meta = json!({});
     let message = error_text(sys.generate(&request("x", &meta)));
     assert!(message.contains("not found"), "{message}");
@@ -273,7 +273,7 @@ fn fingerprint_covers_the_script_content() {
         "command = [\"sh\", \"model.sh\"]\nparams = { beam = 4 }\nenv = { API_TOKEN = \"s3cret\" }",
     )
     .unwrap();
-    let first = CommandSystem::from_config("summ", &table, dir.path())
+    let first = CommandSystem::from_config("summ", &table, dir.path(), &[])
         .unwrap()
         .fingerprint();
     assert_eq!(first["kind"], "command");
@@ -286,7 +286,7 @@ fn fingerprint_covers_the_script_content() {
     );
     assert!(!first.to_string().contains("s3cret"), "secrets stay out");
     std::fs::write(&script, "echo two\n").unwrap();
-    let second = CommandSystem::from_config("summ", &table, dir.path())
+    let second = CommandSystem::from_config("summ", &table, dir.path(), &[])
         .unwrap()
         .fingerprint();
     assert_ne!(first, second, "editing the script changes the fingerprint");

@@ -67,7 +67,19 @@ fn replays_outputs_with_latency_and_usage() {
     assert!(!sys.cacheable());
     let fp = sys.fingerprint();
     assert_eq!(fp["kind"], "replay");
-    assert!(fp["content"].as_str().unwrap().starts_with("sha256:"));
+    // The file enters as a file, so a changed recording is named as such.
+    let files = fp["files"].as_object().unwrap();
+    assert_eq!(files.len(), 1);
+    assert!(
+        files
+            .values()
+            .next()
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:"),
+        "{fp}"
+    );
 }
 
 #[test]

@@ -213,6 +213,7 @@ impl Metric for BleuMetric {
             id: "bleu".to_string(),
             direction: Direction::HigherIsBetter,
             reference_based: true,
+            varies_by_machine: false,
             range: (Some(0.0), Some(100.0)),
             aggregation: "corpus BLEU (n-gram statistics summed over items)",
             description: "sacrebleu BLEU: 13a tokens, 4-grams, exp smoothing; per item sentence BLEU with effective order",

@@ -236,6 +236,7 @@ impl Metric for ChrfMetric {
             id: id.to_string(),
             direction: Direction::HigherIsBetter,
             reference_based: true,
+            varies_by_machine: false,
             range: (Some(0.0), Some(100.0)),
             aggregation: "corpus chrF (n-gram statistics summed over items)",
             description,

@@ -40,6 +40,7 @@ impl Metric for CostAndTokens {
                 id: (*id).to_string(),
                 direction: Direction::LowerIsBetter,
                 reference_based: false,
+                varies_by_machine: false,
                 range: (Some(0.0), None),
                 aggregation: "sum over items",
                 description,

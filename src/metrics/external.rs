@@ -297,6 +297,7 @@ impl ExternalMetric {
                 id: id.to_string(),
                 direction,
                 reference_based,
+                varies_by_machine: false,
                 range,
                 aggregation: AGGREGATION,
                 description: intern(description),

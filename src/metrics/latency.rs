@@ -38,6 +38,7 @@ impl Metric for Latency {
                 id: (*id).to_string(),
                 direction: Direction::LowerIsBetter,
                 reference_based: false,
+                varies_by_machine: true,
                 range: (Some(0.0), None),
                 aggregation,
                 description,

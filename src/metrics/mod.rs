@@ -70,6 +70,10 @@ pub struct MetricDef {
     /// True when the metric compares the output with reference text(s). Reference-based metrics
     /// get a vs-baseline `error` check by default.
     pub reference_based: bool,
+    /// True when the value depends on the machine and its load rather than on the outputs
+    /// (latency). A change of such a value alone never leaves a pending baseline snapshot: a
+    /// pending snapshot means a quality result changed.
+    pub varies_by_machine: bool,
     /// Smallest and largest possible value, when bounded (`None` for unbounded, e.g. WER > 1).
     pub range: (Option<f64>, Option<f64>),
     /// How per-item values become the dataset value (e.g. "mean of items", "corpus statistics").
@@ -138,6 +142,35 @@ pub trait Metric: Send + Sync {
     fn fingerprint(&self) -> Option<serde_json::Value> {
         None
     }
+
+    /// The suite settings that change this family's numbers for the `wanted` ids, by name. They
+    /// enter the baseline fingerprint, so a baseline computed with other settings is recognised
+    /// instead of compared. The default is each wanted id's `[metric_params.<id>]` table, when
+    /// the suite sets one; a family reading other options (ROUGE's stemmer) adds them.
+    fn settings(
+        &self,
+        wanted: &[&str],
+        options: &ScoringOptions,
+    ) -> BTreeMap<String, serde_json::Value> {
+        params_settings(wanted, options)
+    }
+}
+
+/// The `[metric_params.<id>]` tables the suite sets for `wanted`, keyed by metric id (the
+/// default of [`Metric::settings`]).
+pub fn params_settings(
+    wanted: &[&str],
+    options: &ScoringOptions,
+) -> BTreeMap<String, serde_json::Value> {
+    wanted
+        .iter()
+        .filter_map(|id| {
+            options
+                .params
+                .get(*id)
+                .map(|v| (format!("metric_params.{id}"), v.clone()))
+        })
+        .collect()
 }
 
 /// All metric families known to a run: the built-in ones plus any registered by the user.
@@ -270,6 +303,26 @@ impl MetricRegistry {
             .map(|(family, ids)| self.families[*family].score(items, ids, options))
             .collect();
         Ok(jobs.into_iter().map(|(_, ids)| ids).zip(computed).collect())
+    }
+
+    /// The settings that change the numbers of `ids` ([`Metric::settings`] of each family
+    /// producing them), merged by name.
+    pub fn settings(
+        &self,
+        ids: &[&str],
+        options: &ScoringOptions,
+    ) -> BTreeMap<String, serde_json::Value> {
+        let mut per_family: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
+        for id in ids {
+            if let Some((family, _)) = self.by_id.get(*id) {
+                per_family.entry(*family).or_default().push(id);
+            }
+        }
+        let mut out = BTreeMap::new();
+        for (family, wanted) in per_family {
+            out.extend(self.families[family].settings(&wanted, options));
+        }
+        out
     }
 
     /// A hash over the configuration fingerprints of the families producing `ids` (plugins

@@ -719,6 +719,7 @@ impl Metric for RougeMetric {
                     id: format!("{rouge_type}_{part}"),
                     direction: Direction::HigherIsBetter,
                     reference_based: true,
+                    varies_by_machine: false,
                     range: (Some(0.0), Some(1.0)),
                     aggregation: "mean of per-item values",
                     description: DESCRIPTIONS[t][p],
@@ -726,6 +727,19 @@ impl Metric for RougeMetric {
             }
         }
         defs
+    }
+
+    fn settings(
+        &self,
+        wanted: &[&str],
+        options: &ScoringOptions,
+    ) -> std::collections::BTreeMap<String, serde_json::Value> {
+        let mut settings = super::params_settings(wanted, options);
+        settings.insert(
+            "stemmer".to_string(),
+            serde_json::Value::Bool(options.stemmer),
+        );
+        settings
     }
 
     fn score(

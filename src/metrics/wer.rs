@@ -369,6 +369,7 @@ impl Metric for WerMetric {
                 id: id.to_string(),
                 direction: Direction::LowerIsBetter,
                 reference_based: true,
+                varies_by_machine: false,
                 range: if id == "mer" || id == "wil" {
                     (Some(0.0), Some(1.0))
                 } else {

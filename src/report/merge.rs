@@ -63,6 +63,8 @@ pub fn merge(inputs: Vec<(PathBuf, RunResults)>) -> Result<RunResults> {
     run.shard = None;
     let mut pairs: BTreeMap<(String, String), (PathBuf, PairResults)> = BTreeMap::new();
     let mut trial_sources: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut other_checks: BTreeMap<String, (PathBuf, CheckResult)> = BTreeMap::new();
+    add_other_checks(&mut other_checks, &first_path, &first.other_checks)?;
     add_pairs(&mut pairs, &mut trial_sources, &first_path, first)?;
 
     for (path, results) in iter {
@@ -78,6 +80,7 @@ pub fn merge(inputs: Vec<(PathBuf, RunResults)>) -> Result<RunResults> {
                 run.filters.push(filter.clone());
             }
         }
+        add_other_checks(&mut other_checks, &path, &results.other_checks)?;
         add_pairs(&mut pairs, &mut trial_sources, &path, results)?;
     }
 
@@ -91,10 +94,31 @@ pub fn merge(inputs: Vec<(PathBuf, RunResults)>) -> Result<RunResults> {
                 pair
             })
             .collect(),
+        other_checks: other_checks.into_values().map(|(_, c)| c).collect(),
         summary: Summary::default(),
     };
     merged.recount();
     Ok(merged)
+}
+
+/// Adds checks that belong to no pair (`stale_baseline`), once per trial.
+fn add_other_checks(
+    seen: &mut BTreeMap<String, (PathBuf, CheckResult)>,
+    path: &Path,
+    checks: &[CheckResult],
+) -> Result<()> {
+    for check in checks {
+        match seen.get(&check.trial) {
+            Some((_, earlier)) if earlier == check => {}
+            Some((earlier_path, _)) => {
+                return Err(duplicate_trial(&check.trial, path, earlier_path));
+            }
+            None => {
+                seen.insert(check.trial.clone(), (path.to_path_buf(), check.clone()));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn same_run(
@@ -228,6 +252,9 @@ fn merge_pair(
     };
     if existing.fingerprint != part.fingerprint {
         return Err(refuse("fingerprint"));
+    }
+    if existing.system_config != part.system_config {
+        return Err(refuse("system configuration"));
     }
     if existing.dataset_version != part.dataset_version {
         return Err(refuse("dataset version"));

@@ -97,9 +97,7 @@ fn promote_section(results: &RunResults) -> String {
         .iter()
         .any(|p| p.baseline.status != BaselineStatus::Present);
     let changed = results
-        .pairs
-        .iter()
-        .flat_map(|p| &p.checks)
+        .all_checks()
         .any(|c| matches!(c.status, CheckStatus::Failed | CheckStatus::Warned));
     if pending.is_empty() && !needs_baseline && !changed {
         return String::new();

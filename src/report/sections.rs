@@ -15,6 +15,9 @@ pub const FOLD_ROWS_ABOVE: usize = 8;
 /// Worst items listed per check.
 const WORST_ITEMS_SHOWN: usize = 5;
 
+/// Items beyond the bound listed per item check.
+const FAILING_ITEMS_SHOWN: usize = 30;
+
 /// Counts the headline is made of.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -34,24 +37,29 @@ impl Counts {
     /// Counts over every check of the run (the stored summary is not trusted).
     pub fn of(results: &RunResults) -> Self {
         let mut c = Counts::default();
+        for check in &results.other_checks {
+            c.add(check.status);
+        }
         for pair in &results.pairs {
             let mut pair_failed = false;
             for check in &pair.checks {
-                match check.status {
-                    CheckStatus::Passed => c.passed += 1,
-                    CheckStatus::Failed => {
-                        c.failed += 1;
-                        pair_failed = true;
-                    }
-                    CheckStatus::Warned => c.warned += 1,
-                    CheckStatus::Ignored => c.ignored += 1,
-                }
+                c.add(check.status);
+                pair_failed |= check.status == CheckStatus::Failed;
             }
             if pair.error.is_some() && !pair_failed {
                 c.broken_pairs += 1;
             }
         }
         c
+    }
+
+    fn add(&mut self, status: CheckStatus) {
+        match status {
+            CheckStatus::Passed => self.passed += 1,
+            CheckStatus::Failed => self.failed += 1,
+            CheckStatus::Warned => self.warned += 1,
+            CheckStatus::Ignored => self.ignored += 1,
+        }
     }
 
     /// True when nothing fails the gate.
@@ -120,11 +128,7 @@ pub fn counts_table(counts: &Counts) -> String {
 
 /// The tiers the run's checks belong to, comma-separated and escaped (`smoke`).
 pub fn tiers(results: &RunResults) -> String {
-    let tiers: BTreeSet<&str> = results
-        .pairs
-        .iter()
-        .flat_map(|p| p.checks.iter().map(|c| c.tier.as_str()))
-        .collect();
+    let tiers: BTreeSet<&str> = results.all_checks().map(|c| c.tier.as_str()).collect();
     if tiers.is_empty() {
         "no".to_string()
     } else {
@@ -199,7 +203,7 @@ pub fn metric_rows(pair: &PairResults) -> Vec<MetricRow> {
                 .or_else(|| checks.iter().find_map(|c| c.value));
             let direction = metric
                 .map(|m| m.direction)
-                .or_else(|| checks.first().map(|c| c.direction));
+                .or_else(|| checks.iter().find_map(|c| c.direction));
             let baseline = if baseline_usable {
                 pair.baseline
                     .metrics
@@ -316,20 +320,39 @@ pub fn pair_section(pair: &PairResults, current_label: &str) -> String {
             code(&pair.baseline.file)
         )),
         BaselineStatus::FingerprintMismatch => out.push_str(&format!(
-            "⚠️ The baseline {} was made on other data, items, system configuration or metric \
-             version, so its numbers are not compared; promote a new baseline.\n\n",
+            "⚠️ The baseline {} measured something else (other data, items, references, metric \
+             definitions or metric settings), so its numbers are not compared; promote a new \
+             baseline.\n\n",
             code(&pair.baseline.file)
         )),
+    }
+    let system_changed = !pair.baseline.system_changes.is_empty();
+    if system_changed {
+        let changes: Vec<String> = pair
+            .baseline
+            .system_changes
+            .iter()
+            .map(|c| code(c))
+            .collect();
+        out.push_str(&format!(
+            "🔧 **System {} changed since the baseline:** {}. The values below compare {current_label} \
+             with the baseline made before the change; if the change is intended, promote the \
+             pending baseline with it.\n\n",
+            code(&pair.system),
+            changes.join(", ")
+        ));
     }
     if rows.is_empty() {
         out.push_str("_No metrics computed._\n");
         return out;
     }
-    let (shown, folded): (Vec<&MetricRow>, Vec<&MetricRow>) = if rows.len() > FOLD_ROWS_ABOVE {
-        rows.iter().partition(|r| r.mark != RowMark::Unchanged)
-    } else {
-        (rows.iter().collect(), Vec::new())
-    };
+    // A changed system shows every metric: the reader wants the whole comparison.
+    let (shown, folded): (Vec<&MetricRow>, Vec<&MetricRow>) =
+        if rows.len() > FOLD_ROWS_ABOVE && !system_changed {
+            rows.iter().partition(|r| r.mark != RowMark::Unchanged)
+        } else {
+            (rows.iter().collect(), Vec::new())
+        };
     if !shown.is_empty() {
         out.push_str(&table(&shown, current_label));
     }
@@ -349,26 +372,33 @@ pub fn pair_section(pair: &PairResults, current_label: &str) -> String {
 /// What a check's bound is, in words.
 fn threshold_words(check: &CheckResult) -> Option<String> {
     let t = check.threshold;
+    let direction = check.direction.map_or("", |d| d.label());
     match check.kind {
         CheckKind::Pricing => Some("the model must have a price in the pricing table".into()),
         CheckKind::Min => t.map(|t| format!("must be at least {}", number(t))),
         CheckKind::Max => t.map(|t| format!("must be at most {}", number(t))),
+        CheckKind::ItemMin => t.map(|t| format!("every item must be at least {}", number(t))),
+        CheckKind::ItemMax => t.map(|t| format!("every item must be at most {}", number(t))),
+        CheckKind::StaleBaseline => Some(
+            "the baselines of other tiers must be made with the system's current configuration"
+                .into(),
+        ),
         CheckKind::VsBaseline => match (t, check.threshold_pct) {
             (Some(t), Some(p)) => Some(format!(
                 "may worsen by at most {} ({}%) versus the baseline ({})",
                 number(t),
                 number(p),
-                check.direction.label()
+                direction
             )),
             (Some(t), None) => Some(format!(
                 "may worsen by at most {} versus the baseline ({})",
                 number(t),
-                check.direction.label()
+                direction
             )),
             (None, Some(p)) => Some(format!(
                 "may worsen by at most {}% versus the baseline ({})",
                 number(p),
-                check.direction.label()
+                direction
             )),
             (None, None) => None,
         },
@@ -407,12 +437,36 @@ pub fn check_entry(check: &CheckResult) -> String {
     if let Some(words) = threshold_words(check) {
         out.push_str(&format!("  - threshold: {words}\n"));
     }
-    if !check.worst_items.is_empty() {
+    let item = |i: &crate::results::ItemValue| match i.baseline {
+        Some(b) if number(b) != number(i.value) => {
+            format!("{} ({} → {})", code(&i.id), number(b), number(i.value))
+        }
+        _ => format!("{} ({})", code(&i.id), number(i.value)),
+    };
+    if !check.failing_items.is_empty() {
+        let mut items: Vec<String> = check
+            .failing_items
+            .iter()
+            .take(FAILING_ITEMS_SHOWN)
+            .map(item)
+            .collect();
+        if check.failing_items.len() > FAILING_ITEMS_SHOWN {
+            items.push(format!(
+                "and {} more",
+                check.failing_items.len() - FAILING_ITEMS_SHOWN
+            ));
+        }
+        out.push_str(&format!(
+            "  - items beyond the bound ({}): {}\n",
+            check.failing_items.len(),
+            items.join(", ")
+        ));
+    } else if !check.worst_items.is_empty() {
         let items: Vec<String> = check
             .worst_items
             .iter()
             .take(WORST_ITEMS_SHOWN)
-            .map(|i| format!("{} ({})", code(&i.id), number(i.value)))
+            .map(item)
             .collect();
         out.push_str(&format!("  - worst items: {}\n", items.join(", ")));
     }
@@ -429,9 +483,7 @@ pub fn check_entry(check: &CheckResult) -> String {
 /// Checks with the given status, in trial order.
 pub fn checks_with(results: &RunResults, status: CheckStatus) -> Vec<&CheckResult> {
     let mut checks: Vec<&CheckResult> = results
-        .pairs
-        .iter()
-        .flat_map(|p| &p.checks)
+        .all_checks()
         .filter(|c| c.status == status)
         .collect();
     checks.sort_by(|a, b| a.trial.cmp(&b.trial));

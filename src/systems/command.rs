@@ -27,11 +27,15 @@ use serde_json::{Value, json};
 use crate::error::{Error, Result};
 use crate::fsutil::sha256_hex;
 use crate::process::{StderrTail, exit_description, resolve_program, snippet, wait_until};
+use crate::systems::inputs::{InputScope, input_files};
 use crate::systems::{Generation, System, SystemRequest, Usage};
 
 /// Version of what evalgate sends and how it reads answers; part of the fingerprint, bumped
 /// when that changes, so outputs cached or baselined under the old protocol are not reused.
 pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Items generated at once in single mode when `concurrency` is not set.
+pub const DEFAULT_CONCURRENCY: usize = 4;
 
 /// A `command` system: a user's program producing one output per item.
 #[derive(Debug, Clone)]
@@ -49,8 +53,13 @@ pub struct CommandSystem {
     workdir_label: String,
     env: BTreeMap<String, String>,
     params: Value,
-    /// Content hashes of the arguments that name files (the script), by argument.
-    file_hashes: BTreeMap<String, String>,
+    /// The `inputs` patterns, when set (otherwise the default file set).
+    inputs: Option<Vec<String>>,
+    /// The files the program may read, by path relative to the project root, with their hashes
+    /// (see [`crate::systems::inputs`]), plus files named on the command line.
+    files: BTreeMap<String, String>,
+    /// Items generated at once (single mode).
+    concurrency: usize,
     /// The batch process, kept between items and restarted after a failure.
     batch_process: Arc<Mutex<Option<BatchProcess>>>,
 }
@@ -60,10 +69,18 @@ impl CommandSystem {
     ///
     /// Keys: `kind = "command"`, `command = ["python3", "script.py", ...]` (required),
     /// `batch` (bool, default false), `timeout_secs` (default 60), `retries` (default 0),
+    /// `concurrency` (items generated at once in single mode, 1–256, default 4),
     /// `workdir` (relative to `project_root`, default the project root), `env = {NAME = "value"}`
-    /// (added to the inherited environment), `params = {...}` (passed to the program on stdin).
+    /// (added to the inherited environment), `params = {...}` (passed to the program on stdin),
+    /// `inputs = ["glob", ...]` (the files the program reads; default: the project's files, see
+    /// [`crate::systems::inputs`]; `not_inputs` are left out of that default).
     /// Unknown keys are an error naming `systems.<name>.<key>`.
-    pub fn from_config(name: &str, table: &toml::Table, project_root: &Path) -> Result<Self> {
+    pub fn from_config(
+        name: &str,
+        table: &toml::Table,
+        project_root: &Path,
+        not_inputs: &[PathBuf],
+    ) -> Result<Self> {
         let keys = ConfigTable::new(name, table);
         keys.allow_only(&[
             "kind",
@@ -71,9 +88,11 @@ impl CommandSystem {
             "batch",
             "timeout_secs",
             "retries",
+            "concurrency",
             "workdir",
             "env",
             "params",
+            "inputs",
         ])?;
         keys.expect_kind("command")?;
         let command = keys.string_array("command")?.ok_or_else(|| {
@@ -86,6 +105,22 @@ impl CommandSystem {
             return Err(keys.error("command", "is empty; give the program and its arguments"));
         }
         let batch = keys.bool("batch")?.unwrap_or(false);
+        let concurrency = match keys.integer("concurrency")? {
+            None => DEFAULT_CONCURRENCY,
+            Some(_) if batch => {
+                return Err(keys.error(
+                    "concurrency",
+                    "is set, but batch mode runs one process for all items; remove one of the two",
+                ));
+            }
+            Some(n) if (1..=256).contains(&n) => n as usize,
+            Some(n) => {
+                return Err(keys.error(
+                    "concurrency",
+                    &format!("is {n}; give a number from 1 to 256"),
+                ));
+            }
+        };
         let timeout = keys.positive_secs("timeout_secs")?.unwrap_or(60.0);
         let retries = keys.count("retries")?.unwrap_or(0);
         let workdir_label = keys.string("workdir")?.unwrap_or_default();
@@ -103,12 +138,35 @@ impl CommandSystem {
         let env = keys.string_map("env")?.unwrap_or_default();
         let params = keys.json("params")?.unwrap_or_else(|| json!({}));
         let program = resolve_program(&command[0], &workdir);
-        let mut file_hashes = BTreeMap::new();
+        let inputs = keys.string_array("inputs")?;
+        if inputs.as_ref().is_some_and(Vec::is_empty) {
+            return Err(keys.error(
+                "inputs",
+                "is empty; name the files the program reads, or remove the key for the default \
+                 (every project file)",
+            ));
+        }
+        let scope = InputScope {
+            root: project_root,
+            workdir: &workdir,
+            patterns: inputs.as_deref(),
+            exclude: not_inputs,
+        };
+        let mut files =
+            input_files(&scope).map_err(|e| Error::Config(format!("systems.{name}: {e}")))?;
+        // Files named on the command line are inputs even when `inputs` leaves them out.
         for arg in &command {
             let path = workdir.join(arg);
             if path.is_file() {
-                let bytes = std::fs::read(&path).map_err(|e| Error::read(&path, e))?;
-                file_hashes.insert(arg.clone(), sha256_hex(&bytes));
+                let shown = path
+                    .strip_prefix(project_root)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                if let std::collections::btree_map::Entry::Vacant(slot) = files.entry(shown) {
+                    let bytes = std::fs::read(&path).map_err(|e| Error::read(&path, e))?;
+                    slot.insert(sha256_hex(&bytes));
+                }
             }
         }
         Ok(CommandSystem {
@@ -122,7 +180,9 @@ impl CommandSystem {
             workdir_label,
             env,
             params,
-            file_hashes,
+            inputs,
+            files,
+            concurrency,
             batch_process: Arc::new(Mutex::new(None)),
         })
     }
@@ -296,16 +356,18 @@ impl CommandSystem {
 
 impl System for CommandSystem {
     fn fingerprint(&self) -> Value {
-        json!({
+        let mut fingerprint = json!({
             "kind": "command",
             "protocol": PROTOCOL_VERSION,
             "command": self.command,
-            "files": self.file_hashes,
             "batch": self.batch,
             "workdir": self.workdir_label,
             "env": fingerprint_env(&self.env),
             "params": self.params,
-        })
+            "inputs": self.inputs,
+        });
+        super::changes::insert_files(&mut fingerprint, &self.files);
+        fingerprint
     }
 
     fn generate(&self, request: &SystemRequest<'_>) -> Result<Generation> {
@@ -339,6 +401,10 @@ impl System for CommandSystem {
 
     fn prefers_batch(&self) -> bool {
         self.batch
+    }
+
+    fn max_concurrency(&self) -> Option<usize> {
+        Some(self.concurrency)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Building the systems a suite names from their `[systems.<name>]` tables.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::SystemConfig;
@@ -9,11 +9,13 @@ use crate::error::{Error, Result};
 use crate::systems::System;
 
 /// Builds the system named in `config`. `kind = "rust"` systems come from `registered` (added in
-/// the user's `tests/benchmarks.rs` with `Harness::system`).
+/// the user's `tests/benchmarks.rs` with `Harness::system`). `not_inputs` are the project paths
+/// a command system's default input files leave out (see [`crate::config::Suite::not_inputs`]).
 pub fn build(
     config: &SystemConfig,
     registered: &BTreeMap<String, Arc<dyn System>>,
     root: &Path,
+    not_inputs: &[PathBuf],
 ) -> Result<Arc<dyn System>> {
     let name = &config.name;
     match config.kind.as_str() {
@@ -47,6 +49,7 @@ pub fn build(
             name,
             &config.table,
             root,
+            not_inputs,
         )?)),
         "openai" => Ok(Arc::new(super::openai::OpenAiSystem::from_config(
             name,

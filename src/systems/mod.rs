@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 
 pub mod builtin;
+pub mod changes;
 pub mod command;
 pub mod factory;
+pub mod inputs;
 pub mod openai;
 pub mod replay;
 
@@ -60,9 +62,21 @@ impl Generation {
 /// A system under test.
 pub trait System: Send + Sync {
     /// Everything that determines this system's output (kind, parameters, model, prompts, the
-    /// content hash of a script, evalgate's version for built-ins), never secrets. It is hashed
-    /// into the baseline fingerprint so a baseline made with another configuration is recognised.
+    /// hashes of the files it reads, evalgate's version for built-ins), never secrets, as a JSON
+    /// object. It keys the output cache, and the baseline keeps it, so a run reports what changed
+    /// since the baseline key by key (`params.sentences 3 → 2`). Keep it stable across machines
+    /// (no absolute paths, no timestamps).
     fn fingerprint(&self) -> serde_json::Value;
+
+    /// True when [`System::fingerprint`] changes whenever the system's code does — it names a
+    /// version you bump with every change, or hashes the code. When false (the default), the
+    /// output cache of a Rust system registered with [`crate::Harness::system`] is also keyed on
+    /// a hash of the running test executable, so rebuilding with edited code never serves
+    /// outputs cached before the edit; the price is a cache miss after any rebuild. (Built-in,
+    /// command, openai and replay systems fingerprint their code or files themselves.)
+    fn fingerprint_covers_code(&self) -> bool {
+        false
+    }
 
     /// Produces the output for one item.
     fn generate(&self, request: &SystemRequest<'_>) -> Result<Generation>;

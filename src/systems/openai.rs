@@ -380,18 +380,37 @@ fn snippet(text: &str) -> String {
 
 impl System for OpenAiSystem {
     fn fingerprint(&self) -> Value {
-        json!({
+        // Prompts read from files enter as the file (named when it changes); inline ones as text.
+        let inline = |t: &Template| t.file.is_none().then(|| t.source.clone());
+        let file = |t: &Template| t.file.clone();
+        let mut fingerprint = json!({
             "kind": "openai",
             "protocol": PROTOCOL_VERSION,
             "base_url": self.base_url,
             "model": self.model,
-            "system_prompt": self.system_prompt.as_ref().map(|t| t.source.clone()),
-            "user_prompt": self.user_prompt.source,
+            "system_prompt": self.system_prompt.as_ref().and_then(inline),
+            "system_prompt_file": self.system_prompt.as_ref().and_then(file),
+            "user_prompt": inline(&self.user_prompt),
+            "user_prompt_file": file(&self.user_prompt),
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
             "seed": self.seed,
             "extra_body": self.extra_body,
-        })
+        });
+        let files: std::collections::BTreeMap<String, String> = self
+            .system_prompt
+            .iter()
+            .chain(std::iter::once(&self.user_prompt))
+            .filter_map(|t| {
+                t.file
+                    .as_ref()
+                    .map(|f| (f.clone(), crate::fsutil::sha256_hex(t.source.as_bytes())))
+            })
+            .collect();
+        if !files.is_empty() {
+            super::changes::insert_files(&mut fingerprint, &files);
+        }
+        fingerprint
     }
 
     fn generate(&self, request: &SystemRequest<'_>) -> Result<Generation> {
@@ -439,31 +458,35 @@ fn prompt(keys: &ConfigTable<'_>, project_root: &Path, key: &str) -> Result<Opti
     let file_key = format!("{key}_file");
     let inline = keys.string(key)?;
     let file = keys.string(&file_key)?;
-    let source = match (inline, file) {
+    let (source, label) = match (inline, file) {
         (Some(_), Some(_)) => {
             return Err(keys.error(key, &format!("and {file_key} are both set; keep one")));
         }
-        (Some(text), None) => text,
+        (Some(text), None) => (text, None),
         (None, Some(file)) => {
             let path = project_root.join(&file);
-            std::fs::read_to_string(&path).map_err(|e| {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
                 keys.error(
                     &file_key,
                     &format!("names {}, which cannot be read: {e}", path.display()),
                 )
-            })?
+            })?;
+            (text, Some(file))
         }
         (None, None) => return Ok(None),
     };
-    Template::parse(&source)
-        .map(Some)
-        .map_err(|problem| keys.error(key, &format!("is not a valid template: {problem}")))
+    let mut template = Template::parse(&source)
+        .map_err(|problem| keys.error(key, &format!("is not a valid template: {problem}")))?;
+    template.file = label;
+    Ok(Some(template))
 }
 
 /// A prompt template: literal text and `{field}` placeholders.
 #[derive(Debug, Clone)]
 struct Template {
     source: String,
+    /// The `*_file` it was read from, as written in the config.
+    file: Option<String>,
     parts: Vec<Part>,
 }
 
@@ -527,6 +550,7 @@ impl Template {
         }
         Ok(Template {
             source: source.to_string(),
+            file: None,
             parts,
         })
     }

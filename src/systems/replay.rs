@@ -171,11 +171,13 @@ impl System for ReplaySystem {
     }
 
     fn fingerprint(&self) -> Value {
-        json!({
+        let mut fingerprint = json!({
             "kind": "replay",
             "path": self.path_label,
-            "content": self.content_hash,
-        })
+        });
+        let files = BTreeMap::from([(self.path_label.clone(), self.content_hash.clone())]);
+        super::changes::insert_files(&mut fingerprint, &files);
+        fingerprint
     }
 
     fn generate(&self, request: &SystemRequest<'_>) -> Result<Generation> {

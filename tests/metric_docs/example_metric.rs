@@ -11,6 +11,7 @@ impl Metric for EndsWithQuestion {
             id: "ends_with_question".into(),
             direction: Direction::LowerIsBetter,
             reference_based: false,
+            varies_by_machine: false,
             range: (Some(0.0), Some(1.0)),
             aggregation: "rate of failing items",
             description: "share of outputs whose last character is `?`",

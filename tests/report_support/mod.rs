@@ -27,6 +27,7 @@ pub fn run(pairs: Vec<PairResults>) -> RunResults {
             shard: None,
         },
         pairs,
+        other_checks: Vec::new(),
         summary: Summary::default(),
     };
     r.recount();
@@ -74,7 +75,7 @@ pub fn pair(
             } else {
                 CheckStatus::Ignored
             },
-            direction,
+            direction: Some(direction),
             value: Some(value),
             baseline,
             delta: baseline.map(|b| value - b),
@@ -86,6 +87,8 @@ pub fn pair(
                 "no baseline yet".into()
             },
             worst_items: Vec::new(),
+            failing_items: Vec::new(),
+            item: None,
             file: file.clone(),
             line: Some(4),
         });
@@ -98,9 +101,10 @@ pub fn pair(
             dataset_hash: "sha256:d474".into(),
             item_ids: items.clone(),
             reference_ids: items.iter().map(|i| format!("{i}#0")).collect(),
-            system_config_hash: "sha256:5y5".into(),
             metric_version: "1".into(),
+            metric_settings: BTreeMap::new(),
         },
+        system_config: serde_json::json!({"kind": "builtin", "name": "lead_n"}),
         error: None,
         items,
         metrics: values,
@@ -113,6 +117,7 @@ pub fn pair(
             },
             metrics: baseline_values,
             pending_file: None,
+            system_changes: Vec::new(),
         },
         checks,
         generation: None,
@@ -139,10 +144,12 @@ pub fn regress(
         ItemValue {
             id: "item_b".into(),
             value: 0.1,
+            baseline: None,
         },
         ItemValue {
             id: "item_a".into(),
             value: 0.25,
+            baseline: None,
         },
     ];
 }
@@ -250,6 +257,7 @@ pub fn scenario(name: &str) -> RunResults {
             p.checks[0].worst_items = vec![ItemValue {
                 id: "item`|</td><script>x</script>".into(),
                 value: 0.0,
+                baseline: None,
             }];
             run(vec![p])
         }

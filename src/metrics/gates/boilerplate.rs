@@ -54,6 +54,7 @@ impl Metric for BoilerplateLeak {
             id: ID.into(),
             direction: Direction::LowerIsBetter,
             reference_based: false,
+            varies_by_machine: false,
             range: (Some(0.0), Some(1.0)),
             aggregation: "rate of failing items",
             description: "share of outputs containing sponsor/ad or intro/outro boilerplate",

@@ -91,6 +91,7 @@ impl Metric for NumbersRetained {
             id: "numbers_retained".into(),
             direction: Direction::HigherIsBetter,
             reference_based: true,
+            varies_by_machine: false,
             range: (Some(0.0), Some(1.0)),
             aggregation: "mean of items",
             description: "fraction of the reference's numbers present in the output",

@@ -25,6 +25,7 @@ impl Metric for Repetition {
             id: "repetition".into(),
             direction: Direction::LowerIsBetter,
             reference_based: false,
+            varies_by_machine: false,
             range: (Some(0.0), Some(1.0)),
             aggregation: "rate of failing items",
             description: "share of outputs repeating one word n-gram (n) more than max_repeats times",

@@ -26,6 +26,7 @@ impl Metric for Truncation {
             id: "truncation".into(),
             direction: Direction::LowerIsBetter,
             reference_based: false,
+            varies_by_machine: false,
             range: (Some(0.0), Some(1.0)),
             aggregation: "rate of failing items",
             description: "share of outputs ending in a truncation marker or far shorter than the input (min_ratio)",

@@ -1,0 +1,187 @@
+//! Gathering a run's verdicts into the results file: one entry per dataset × system computed,
+//! the checks of other tiers' baselines, and the run's metadata.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::SystemTime;
+
+use libtest_mimic::Arguments;
+
+use super::context::{RecordPlace, RunContext};
+use crate::pair::PairOutcome;
+use crate::results::{
+    BaselineInfo, BaselineStatus, CacheUse, CheckResult, Fingerprint, GenerationSummary,
+    MetricResult, PairResults, RESULTS_SCHEMA, RunInfo, RunResults, Summary,
+};
+
+impl RunContext {
+    /// The results of the trials that ran (pairs no selected trial needed are left out).
+    pub(crate) fn results(&self, started: SystemTime, args: &Arguments) -> RunResults {
+        let records = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        let mut by_pair: BTreeMap<(&str, &str), Vec<CheckResult>> = BTreeMap::new();
+        let mut other_checks = Vec::new();
+        for (place, record) in records.iter() {
+            match place {
+                RecordPlace::Pair { dataset, system } => by_pair
+                    .entry((dataset.as_str(), system.as_str()))
+                    .or_default()
+                    .push(record.clone()),
+                RecordPlace::Other => other_checks.push(record.clone()),
+            }
+        }
+        other_checks.sort_by(|a, b| a.trial.cmp(&b.trial));
+        let mut pairs = Vec::new();
+        for ((dataset, system), cell) in &self.pairs {
+            let Some(outcome) = cell.get() else { continue };
+            let mut checks = by_pair
+                .remove(&(dataset.as_str(), system.as_str()))
+                .unwrap_or_default();
+            checks.sort_by(|a, b| a.trial.cmp(&b.trial));
+            pairs.push(match outcome {
+                Ok(pair) => self.pair_results(pair, checks),
+                Err(message) => self.failed_pair_results(dataset, system, message, checks),
+            });
+        }
+        let mut filters = Vec::new();
+        filters.extend(args.filter.clone());
+        filters.extend(args.skip.iter().map(|s| format!("--skip {s}")));
+        let mut results = RunResults {
+            schema: RESULTS_SCHEMA.to_string(),
+            run: RunInfo {
+                evalgate_version: env!("CARGO_PKG_VERSION").to_string(),
+                started_at: humantime::format_rfc3339_seconds(started).to_string(),
+                finished_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+                git_commit: git_commit(&self.suite.root),
+                config_path: self.config_file(),
+                config_hash: self.suite.config_hash.clone(),
+                filters,
+                shard: std::env::var("EVALGATE_SHARD").ok(),
+            },
+            pairs,
+            other_checks,
+            summary: Summary::default(),
+        };
+        results.recount();
+        results
+    }
+
+    fn pair_results(&self, pair: &PairOutcome, checks: Vec<CheckResult>) -> PairResults {
+        let dataset = &pair.dataset;
+        PairResults {
+            dataset: dataset.id.clone(),
+            dataset_version: dataset.version,
+            system: pair.system.clone(),
+            fingerprint: pair.fingerprint.clone(),
+            system_config: pair.system_config.clone(),
+            error: (!pair.metric_errors.is_empty()).then(|| {
+                pair.metric_errors
+                    .values()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }),
+            items: dataset.items.iter().map(|i| i.id.clone()).collect(),
+            metrics: pair
+                .metrics
+                .iter()
+                .map(|(id, v)| {
+                    let direction = self
+                        .metrics
+                        .definition(id)
+                        .map(|d| d.direction)
+                        .expect("computed metrics are registered");
+                    let result = MetricResult {
+                        value: v.aggregate,
+                        direction,
+                        per_item: v.per_item.clone(),
+                    };
+                    (id.clone(), result)
+                })
+                .collect(),
+            baseline: BaselineInfo {
+                file: pair.baseline_file.clone(),
+                status: pair.baseline.status,
+                metrics: pair
+                    .baseline
+                    .baseline
+                    .as_ref()
+                    .map(|b| b.body.metrics.clone())
+                    .unwrap_or_default(),
+                pending_file: pair
+                    .baseline
+                    .pending
+                    .as_ref()
+                    .map(|p| self.suite.display_path(p)),
+                system_changes: pair.baseline.system_changes.clone(),
+            },
+            checks,
+            generation: Some(GenerationSummary {
+                cache: pair.cache_use,
+                cache_hits: pair.stats.hits,
+                cache_misses: match pair.cache_use {
+                    CacheUse::NotCached => 0,
+                    _ => pair.stats.misses,
+                },
+                saved_ms: pair.stats.saved_ms,
+                warnings: pair.stats.warnings.clone(),
+            }),
+        }
+    }
+
+    fn failed_pair_results(
+        &self,
+        dataset: &str,
+        system: &str,
+        message: &str,
+        checks: Vec<CheckResult>,
+    ) -> PairResults {
+        PairResults {
+            dataset: dataset.to_string(),
+            dataset_version: 0,
+            system: system.to_string(),
+            fingerprint: Fingerprint {
+                dataset_hash: String::new(),
+                item_ids: Vec::new(),
+                reference_ids: Vec::new(),
+                metric_version: crate::metrics::METRIC_VERSION.to_string(),
+                metric_settings: BTreeMap::new(),
+            },
+            system_config: serde_json::Value::Null,
+            error: Some(message.to_string()),
+            items: Vec::new(),
+            metrics: BTreeMap::new(),
+            baseline: BaselineInfo {
+                file: self.suite.display_path(&crate::baseline::snapshot_path(
+                    &self.suite.baselines_dir,
+                    dataset,
+                    system,
+                )),
+                status: BaselineStatus::Missing,
+                metrics: BTreeMap::new(),
+                pending_file: None,
+                system_changes: Vec::new(),
+            },
+            checks,
+            generation: None,
+        }
+    }
+}
+
+/// The commit under test: `GITHUB_SHA` in GitHub Actions, else `git rev-parse HEAD`.
+fn git_commit(root: &Path) -> Option<String> {
+    if let Ok(sha) = std::env::var("GITHUB_SHA") {
+        if !sha.is_empty() {
+            return Some(sha);
+        }
+    }
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}

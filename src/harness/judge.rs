@@ -1,0 +1,378 @@
+//! Judging one trial: its check evaluated on the computed numbers, recorded as a
+//! [`CheckResult`] and answered to libtest as passed, failed, or ignored with a reason.
+
+use std::collections::BTreeMap;
+
+use libtest_mimic::{Completion, Failed};
+
+use super::context::{RecordPlace, RunContext};
+use super::plan::{Subject, TrialSpec};
+use crate::checks::{CheckInput, beyond_item_bound, evaluate, evaluate_items, fmt};
+use crate::config::Check;
+use crate::metrics::MetricDef;
+use crate::pair::PairOutcome;
+use crate::results::{BaselineStatus, CheckKind, CheckResult, CheckStatus};
+
+/// What libtest is told about a trial.
+type Answer = std::result::Result<Completion, Failed>;
+
+impl RunContext {
+    /// Runs one trial: judges it, records it, and answers libtest.
+    pub(crate) fn run_trial(&self, spec: &TrialSpec) -> Answer {
+        let (place, record) = match &spec.subject {
+            Subject::StaleBaseline { tiers, line } => {
+                (RecordPlace::Other, self.judge_stale(spec, tiers, *line))
+            }
+            Subject::Metric { def, check, item } => {
+                let record = match self.pair(&spec.dataset, &spec.system) {
+                    Ok(pair) => self.judge_metric(spec, def, check, item.as_deref(), &pair),
+                    Err(message) => {
+                        let mut r = self.new_record(spec, Some(def), check);
+                        r.status = CheckStatus::Failed;
+                        r.message = message;
+                        r
+                    }
+                };
+                let place = RecordPlace::Pair {
+                    dataset: spec.dataset.clone(),
+                    system: spec.system.clone(),
+                };
+                (place, record)
+            }
+        };
+        let answer = answer(&record);
+        self.record(place, record);
+        answer
+    }
+
+    /// A record for `spec` with nothing judged yet, annotated at the check's line.
+    fn new_record(&self, spec: &TrialSpec, def: Option<&MetricDef>, check: &Check) -> CheckResult {
+        CheckResult {
+            trial: spec.name.clone(),
+            tier: spec.tier.clone(),
+            metric: def
+                .map(|d| d.id.clone())
+                .unwrap_or_else(|| super::plan::SYSTEM_SEGMENT.to_string()),
+            kind: check.kind,
+            severity: check.severity,
+            status: CheckStatus::Passed,
+            direction: def.map(|d| d.direction),
+            value: None,
+            baseline: None,
+            delta: None,
+            threshold: check.threshold,
+            threshold_pct: check.threshold_pct,
+            message: String::new(),
+            worst_items: Vec::new(),
+            failing_items: Vec::new(),
+            item: None,
+            file: self.config_file(),
+            line: check.line,
+        }
+    }
+
+    fn judge_metric(
+        &self,
+        spec: &TrialSpec,
+        def: &MetricDef,
+        check: &Check,
+        item: Option<&str>,
+        pair: &PairOutcome,
+    ) -> CheckResult {
+        let mut record = self.new_record(spec, Some(def), check);
+        if check.kind == CheckKind::Pricing {
+            match &pair.pricing_warning {
+                Some(warning) => {
+                    record.status = CheckStatus::Warned;
+                    record.message = warning.clone();
+                }
+                None => record.message = "the model has a price in the pricing table".to_string(),
+            }
+            return record;
+        }
+        if let Some(error) = pair.metric_errors.get(&def.id) {
+            record.status = CheckStatus::Failed;
+            record.message = error.clone();
+            return record;
+        }
+        let values = &pair.metrics[&def.id];
+        record.value = Some(values.aggregate);
+        let items: Vec<(&str, Option<f64>)> = pair
+            .dataset
+            .items
+            .iter()
+            .zip(&values.per_item)
+            .map(|(i, v)| (i.id.as_str(), *v))
+            .collect();
+        let baseline = pair.baseline.baseline.as_ref().filter(|_| {
+            // Only a baseline that measured the same things lends its item values.
+            pair.baseline.status == BaselineStatus::Present
+        });
+        let baseline_items: Option<BTreeMap<&str, f64>> =
+            baseline.map(|b| b.body.item_values(&def.id));
+        let input = CheckInput {
+            def,
+            value: values.aggregate,
+            baseline: None,
+            items,
+            baseline_items,
+        };
+        match check.kind {
+            CheckKind::VsBaseline => self.judge_vs_baseline(spec, check, pair, input, record),
+            CheckKind::ItemMin | CheckKind::ItemMax => match item {
+                Some(item) => judge_one_item(spec, check, &input, item, record),
+                None => {
+                    let verdict = evaluate_items(check, &input);
+                    record.status = verdict.status;
+                    record.message = verdict.message;
+                    record.failing_items = verdict.failing;
+                    record.worst_items = record
+                        .failing_items
+                        .iter()
+                        .take(crate::checks::WORST_ITEMS)
+                        .cloned()
+                        .collect();
+                    locate(spec, record)
+                }
+            },
+            CheckKind::Min | CheckKind::Max | CheckKind::Pricing | CheckKind::StaleBaseline => {
+                let verdict = evaluate(check, &input);
+                record.status = verdict.status;
+                record.message = verdict.message;
+                record.worst_items = verdict.worst_items;
+                locate(spec, record)
+            }
+        }
+    }
+
+    fn judge_vs_baseline(
+        &self,
+        spec: &TrialSpec,
+        check: &Check,
+        pair: &PairOutcome,
+        mut input: CheckInput<'_>,
+        mut record: CheckResult,
+    ) -> CheckResult {
+        let def = input.def;
+        let synced = &pair.baseline;
+        record.file = pair.baseline_file.clone();
+        record.line = synced
+            .baseline
+            .as_ref()
+            .and_then(|b| crate::baseline::metric_line(&b.text, &def.id));
+        let pending = match &synced.pending {
+            Some(p) => format!(
+                "run `cargo insta review` (or `cargo insta accept`) to accept the pending \
+                 snapshot {} as {}",
+                self.suite.display_path(p),
+                pair.baseline_file
+            ),
+            None => "no pending snapshot was written because a metric failed to compute; fix it \
+                     and rerun"
+                .to_string(),
+        };
+        match synced.status {
+            BaselineStatus::Missing => {
+                record.status = CheckStatus::Ignored;
+                record.message = format!("no baseline: {pending}");
+                return record;
+            }
+            BaselineStatus::FingerprintMismatch => {
+                record.status = CheckStatus::Failed;
+                record.message = format!(
+                    "baseline {} measured something else, so its numbers are not comparable: {}. \
+                     If this change is intended, {pending}",
+                    pair.baseline_file,
+                    synced.mismatch.join("; ")
+                );
+                return record;
+            }
+            BaselineStatus::Present => {}
+        }
+        let Some(baseline_value) = synced
+            .baseline
+            .as_ref()
+            .and_then(|b| b.body.metrics.get(&def.id).copied())
+        else {
+            record.status = CheckStatus::Ignored;
+            record.message = format!(
+                "no baseline value for `{}` in {} (a metric added since): {pending}",
+                def.id, pair.baseline_file
+            );
+            return record;
+        };
+        input.baseline = Some(baseline_value);
+        let verdict = evaluate(check, &input);
+        record.status = verdict.status;
+        record.baseline = Some(baseline_value);
+        record.delta = verdict.delta;
+        record.worst_items = verdict.worst_items;
+        record.message = verdict.message;
+        if !synced.system_changes.is_empty() {
+            record.message.push_str(&format!(
+                "; system {} changed since the baseline: {}",
+                spec.system,
+                synced.system_changes.join(", ")
+            ));
+        }
+        locate(spec, record)
+    }
+
+    /// Whether the baseline of another tier's pair was made with the current configuration.
+    fn judge_stale(&self, spec: &TrialSpec, tiers: &[String], line: u32) -> CheckResult {
+        let check = Check {
+            line: Some(line),
+            ..Check::new(CheckKind::StaleBaseline, crate::results::Severity::Warn)
+        };
+        let mut record = self.new_record(spec, None, &check);
+        let path =
+            crate::baseline::snapshot_path(&self.suite.baselines_dir, &spec.dataset, &spec.system);
+        let shown = self.suite.display_path(&path);
+        let tier_list = tiers
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let current = match self.system(&spec.system) {
+            Ok(system) => system.fingerprint(),
+            Err(message) => {
+                record.status = CheckStatus::Failed;
+                record.message = message;
+                return record;
+            }
+        };
+        let refresh = format!(
+            "refresh it with `cargo test --test benchmarks -- --include-ignored {}::{}::{}` and \
+             `cargo insta accept`",
+            tiers[0], spec.dataset, spec.system
+        );
+        match crate::baseline::read(&path) {
+            Err(e) => {
+                record.status = CheckStatus::Warned;
+                record.message = format!("the baseline of tier {tier_list} cannot be read: {e}");
+            }
+            Ok(None) => {
+                record.status = CheckStatus::Ignored;
+                record.message = format!(
+                    "tier {tier_list} has no baseline {shown} yet; {}",
+                    refresh.replace("refresh it", "make it")
+                );
+            }
+            Ok(Some(crate::baseline::Loaded::OlderFormat)) => {
+                record.status = CheckStatus::Warned;
+                record.message = format!(
+                    "the baseline {shown} of tier {tier_list} was written by an older evalgate; \
+                     {refresh}"
+                );
+            }
+            Ok(Some(crate::baseline::Loaded::Current(b))) => {
+                let changes = crate::systems::changes::describe(&b.body.system_config, &current);
+                record.file = shown.clone();
+                if changes.is_empty() {
+                    record.message = format!(
+                        "the baseline {shown} of tier {tier_list} was made with the current \
+                         configuration of system {}",
+                        spec.system
+                    );
+                } else {
+                    record.status = CheckStatus::Warned;
+                    record.message = format!(
+                        "the baseline {shown} of tier {tier_list} was made with an older \
+                         configuration of system {} ({}); {refresh}",
+                        spec.system,
+                        changes.join(", ")
+                    );
+                }
+            }
+        }
+        record
+    }
+}
+
+/// A per-item trial of an item check: this item against the bound, and the count of all items
+/// beyond it against the allowance.
+fn judge_one_item(
+    spec: &TrialSpec,
+    check: &Check,
+    input: &CheckInput<'_>,
+    item: &str,
+    mut record: CheckResult,
+) -> CheckResult {
+    let def = input.def;
+    record.item = Some(item.to_string());
+    let verdict = evaluate_items(check, input);
+    let side = if check.kind == CheckKind::ItemMax {
+        ("above the maximum", "≤")
+    } else {
+        ("below the minimum", "≥")
+    };
+    let bound = fmt(check.threshold.unwrap_or(f64::NAN));
+    match input.items.iter().find(|(id, _)| *id == item) {
+        None => {
+            record.status = CheckStatus::Failed;
+            record.message = format!("item `{item}` is no longer in the dataset");
+        }
+        Some((_, None)) => {
+            record.status = CheckStatus::Ignored;
+            record.message = format!("{} does not apply to item `{item}`", def.id);
+        }
+        Some((_, Some(value))) => {
+            record.value = Some(*value);
+            if !beyond_item_bound(check, *value) {
+                record.message = format!(
+                    "item `{item}`: {} = {} {} {bound}",
+                    def.id,
+                    fmt(*value),
+                    side.1
+                );
+            } else {
+                let count = format!(
+                    "{} of {} items are beyond the bound, {} allowed",
+                    verdict.failing.len(),
+                    verdict.applicable,
+                    verdict.allowed
+                );
+                let what = format!(
+                    "item `{item}`: {} = {} is {} {bound}",
+                    def.id,
+                    fmt(*value),
+                    side.0
+                );
+                if verdict.failing.len() <= verdict.allowed {
+                    record.status = CheckStatus::Warned;
+                    record.message = format!("{what}; within the allowance ({count})");
+                } else {
+                    record.status = verdict.status;
+                    record.message = format!("{what}; {count}");
+                }
+            }
+        }
+    }
+    locate(spec, record)
+}
+
+/// Appends the trial name and the file to look at to a failing or warning message.
+fn locate(spec: &TrialSpec, mut record: CheckResult) -> CheckResult {
+    if record.status != CheckStatus::Passed {
+        let location = match record.line {
+            Some(l) => format!("{}:{l}", record.file),
+            None => record.file.clone(),
+        };
+        record.message = format!("{} [{}; see {location}]", record.message, spec.name);
+    }
+    record
+}
+
+/// libtest's view of a record: failed, ignored with the reason (warnings start `warning:`), or
+/// passed.
+fn answer(record: &CheckResult) -> Answer {
+    match record.status {
+        CheckStatus::Passed => Ok(Completion::Completed),
+        CheckStatus::Failed => Err(Failed::from(record.message.clone())),
+        CheckStatus::Warned => Ok(Completion::ignored_with(format!(
+            "warning: {}",
+            record.message
+        ))),
+        CheckStatus::Ignored => Ok(Completion::ignored_with(record.message.clone())),
+    }
+}

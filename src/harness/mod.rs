@@ -1,0 +1,262 @@
+//! The test harness: builds one libtest-mimic trial per tier × dataset × system × metric × check,
+//! runs them, and writes JUnit XML and the results file.
+//!
+//! The pipeline, one file each: [`plan`] lists the trials from the suite; [`context`] computes
+//! each dataset, system and dataset × system outcome once, when a selected trial needs it;
+//! [`judge`] turns one trial's numbers into a verdict; [`assemble`] gathers the verdicts into
+//! `results.json` and JUnit.
+//!
+//! `tests/benchmarks.rs` (with `harness = false`) is a few lines:
+//!
+//! ```no_run
+//! fn main() -> std::process::ExitCode {
+//!     evalgate::Harness::new().main()
+//! }
+//! ```
+
+mod assemble;
+mod context;
+mod judge;
+mod plan;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use libtest_mimic::{Arguments, Trial};
+
+pub use context::CacheMode;
+
+use crate::config::{CONFIG_FILE, Suite};
+use crate::error::{Error, Result};
+use crate::junit::SkippedTrial;
+use crate::metrics::{Metric, MetricRegistry};
+use crate::pricing::PriceTable;
+use crate::results::RunResults;
+use crate::systems::System;
+
+/// Builder and entry point of a benchmark run.
+pub struct Harness {
+    config_path: Option<PathBuf>,
+    output_dir: Option<PathBuf>,
+    metrics: MetricRegistry,
+    systems: BTreeMap<String, Arc<dyn System>>,
+    setup_errors: Vec<String>,
+}
+
+impl Default for Harness {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What a run produced, for callers that embed the harness.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// libtest's counts.
+    pub conclusion: libtest_mimic::Conclusion,
+    /// The results written (absent for `--list`).
+    pub results: Option<RunResults>,
+    /// Where results.json was written.
+    pub results_path: Option<PathBuf>,
+    /// Where JUnit was written.
+    pub junit_path: Option<PathBuf>,
+}
+
+impl Harness {
+    /// A harness with the built-in metrics, reading `evalgate.toml` from the package root
+    /// (`CARGO_MANIFEST_DIR`, or the current folder).
+    pub fn new() -> Self {
+        Harness {
+            config_path: None,
+            output_dir: None,
+            metrics: MetricRegistry::builtin(),
+            systems: BTreeMap::new(),
+            setup_errors: Vec::new(),
+        }
+    }
+
+    /// Uses another suite file.
+    pub fn config(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config_path = Some(path.into());
+        self
+    }
+
+    /// Writes results.json and junit.xml into `dir` instead of `<target>/evalgate`.
+    pub fn output_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.output_dir = Some(dir.into());
+        self
+    }
+
+    /// Registers an in-process metric family (a plugin).
+    pub fn metric(mut self, metric: impl Metric + 'static) -> Self {
+        if let Err(e) = self.metrics.register(Arc::new(metric)) {
+            self.setup_errors.push(e.to_string());
+        }
+        self
+    }
+
+    /// Registers an in-process Rust system, used by `[systems.<name>] kind = "rust"`.
+    pub fn system(mut self, name: impl Into<String>, system: impl System + 'static) -> Self {
+        self.systems.insert(name.into(), Arc::new(system));
+        self
+    }
+
+    /// Parses libtest arguments from the command line, runs, and returns the exit code.
+    pub fn main(self) -> ExitCode {
+        let args = Arguments::from_args();
+        match self.run(&args) {
+            Ok(outcome) => outcome.conclusion.exit_code(),
+            Err(e) => {
+                eprintln!("evalgate: {e}");
+                ExitCode::from(2)
+            }
+        }
+    }
+
+    /// Runs with the given libtest arguments. Errors are setup errors (bad suite file, unknown
+    /// names); regressions are failing trials in the conclusion.
+    pub fn run(mut self, args: &Arguments) -> Result<RunOutcome> {
+        if !self.setup_errors.is_empty() {
+            return Err(Error::Config(self.setup_errors.join("\n")));
+        }
+        let config_path = self.config_path.clone().unwrap_or_else(default_config_path);
+        let text = crate::config::read_suite_text(&config_path)?;
+        // External metrics come from the suite text itself; they must be known before the
+        // suite is validated against the registry.
+        crate::metrics::external::register_from_suite_text(&text, &config_path, &mut self.metrics)?;
+        let suite = Suite::parse(&config_path, &text, &self.metrics)?;
+        for (name, cfg) in &suite.systems {
+            if cfg.kind == "rust" && !self.systems.contains_key(name) {
+                return Err(Error::Config(format!(
+                    "{}:{}: system `{name}` has kind = \"rust\" but nothing is registered under \
+                     that name; add `.system(\"{name}\", MySystem)` in tests/benchmarks.rs",
+                    config_path.display(),
+                    cfg.line
+                )));
+            }
+        }
+        let started = SystemTime::now();
+        let self_output_dir = self.output_dir.clone();
+        let plan = plan::plan_trials(&suite, &self.metrics);
+        let cache_mode = CacheMode::from_env()?;
+        let pricing = match &suite.pricing {
+            Some(path) => Some(PriceTable::load(path)?),
+            None => None,
+        };
+        let out_dir = match &self_output_dir {
+            Some(dir) => dir.clone(),
+            None => output_dir(&suite.root),
+        };
+        let ctx = Arc::new(context::RunContext::new(
+            suite,
+            self.metrics,
+            self.systems,
+            &plan,
+            cache_mode,
+            pricing,
+            out_dir,
+        ));
+
+        let mut skipped = Vec::new();
+        let mut trials = Vec::with_capacity(plan.trials.len());
+        for spec in plan.trials {
+            let name = spec.name.clone();
+            let ignored_tier = spec.ignored_tier;
+            let ctx = Arc::clone(&ctx);
+            let trial = Trial::ignorable_test(name.clone(), move || ctx.run_trial(&spec))
+                .with_ignored_flag(ignored_tier);
+            if !args.list && !args.is_filtered_out(&trial) && args.is_ignored(&trial) {
+                skipped.push(SkippedTrial {
+                    name,
+                    reason: "ignored tier: run it with `-- --include-ignored` or `-- --ignored`"
+                        .to_string(),
+                });
+            }
+            trials.push(trial);
+        }
+
+        let conclusion = libtest_mimic::run(args, trials);
+        if args.list {
+            return Ok(RunOutcome {
+                conclusion,
+                results: None,
+                results_path: None,
+                junit_path: None,
+            });
+        }
+        let ctx =
+            Arc::try_unwrap(ctx).unwrap_or_else(|_| panic!("trials still hold the run context"));
+        let results = ctx.results(started, args);
+        let out_dir = ctx.output_dir.clone();
+        let under_nextest = std::env::var_os("NEXTEST").is_some();
+        let (results_path, junit_path) = if under_nextest {
+            // nextest runs one trial per process and writes JUnit itself; each process leaves
+            // its part of the results for `evalgate report merge`.
+            let name = args.filter.clone().unwrap_or_else(|| "all".to_string());
+            let file = out_dir
+                .join("parts")
+                .join(format!("{}.json", sanitize(&name)));
+            results.write(&file)?;
+            (file, None)
+        } else {
+            let file = out_dir.join("results.json");
+            results.write(&file)?;
+            let junit = out_dir.join("junit.xml");
+            crate::junit::write(&junit, &ctx.suite.name, &results, &skipped)?;
+            (file, Some(junit))
+        };
+        Ok(RunOutcome {
+            conclusion,
+            results: Some(results),
+            results_path: Some(results_path),
+            junit_path,
+        })
+    }
+}
+
+fn default_config_path() -> PathBuf {
+    match std::env::var_os("CARGO_MANIFEST_DIR") {
+        Some(dir) => PathBuf::from(dir).join(CONFIG_FILE),
+        None => PathBuf::from(CONFIG_FILE),
+    }
+}
+
+/// `$CARGO_TARGET_DIR/evalgate`, else the target folder of the running test binary, else
+/// `<root>/target/evalgate`.
+pub fn output_dir(root: &Path) -> PathBuf {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        let dir = PathBuf::from(dir);
+        let dir = if dir.is_absolute() {
+            dir
+        } else {
+            root.join(dir)
+        };
+        return dir.join("evalgate");
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        // <target>/<profile>/deps/<binary>
+        if let Some(deps) = exe.parent() {
+            if deps.file_name().is_some_and(|n| n == "deps") {
+                if let Some(target) = deps.parent().and_then(Path::parent) {
+                    return target.join("evalgate");
+                }
+            }
+        }
+    }
+    root.join("target").join("evalgate")
+}
+
+fn sanitize(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
