@@ -22,8 +22,17 @@ fn the_documented_example_suite_parses() {
     assert_eq!(suite.tiers.len(), 2);
     let def = registry.definition("rougeL_f1").unwrap();
     let lead3 = suite.checks_for("podcast_summaries_v1", "lead3", def);
-    // The override switches `min` off and replaces `vs_baseline`; `max` stays.
+    // The override switches `min` off and replaces `vs_baseline`; `max` and `item_min` stay.
     let kinds: Vec<CheckKind> = lead3.iter().map(|c| c.kind).collect();
-    assert_eq!(kinds, [CheckKind::Max, CheckKind::VsBaseline]);
+    assert_eq!(
+        kinds,
+        [CheckKind::Max, CheckKind::VsBaseline, CheckKind::ItemMin]
+    );
     assert_eq!(lead3[1].threshold, Some(0.05));
+    assert_eq!(lead3[2].max_failing_items, Some(2));
+    let leak = registry.definition("speaker_label_leak").unwrap();
+    let leak_checks = suite.checks_for("podcast_summaries_v1", "lead3", leak);
+    assert_eq!(leak_checks[0].kind, CheckKind::ItemMax);
+    assert!(leak_checks[0].per_item_trials);
+    assert_eq!(leak_checks[0].max_failing_pct, Some(5.0));
 }

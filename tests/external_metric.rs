@@ -2,6 +2,8 @@
 //! the harness. The metric programs are POSIX sh scripts (tests/fixtures/external_metric), so no
 //! Python is needed.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use evalgate::Harness;
@@ -9,7 +11,6 @@ use evalgate::metrics::external::{ExternalMetric, register_from_suite_text};
 use evalgate::metrics::{Direction, Metric, MetricRegistry, ScoringItem, ScoringOptions};
 use evalgate::results::CheckStatus;
 use evalgate::systems::{Generation, System, SystemRequest};
-use libtest_mimic::Arguments;
 use serde_json::{Value, json};
 
 fn fixture() -> PathBuf {
@@ -380,12 +381,10 @@ fn run(root: &Path) -> evalgate::Result<evalgate::harness::RunOutcome> {
         .config(root.join("evalgate.toml"))
         .output_dir(root.join("out"))
         .system("first", FirstSentence)
-        .run(&Arguments::from_iter([
-            "benchmarks",
-            "--test-threads",
-            "1",
-            "--quiet",
-        ]))
+        .run(&support::quiet_args(
+            &root.join("out"),
+            &["--test-threads", "1"],
+        ))
 }
 
 #[test]

@@ -1,13 +1,14 @@
 //! End-to-end behaviour of the harness on a small project made in a temp folder: baselines
 //! missing → pending, accept, regression, fingerprint mismatch, tampered dataset, outputs.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use evalgate::Harness;
 use evalgate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
 use evalgate::results::{CheckStatus, RunResults};
 use evalgate::systems::{Generation, System, SystemRequest};
-use libtest_mimic::Arguments;
 
 /// Outputs the first sentence of the input.
 struct FirstSentence;
@@ -130,13 +131,10 @@ impl Project {
             .output_dir(self.root.join("out"))
             .metric(WordRecall)
             .system("first", FirstSentence)
-            .run(&Arguments::from_iter([
-                "benchmarks",
-                filter,
-                "--test-threads",
-                "1",
-                "--quiet",
-            ]))
+            .run(&support::quiet_args(
+                &self.root.join("out"),
+                &[filter, "--test-threads", "1"],
+            ))
             .unwrap()
     }
 

@@ -2,13 +2,14 @@
 //! second run, a crashing command failing its trials with the item and stderr, and an
 //! OpenAI-compatible system on a loopback server with cost, latency and a pricing warning.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
 use evalgate::Harness;
 use evalgate::results::{CheckStatus, RunResults};
-use libtest_mimic::Arguments;
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_system.sh")
@@ -41,12 +42,10 @@ fn run(root: &Path) -> (libtest_mimic::Conclusion, RunResults) {
     let out = Harness::new()
         .config(root.join("evalgate.toml"))
         .output_dir(root.join("out"))
-        .run(&Arguments::from_iter([
-            "benchmarks",
-            "--test-threads",
-            "1",
-            "--quiet",
-        ]))
+        .run(&support::quiet_args(
+            &root.join("out"),
+            &["--test-threads", "1"],
+        ))
         .unwrap();
     (out.conclusion, out.results.unwrap())
 }
@@ -227,12 +226,10 @@ fn parameters_for_a_metric_without_parameters_fail_its_trials_instead_of_being_i
         .config(p.path().join("evalgate.toml"))
         .output_dir(p.path().join("out"))
         .system("first", Echo)
-        .run(&Arguments::from_iter([
-            "benchmarks",
-            "--test-threads",
-            "1",
-            "--quiet",
-        ]))
+        .run(&support::quiet_args(
+            &p.path().join("out"),
+            &["--test-threads", "1"],
+        ))
         .unwrap();
     assert!(out.conclusion.has_failed());
     let results = out.results.unwrap();

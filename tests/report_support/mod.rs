@@ -233,6 +233,77 @@ pub fn scenario(name: &str) -> RunResults {
             );
             run(vec![p])
         }
+        "system_changed" => {
+            // The system changed (a parameter and a file): every metric is compared and shown,
+            // worst items read baseline → current, an item check lists its failing items, and
+            // another tier's baseline is stale.
+            let mut metrics: Vec<(String, Direction, f64, Option<f64>)> = (0..10)
+                .map(|i| (format!("gate_{i:02}"), LOWER, 0.0, Some(0.0)))
+                .collect();
+            metrics.push(("rougeL_f1".into(), HIGHER, 0.40, Some(0.45)));
+            let refs: Vec<(&str, Direction, f64, Option<f64>)> = metrics
+                .iter()
+                .map(|(a, b, c, d)| (a.as_str(), *b, *c, *d))
+                .collect();
+            let mut p = pair("podcast_summaries_v1", "lead3", &refs);
+            p.baseline.system_changes = vec![
+                "params.sentences 3 → 2".into(),
+                "file prompts/summary.txt changed".into(),
+            ];
+            p.baseline.pending_file = Some("baselines/podcast_summaries_v1__lead3.snap.new".into());
+            regress(
+                &mut p,
+                "rougeL_f1",
+                CheckStatus::Failed,
+                Severity::Error,
+                "rougeL_f1 worsened from 0.45 (baseline) to 0.4; system lead3 changed since the \
+                 baseline: params.sentences 3 → 2, file prompts/summary.txt changed",
+            );
+            for (item, baseline) in p
+                .checks
+                .last_mut()
+                .unwrap()
+                .worst_items
+                .iter_mut()
+                .zip([0.3, 0.4])
+            {
+                item.baseline = Some(baseline);
+            }
+            let mut item_check = p.checks.last().unwrap().clone();
+            item_check.trial = "smoke::podcast_summaries_v1::lead3::rougeL_f1::item_min".into();
+            item_check.kind = CheckKind::ItemMin;
+            item_check.threshold = Some(0.2);
+            item_check.delta = None;
+            item_check.baseline = None;
+            item_check.message = "2 of 3 items have rougeL_f1 below the minimum 0.2".into();
+            item_check.failing_items = item_check.worst_items.clone();
+            p.checks.push(item_check);
+            let mut r = run(vec![p]);
+            r.other_checks.push(CheckResult {
+                trial: "smoke::podcast_summaries_full_v1::lead3::system::stale_baseline".into(),
+                tier: "smoke".into(),
+                metric: "system".into(),
+                kind: CheckKind::StaleBaseline,
+                severity: Severity::Warn,
+                status: CheckStatus::Warned,
+                direction: None,
+                value: None,
+                baseline: None,
+                delta: None,
+                threshold: None,
+                threshold_pct: None,
+                message: "the baseline baselines/podcast_summaries_full_v1__lead3.snap of tier \
+                          `full` was made with an older configuration of system lead3"
+                    .into(),
+                worst_items: Vec::new(),
+                failing_items: Vec::new(),
+                item: None,
+                file: "baselines/podcast_summaries_full_v1__lead3.snap".into(),
+                line: None,
+            });
+            r.recount();
+            r
+        }
         "hostile" => {
             let mut p = pair(
                 "ds|<script>alert(1)</script>",
@@ -272,5 +343,6 @@ pub const SCENARIOS: &[&str] = &[
     "warning",
     "missing_baseline",
     "many_metrics",
+    "system_changed",
     "hostile",
 ];

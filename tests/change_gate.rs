@@ -1,0 +1,606 @@
+//! The central loop, end to end: change the system under test → run → read how quality moved
+//! against the baseline and what changed → accept the new baseline with the change. Each test
+//! is a temp project (a git repository) with a Python command system that imports a helper
+//! module, run through the harness as `cargo test --test benchmarks` would.
+//!
+//! Inner harness runs write their libtest output to a log file (`--logfile`), so the expected
+//! failures of the scenarios do not show up as failures in this test binary's output.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use evalgate::Harness;
+use evalgate::harness::RunOutcome;
+use evalgate::report::pr_comment::{CommentOptions, render};
+use evalgate::results::{BaselineStatus, CacheUse, CheckResult, CheckStatus, RunResults};
+
+const SUMMARIZE_PY: &str = r#"import json, os, sys
+from helpers import summarize
+
+request = json.load(sys.stdin)
+count = os.environ.get("COUNT_FILE")
+if count:
+    with open(count, "a") as f:
+        f.write(request["id"] + "\n")
+print(summarize(request["input"], request["params"].get("sentences", 1)))
+"#;
+
+/// The first `n` sentences.
+const HELPERS_FIRST_N: &str = r#"def summarize(text, n):
+    parts = [p.strip() for p in text.split(".") if p.strip()]
+    return ". ".join(parts[:n]) + "."
+"#;
+
+/// Worse: the first word only.
+const HELPERS_FIRST_WORD: &str = r#"def summarize(text, n):
+    return text.split()[0]
+"#;
+
+/// Better: the first two sentences, which is what the references say.
+const HELPERS_FIRST_TWO: &str = r#"def summarize(text, n):
+    parts = [p.strip() for p in text.split(".") if p.strip()]
+    return ". ".join(parts[:2]) + "."
+"#;
+
+const ITEMS: &str = r#"[
+  {"id": "a", "input": "The cat sat on the mat. It slept all day. Then it left.", "references": ["The cat sat on the mat. It slept all day."]},
+  {"id": "b", "input": "Dogs bark at night. Neighbours complain. Nobody sleeps.", "references": ["Dogs bark at night. Neighbours complain."]},
+  {"id": "c", "input": "Rain falls in spring. Rivers rise fast. Farmers wait.", "references": ["Rain falls in spring. Rivers rise fast."]}
+]"#;
+
+struct Project {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    count: PathBuf,
+}
+
+impl Project {
+    /// A git repository with the suite, one dataset and the Python summariser, committed.
+    fn new(suite_extra: &str) -> Project {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("project");
+        let count = tmp.path().join("starts.txt");
+        std::fs::create_dir_all(&root).unwrap();
+        let p = Project {
+            _tmp: tmp,
+            root,
+            count,
+        };
+        p.write(
+            "evalgate.toml",
+            &format!(
+                "[suite]\ncache_dir = \"target/cache\"\n\n\
+                 [tiers.smoke]\ndatasets = [\"demo_v1\"]\n\n\
+                 [datasets.demo_v1]\nsystems = [\"summ\"]\nmetrics = [\"rouge1_f1\", \"rougeL_f1\"]\n\n\
+                 [systems.summ]\nkind = \"command\"\ncommand = [\"python3\", \"summarize.py\"]\n\
+                 params = {{ sentences = 1 }}\nenv = {{ COUNT_FILE = \"{}\" }}\n\n{suite_extra}",
+                p.count.display()
+            ),
+        );
+        p.write("summarize.py", SUMMARIZE_PY);
+        p.write("helpers.py", HELPERS_FIRST_N);
+        p.write(".gitignore", "target/\nout/\n__pycache__/\n*.snap.new\n");
+        p.dataset("demo_v1", ITEMS);
+        p.git(&["init", "-q"]);
+        p.commit();
+        p
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let path = self.root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn dataset(&self, id: &str, items: &str) {
+        self.write(
+            &format!("datasets/{id}/dataset.json"),
+            &format!(
+                r#"{{"id": "{id}", "version": 1, "task": "summarization", "items": {items}}}"#
+            ),
+        );
+        evalgate::dataset::write_hashes(&self.root.join("datasets").join(id)).unwrap();
+    }
+
+    fn git(&self, args: &[&str]) {
+        let ok = Command::new("git")
+            .arg("-C")
+            .arg(&self.root)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+
+    fn commit(&self) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", "change"]);
+    }
+
+    fn run(&self, filter: &[&str]) -> RunOutcome {
+        Harness::new()
+            .config(self.root.join("evalgate.toml"))
+            .output_dir(self.root.join("out"))
+            .run(&support::quiet_args(&self.root.join("out"), filter))
+            .unwrap()
+    }
+
+    fn results(&self, filter: &[&str]) -> RunResults {
+        self.run(filter).results.unwrap()
+    }
+
+    /// What `cargo insta accept` does: every pending snapshot becomes the baseline.
+    fn accept(&self) -> usize {
+        let mut accepted = 0;
+        for entry in std::fs::read_dir(self.root.join("baselines")).unwrap() {
+            let path = entry.unwrap().path();
+            if let Some(name) = path.to_str().and_then(|p| p.strip_suffix(".new")) {
+                std::fs::rename(&path, name).unwrap();
+                accepted += 1;
+            }
+        }
+        accepted
+    }
+
+    fn pending(&self) -> Vec<PathBuf> {
+        let dir = self.root.join("baselines");
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        entries
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "new"))
+            .collect()
+    }
+
+    fn starts(&self) -> usize {
+        std::fs::read_to_string(&self.count)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    }
+
+    /// Runs, accepts the first baselines, commits them, and checks the next run is clean.
+    fn with_accepted_baseline(self) -> Project {
+        let first = self.results(&[]);
+        assert_eq!(first.summary.failed, 0, "{first:#?}");
+        assert!(self.accept() > 0);
+        self.commit();
+        let clean = self.results(&[]);
+        assert_eq!(clean.summary.failed, 0);
+        assert!(
+            self.pending().is_empty(),
+            "no pending snapshot after accepting"
+        );
+        assert!(clean.pairs[0].baseline.system_changes.is_empty());
+        self
+    }
+}
+
+fn check<'a>(results: &'a RunResults, trial: &str) -> &'a CheckResult {
+    results
+        .all_checks()
+        .find(|c| c.trial == trial)
+        .unwrap_or_else(|| panic!("no trial {trial}"))
+}
+
+fn junit(root: &Path) -> String {
+    std::fs::read_to_string(root.join("out/junit.xml")).unwrap()
+}
+
+#[test]
+fn a_worse_script_fails_with_the_delta_and_the_changed_file_a_better_one_is_promoted() {
+    let p = Project::new("").with_accepted_baseline();
+    let baseline = p.results(&[]).pairs[0].metrics["rouge1_f1"].value;
+
+    // (a) Make the summariser worse by editing the module it imports (not yet committed).
+    p.write("helpers.py", HELPERS_FIRST_WORD);
+    let results = p.results(&[]);
+    let pair = &results.pairs[0];
+    assert_eq!(pair.baseline.status, BaselineStatus::Present);
+    assert_eq!(pair.baseline.system_changes, ["file helpers.py changed"]);
+    let vs = check(&results, "smoke::demo_v1::summ::rouge1_f1::vs_baseline");
+    assert_eq!(vs.status, CheckStatus::Failed);
+    assert_eq!(vs.baseline, Some(baseline));
+    let current = pair.metrics["rouge1_f1"].value;
+    assert!(current < baseline);
+    assert!((vs.delta.unwrap() - (current - baseline)).abs() < 1e-12);
+    for part in [
+        "rouge1_f1 worsened from",
+        "(baseline) to",
+        "system summ changed since the baseline: file helpers.py changed",
+        "worst items: ",
+        " → ",
+    ] {
+        assert!(
+            vs.message.contains(part),
+            "`{part}` missing in: {}",
+            vs.message
+        );
+    }
+    assert!(
+        !p.pending().is_empty(),
+        "a pending snapshot records the change"
+    );
+    assert!(junit(&p.root).contains("file helpers.py changed"));
+    // The comment compares: baseline, current and Δ, and says the system changed.
+    let comment = render(&results, &CommentOptions::default());
+    assert!(comment.contains("changed since the baseline"), "{comment}");
+    assert!(comment.contains("file helpers.py changed"), "{comment}");
+    let row = comment
+        .lines()
+        .find(|l| l.starts_with("| rouge1\\_f1"))
+        .unwrap();
+    assert!(!row.contains('—'), "baseline and Δ are shown: {row}");
+    assert!(row.contains("regression"), "{row}");
+
+    // (b) Improve it instead: passes, leaves a pending snapshot to promote with the change.
+    p.write("helpers.py", HELPERS_FIRST_TWO);
+    let results = p.results(&[]);
+    assert_eq!(results.summary.failed, 0, "an improvement passes");
+    let vs = check(&results, "smoke::demo_v1::summ::rouge1_f1::vs_baseline");
+    assert_eq!(vs.status, CheckStatus::Passed);
+    assert!(vs.delta.unwrap() > 0.0);
+    assert_eq!(p.pending().len(), 1);
+    assert_eq!(p.accept(), 1);
+    p.commit();
+    let next = p.results(&[]);
+    assert_eq!(next.summary.failed, 0);
+    assert!(p.pending().is_empty(), "clean after promotion");
+    assert!(next.pairs[0].baseline.system_changes.is_empty());
+    assert!(next.pairs[0].metrics["rouge1_f1"].value > baseline);
+}
+
+#[test]
+fn a_changed_parameter_is_named_and_compared() {
+    let p = Project::new("").with_accepted_baseline();
+    let text = std::fs::read_to_string(p.root.join("evalgate.toml")).unwrap();
+    p.write(
+        "evalgate.toml",
+        &text.replace("sentences = 1 }", "sentences = 2 }"),
+    );
+    let results = p.results(&[]);
+    assert_eq!(
+        results.pairs[0].baseline.system_changes,
+        ["params.sentences 1 → 2"]
+    );
+    let vs = check(&results, "smoke::demo_v1::summ::rougeL_f1::vs_baseline");
+    assert_eq!(vs.status, CheckStatus::Passed, "{}", vs.message);
+    assert!(vs.delta.unwrap() > 0.0);
+}
+
+#[test]
+fn editing_an_imported_module_misses_the_cache_and_dataset_docs_do_not() {
+    let p = Project::new("");
+    let first = p.results(&[]);
+    let g = first.pairs[0].generation.clone().unwrap();
+    assert_eq!(
+        (g.cache, g.cache_hits, g.cache_misses),
+        (CacheUse::Used, 0, 3)
+    );
+    assert_eq!(p.starts(), 3);
+
+    // Docs beside a dataset and an untracked note outside the program's reach... the dataset
+    // folder is never an input.
+    p.write("datasets/demo_v1/README.md", "How the items were chosen.");
+    let second = p.results(&[]);
+    let g = second.pairs[0].generation.clone().unwrap();
+    assert_eq!((g.cache_hits, g.cache_misses), (3, 0));
+    assert_eq!(p.starts(), 3, "served from the cache");
+
+    // An edit of the imported module, uncommitted: every item is generated again.
+    p.write("helpers.py", HELPERS_FIRST_TWO);
+    let third = p.results(&[]);
+    let g = third.pairs[0].generation.clone().unwrap();
+    assert_eq!((g.cache_hits, g.cache_misses), (0, 3));
+    assert_eq!(p.starts(), 6);
+    assert!(
+        third.pairs[0].metrics["rouge1_f1"].value > first.pairs[0].metrics["rouge1_f1"].value,
+        "new outputs, not stale ones"
+    );
+
+    // A new untracked module the program might import counts too.
+    p.write("extra.py", "X = 1\n");
+    let fourth = p.results(&[]);
+    assert_eq!(fourth.pairs[0].generation.as_ref().unwrap().cache_misses, 3);
+}
+
+#[test]
+fn inputs_narrow_the_files_that_count() {
+    let p = Project::new("");
+    let text = std::fs::read_to_string(p.root.join("evalgate.toml")).unwrap();
+    p.write(
+        "evalgate.toml",
+        &text.replace(
+            "params = { sentences = 1 }",
+            "params = { sentences = 1 }\ninputs = [\"*.py\"]",
+        ),
+    );
+    p.results(&[]);
+    p.write("NOTES.md", "unrelated");
+    let again = p.results(&[]);
+    assert_eq!(again.pairs[0].generation.as_ref().unwrap().cache_hits, 3);
+    let files = again.pairs[0].system_config["files"].as_object().unwrap();
+    let names: Vec<&String> = files.keys().collect();
+    assert_eq!(names, ["helpers.py", "summarize.py"]);
+
+    p.write(
+        "evalgate.toml",
+        &text.replace(
+            "params = { sentences = 1 }",
+            "params = { sentences = 1 }\ninputs = [\"prompts/*.txt\"]",
+        ),
+    );
+    let error = p.results(&[]).pairs[0].error.clone().unwrap();
+    assert!(
+        error.contains("`inputs` pattern `prompts/*.txt` matches no file"),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_item_check_names_every_failing_item() {
+    let p = Project::new(
+        "[checks.rougeL_f1]\nitem_min = { value = 0.5, max_failing_items = 1 }\n\n\
+         [[overrides]]\nmetric = \"rouge1_f1\"\nitem_min = { value = 0.5, per_item_trials = true }\n",
+    );
+    // Two items get a bad summary.
+    p.write(
+        "helpers.py",
+        "def summarize(text, n):\n    if text.startswith(('Dogs', 'Rain')):\n        return 'Nothing here.'\n    return text.split('.')[0] + '.'\n",
+    );
+    let results = p.results(&[]);
+    let item_min = check(&results, "smoke::demo_v1::summ::rougeL_f1::item_min");
+    assert_eq!(item_min.status, CheckStatus::Failed);
+    let ids: Vec<&str> = item_min
+        .failing_items
+        .iter()
+        .map(|i| i.id.as_str())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&"b") && ids.contains(&"c"), "{ids:?}");
+    assert!(
+        item_min
+            .message
+            .contains("2 of 3 items have rougeL_f1 below the minimum 0.5"),
+        "{}",
+        item_min.message
+    );
+    assert!(item_min.message.contains("b = 0") && item_min.message.contains("c = 0"));
+
+    // One trial per item, named `…::item_min::<item id>`.
+    let per_item: Vec<&CheckResult> = results
+        .all_checks()
+        .filter(|c| {
+            c.trial
+                .starts_with("smoke::demo_v1::summ::rouge1_f1::item_min::")
+        })
+        .collect();
+    assert_eq!(per_item.len(), 3);
+    let status = |item: &str| {
+        check(
+            &results,
+            &format!("smoke::demo_v1::summ::rouge1_f1::item_min::{item}"),
+        )
+        .status
+    };
+    assert_eq!(status("a"), CheckStatus::Passed);
+    assert_eq!(status("b"), CheckStatus::Failed);
+    assert_eq!(status("c"), CheckStatus::Failed);
+    let xml = junit(&p.root);
+    assert!(xml.contains("smoke::demo_v1::summ::rouge1_f1::item_min::b"));
+}
+
+#[test]
+fn a_smoke_run_reports_the_full_tiers_stale_baselines() {
+    let p = Project::new(
+        "[tiers.full]\ndatasets = [\"demo_full_v1\"]\nignored = true\n\n[datasets.demo_full_v1]\nsystems = [\"lead\"]\nmetrics = [\"rouge1_f1\"]\n\n[systems.lead]\nkind = \"builtin\"\nbuiltin = \"lead_n\"\nparams = { sentences = 3 }\n",
+    );
+    // lead runs in smoke too.
+    let text = std::fs::read_to_string(p.root.join("evalgate.toml")).unwrap();
+    p.write(
+        "evalgate.toml",
+        &text.replace("systems = [\"summ\"]", "systems = [\"summ\", \"lead\"]"),
+    );
+    p.dataset("demo_full_v1", ITEMS);
+    p.results(&["--include-ignored"]);
+    assert_eq!(p.accept(), 3);
+    p.commit();
+    let stale = "smoke::demo_full_v1::lead::system::stale_baseline";
+    assert_eq!(
+        check(&p.results(&["smoke"]), stale).status,
+        CheckStatus::Passed
+    );
+
+    let text = std::fs::read_to_string(p.root.join("evalgate.toml")).unwrap();
+    p.write(
+        "evalgate.toml",
+        &text.replace("sentences = 3 }", "sentences = 2 }"),
+    );
+    let results = p.results(&["smoke"]);
+    let c = check(&results, stale);
+    assert_eq!(c.status, CheckStatus::Warned);
+    for part in [
+        "baselines/demo_full_v1__lead.snap of tier `full`",
+        "older configuration of system lead (params.sentences 3 → 2)",
+        "cargo test --test benchmarks -- --include-ignored full::demo_full_v1::lead",
+    ] {
+        assert!(
+            c.message.contains(part),
+            "`{part}` missing in: {}",
+            c.message
+        );
+    }
+    assert_eq!(results.summary.warned, 1);
+    let comment = render(&results, &CommentOptions::default());
+    assert!(comment.contains(stale), "{comment}");
+}
+
+#[test]
+fn latency_alone_leaves_no_pending_snapshot_and_replay_is_not_cached() {
+    let p = Project::new("[systems.recorded]\nkind = \"replay\"\npath = \"recorded.jsonl\"\n");
+    p.write(
+        "recorded.jsonl",
+        "{\"id\": \"a\", \"output\": \"The cat sat.\"}\n{\"id\": \"b\", \"output\": \"Dogs bark.\"}\n{\"id\": \"c\", \"output\": \"Rain falls.\"}\n",
+    );
+    let text = std::fs::read_to_string(p.root.join("evalgate.toml")).unwrap();
+    let text = text
+        .replace("systems = [\"summ\"]", "systems = [\"summ\", \"recorded\"]")
+        .replace(
+            "metrics = [\"rouge1_f1\", \"rougeL_f1\"]",
+            "metrics = [\"rouge1_f1\", \"rougeL_f1\", \"latency_mean_ms\"]",
+        );
+    p.write("evalgate.toml", &text);
+    p.commit();
+    let p = p.with_accepted_baseline();
+    // A new cache folder: the same outputs are generated again, with other latencies.
+    p.write(
+        "evalgate.toml",
+        &text.replace("target/cache", "target/cache2"),
+    );
+    let results = p.results(&[]);
+    let summ = results.pairs.iter().find(|r| r.system == "summ").unwrap();
+    assert_eq!(summ.generation.as_ref().unwrap().cache_misses, 3);
+    assert!(p.pending().is_empty(), "{:?}", p.pending());
+
+    let recorded = results
+        .pairs
+        .iter()
+        .find(|r| r.system == "recorded")
+        .unwrap();
+    let g = recorded.generation.as_ref().unwrap();
+    assert_eq!(
+        (g.cache, g.cache_hits, g.cache_misses),
+        (CacheUse::NotCached, 0, 0)
+    );
+    // A new recording is named as a changed file.
+    p.write(
+        "recorded.jsonl",
+        "{\"id\": \"a\", \"output\": \"The cat sat on the mat.\"}\n{\"id\": \"b\", \"output\": \"Dogs bark.\"}\n{\"id\": \"c\", \"output\": \"Rain falls.\"}\n",
+    );
+    let results = p.results(&[]);
+    let recorded = results
+        .pairs
+        .iter()
+        .find(|r| r.system == "recorded")
+        .unwrap();
+    assert_eq!(
+        recorded.baseline.system_changes,
+        ["file recorded.jsonl changed"]
+    );
+}
+
+/// A Rust system that notes each call in the file named by `COUNT_FILE`.
+struct FirstSentence {
+    covers_code: bool,
+}
+
+impl evalgate::systems::System for FirstSentence {
+    fn fingerprint(&self) -> serde_json::Value {
+        serde_json::json!({"kind": "first_sentence", "version": 1})
+    }
+
+    fn fingerprint_covers_code(&self) -> bool {
+        self.covers_code
+    }
+
+    fn generate(
+        &self,
+        request: &evalgate::systems::SystemRequest<'_>,
+    ) -> evalgate::Result<evalgate::systems::Generation> {
+        use std::io::Write;
+        let count = std::env::var("COUNT_FILE").unwrap();
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(count)
+            .unwrap();
+        writeln!(file, "{}", request.item_id).unwrap();
+        let first = request.input.split('.').next().unwrap_or_default();
+        Ok(evalgate::systems::Generation::text(format!("{first}.")))
+    }
+}
+
+const CHILD_PROJECT: &str = "EVALGATE_TEST_CHILD_PROJECT";
+const CHILD_COVERS_CODE: &str = "EVALGATE_TEST_CHILD_COVERS_CODE";
+
+/// Runs `exe` (this test binary, or a changed copy of it) as a child that runs the harness on
+/// the project with a Rust system, as a rebuilt `tests/benchmarks.rs` would.
+fn run_child(exe: &Path, project: &Project, covers_code: bool) {
+    let out = Command::new(exe)
+        .args([
+            "rust_system_outputs_are_generated_again_after_its_executable_changes",
+            "--exact",
+            "--test-threads",
+            "1",
+        ])
+        .env(CHILD_PROJECT, &project.root)
+        .env(CHILD_COVERS_CODE, if covers_code { "1" } else { "0" })
+        .env("COUNT_FILE", &project.count)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "child run failed: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn rust_system_outputs_are_generated_again_after_its_executable_changes() {
+    if let Some(root) = std::env::var_os(CHILD_PROJECT) {
+        // The child: one harness run with the Rust system.
+        let root = PathBuf::from(root);
+        let covers_code = std::env::var(CHILD_COVERS_CODE).as_deref() == Ok("1");
+        let out = Harness::new()
+            .config(root.join("evalgate.toml"))
+            .output_dir(root.join("out"))
+            .system("first", FirstSentence { covers_code })
+            .run(&support::quiet_args(&root.join("out"), &[]))
+            .unwrap();
+        assert!(!out.conclusion.has_failed());
+        return;
+    }
+    for covers_code in [false, true] {
+        let p = Project::new("");
+        let text = std::fs::read_to_string(p.root.join("evalgate.toml")).unwrap();
+        p.write(
+            "evalgate.toml",
+            &(text.replace("systems = [\"summ\"]", "systems = [\"first\"]")
+                + "\n[systems.first]\nkind = \"rust\"\n"),
+        );
+        let exe = std::env::current_exe().unwrap();
+        run_child(&exe, &p, covers_code);
+        assert_eq!(p.starts(), 3, "first run generates");
+        run_child(&exe, &p, covers_code);
+        assert_eq!(p.starts(), 3, "same executable: served from the cache");
+
+        // A rebuilt test binary: other bytes (as after editing the system's code).
+        let rebuilt = p.root.join("target/rebuilt-benchmarks");
+        std::fs::create_dir_all(rebuilt.parent().unwrap()).unwrap();
+        std::fs::copy(&exe, &rebuilt).unwrap();
+        {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&rebuilt)
+                .unwrap();
+            f.write_all(b"edited system code").unwrap();
+        }
+        run_child(&rebuilt, &p, covers_code);
+        if covers_code {
+            assert_eq!(
+                p.starts(),
+                3,
+                "a system whose fingerprint covers its code keeps its cache"
+            );
+        } else {
+            assert_eq!(p.starts(), 6, "a changed executable generates again");
+        }
+    }
+}
