@@ -938,6 +938,19 @@ vs_baseline = { max_drop = 0.05 }
                 "evalgate.toml:14: `overrides.system` names unknown system `nope`",
             ),
             ("\n[colours]\nred = 1\n", "unknown field `colours`"),
+            (
+                "\n[checks.score]\nitem_min = { value = 0.1, max_failing_items = -1 }\n",
+                "evalgate.toml:14: `checks.score.item_min.max_failing_items` must be a whole \
+                 number >= 0",
+            ),
+            (
+                "\n[checks.score]\nitem_max = { value = 0.1, max_failing_pct = 120 }\n",
+                "evalgate.toml:14: `checks.score.item_max.max_failing_pct` must be a percentage",
+            ),
+            (
+                "\n[checks.score]\nitem_min = true\n",
+                "evalgate.toml:14: `checks.score.item_min` = true has no bound",
+            ),
         ];
         for (extra, expected) in cases {
             let err = parse(extra).unwrap_err().to_string();

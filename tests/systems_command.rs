@@ -253,6 +253,29 @@ fn config_errors_name_the_key() {
     assert!(m.contains("systems.summ.retries must be an integer"), "{m}");
     let m = bad("command = [\"sh\"]\nworkdir = \"no/such/folder\"");
     assert!(m.contains("systems.summ.workdir"), "{m}");
+    let m = bad("command = [\"sh\"]\nbatch = true\nconcurrency = 4");
+    assert!(
+        m.contains("systems.summ.concurrency is set, but batch mode runs one process"),
+        "{m}"
+    );
+    let m = bad("command = [\"sh\"]\nconcurrency = 0");
+    assert!(m.contains("systems.summ.concurrency is 0"), "{m}");
+    let m = bad("command = [\"sh\"]\ninputs = []");
+    assert!(m.contains("systems.summ.inputs is empty"), "{m}");
+}
+
+#[test]
+fn concurrency_is_the_configured_number_of_items_at_once() {
+    let table: toml::Table = toml::from_str("command = [\"sh\"]\nconcurrency = 8").unwrap();
+    let sys = CommandSystem::from_config("summ", &table, &root(), &[]).unwrap();
+    assert_eq!(
+        sys.max_concurrency(),
+        Some(8),
+        "not capped at the runner's default of 4"
+    );
+    let table: toml::Table = toml::from_str("command = [\"sh\"]").unwrap();
+    let sys = CommandSystem::from_config("summ", &table, &root(), &[]).unwrap();
+    assert_eq!(sys.max_concurrency(), Some(4));
 }
 
 #[test]
