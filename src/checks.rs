@@ -75,9 +75,11 @@ pub fn evaluate(check: &Check, input: &CheckInput<'_>) -> Verdict {
             )
         }
         // Pricing, stale-baseline and item checks are judged elsewhere, never here.
-        CheckKind::Pricing | CheckKind::StaleBaseline | CheckKind::ItemMin | CheckKind::ItemMax => {
-            (false, None, String::new())
-        }
+        CheckKind::Pricing
+        | CheckKind::StaleBaseline
+        | CheckKind::ItemMin
+        | CheckKind::ItemMax
+        | CheckKind::Computed => (false, None, String::new()),
         CheckKind::VsBaseline => {
             let baseline = input.baseline.unwrap_or(value);
             let worsening = def.direction.worsening(baseline, value);
@@ -134,7 +136,8 @@ pub fn evaluate(check: &Check, input: &CheckInput<'_>) -> Verdict {
             | CheckKind::Pricing
             | CheckKind::StaleBaseline
             | CheckKind::ItemMin
-            | CheckKind::ItemMax => detail,
+            | CheckKind::ItemMax
+            | CheckKind::Computed => detail,
             CheckKind::Min => format!(
                 "{} = {} ≥ minimum {}",
                 def.id,

@@ -34,10 +34,9 @@ struct RawConfig {
     checks: BTreeMap<Spanned<String>, RawChecks>,
     #[serde(default)]
     overrides: Vec<Spanned<RawOverride>>,
-    /// Read by `metrics::external::register_from_suite_text`; accepted here only.
+    /// Read by `metrics::external::register_from_suite_text`; here only checked to be used.
     #[serde(default)]
-    #[allow(dead_code)]
-    external_metrics: toml::Table,
+    external_metrics: BTreeMap<Spanned<String>, toml::Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -451,11 +450,85 @@ impl Suite {
                 "{file}: no tiers; add e.g. `[tiers.smoke]` with `datasets = [...]`"
             )));
         }
-        for name in datasets.keys().chain(systems.keys()) {
-            if !is_name_segment(name) {
+        // Names become trial-name segments and baseline file names (`<dataset>__<system>.snap`):
+        // they must be plain, must not hold the separator, and must differ in more than case
+        // (case-insensitive file systems would map two of them to one file).
+        let named = raw
+            .datasets
+            .keys()
+            .map(|k| ("dataset", k))
+            .chain(raw.systems.keys().map(|k| ("system", k)));
+        let mut seen_folded: BTreeMap<(&str, String), &str> = BTreeMap::new();
+        for (what, name) in named {
+            let text = name.get_ref();
+            if !is_name_segment(text) || text.contains("__") {
                 return Err(Error::Config(format!(
-                    "{file}: name `{name}` may only use letters, digits, `_`, `-` and `.` (it \
-                     becomes part of trial names)"
+                    "{}: {what} name `{text}` may only use letters, digits, `_`, `-` and `.`, and \
+                     not `__` (it becomes part of trial names and of baseline file names \
+                     `<dataset>__<system>.snap`)",
+                    at(name.span())
+                )));
+            }
+            if let Some(other) = seen_folded.insert((what, text.to_ascii_lowercase()), text) {
+                return Err(Error::Config(format!(
+                    "{}: {what} names `{other}` and `{text}` differ only in case; their baseline \
+                     files would be one file on a case-insensitive file system, so rename one",
+                    at(name.span())
+                )));
+            }
+        }
+
+        // Everything configured must be used: a dataset no tier runs, a system no dataset runs,
+        // checks or parameters of a metric nothing computes would silently do nothing.
+        for (name, tier) in &raw.tiers {
+            if tier.datasets.is_empty() {
+                return Err(Error::Config(format!(
+                    "{}: `tiers.{}.datasets` is empty, so the tier runs nothing; list its \
+                     datasets or remove the tier",
+                    at(name.span()),
+                    name.get_ref()
+                )));
+            }
+        }
+        for id in raw.datasets.keys() {
+            if !tiers.iter().any(|t| t.datasets.contains(id.get_ref())) {
+                return Err(Error::Config(format!(
+                    "{}: dataset `{}` is in no tier, so nothing runs it; add it to a tier's \
+                     `datasets` or remove `[datasets.{}]`",
+                    at(id.span()),
+                    id.get_ref(),
+                    id.get_ref()
+                )));
+            }
+        }
+        for (name, table) in &raw.systems {
+            if !datasets
+                .values()
+                .any(|d: &DatasetConfig| d.systems.contains(name.get_ref()))
+            {
+                return Err(Error::Config(format!(
+                    "{}: system `{}` runs on no dataset; add it to a dataset's `systems` or \
+                     remove `[systems.{}]`",
+                    at(table.span()),
+                    name.get_ref(),
+                    name.get_ref()
+                )));
+            }
+        }
+        let computed = |metric: &str| {
+            datasets
+                .values()
+                .any(|d: &DatasetConfig| d.metrics.iter().any(|m| m == metric))
+        };
+
+        for id in raw.external_metrics.keys() {
+            if !computed(id.get_ref()) {
+                return Err(Error::Config(format!(
+                    "{}: external metric `{}` is computed by no dataset; add it to a dataset's \
+                     `metrics` or remove `[external_metrics.{}]`",
+                    at(id.span()),
+                    id.get_ref(),
+                    id.get_ref()
                 )));
             }
         }
@@ -464,6 +537,15 @@ impl Suite {
         let mut metric_params = BTreeMap::new();
         for (id, table) in &raw.metric_params {
             check_metric(id, "metric_params")?;
+            if !computed(id.get_ref()) {
+                return Err(Error::Config(format!(
+                    "{}: `[metric_params.{}]` sets parameters of a metric no dataset computes; \
+                     add `{}` to a dataset's `metrics` or remove the table",
+                    at(id.span()),
+                    id.get_ref(),
+                    id.get_ref()
+                )));
+            }
             let json = serde_json::to_value(table).map_err(|e| {
                 Error::Config(format!(
                     "{}: `metric_params.{}`: {e}",
@@ -478,6 +560,15 @@ impl Suite {
         let mut table = CheckTable::default();
         for (id, checks) in &raw.checks {
             check_metric(id, "checks")?;
+            if !computed(id.get_ref()) {
+                return Err(Error::Config(format!(
+                    "{}: `[checks.{}]` checks a metric no dataset computes; add `{}` to a \
+                     dataset's `metrics` or remove the table",
+                    at(id.span()),
+                    id.get_ref(),
+                    id.get_ref()
+                )));
+            }
             let key = format!("checks.{}", id.get_ref());
             let resolved = resolve_checks(
                 &key,
@@ -514,6 +605,29 @@ impl Suite {
                         s.get_ref()
                     )));
                 }
+            }
+            let matches = datasets.values().any(|d| {
+                o.dataset.as_ref().is_none_or(|x| x.get_ref() == &d.id)
+                    && o.system
+                        .as_ref()
+                        .is_none_or(|x| d.systems.contains(x.get_ref()))
+                    && d.metrics.contains(o.metric.get_ref())
+            });
+            if !matches {
+                return Err(Error::Config(format!(
+                    "{}: this `[[overrides]]` entry matches nothing: no dataset{}{} computes `{}`; \
+                     fix its `dataset`, `system` or `metric`, or remove it",
+                    at(ov.span()),
+                    o.dataset
+                        .as_ref()
+                        .map(|d| format!(" `{}`", d.get_ref()))
+                        .unwrap_or_default(),
+                    o.system
+                        .as_ref()
+                        .map(|x| format!(" running `{}`", x.get_ref()))
+                        .unwrap_or_default(),
+                    o.metric.get_ref()
+                )));
             }
             let resolved = resolve_checks(
                 key,

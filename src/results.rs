@@ -215,6 +215,9 @@ pub enum CheckKind {
     /// Another tier's baseline of this dataset × system was made with the system's current
     /// configuration (a warning when it was made with an older one).
     StaleBaseline,
+    /// The metric was computed (for metrics without other checks, so a failure to compute
+    /// always fails a trial).
+    Computed,
 }
 
 impl CheckKind {
@@ -228,6 +231,7 @@ impl CheckKind {
             CheckKind::ItemMin => "item_min",
             CheckKind::ItemMax => "item_max",
             CheckKind::StaleBaseline => "stale_baseline",
+            CheckKind::Computed => "computed",
         }
     }
 

@@ -568,11 +568,11 @@ fn rust_system_outputs_are_generated_again_after_its_executable_changes() {
     }
     for covers_code in [false, true] {
         let p = Project::new("");
-        let text = std::fs::read_to_string(p.root.join("evalgate.toml")).unwrap();
         p.write(
             "evalgate.toml",
-            &(text.replace("systems = [\"summ\"]", "systems = [\"first\"]")
-                + "\n[systems.first]\nkind = \"rust\"\n"),
+            "[suite]\ncache_dir = \"target/cache\"\n\n[tiers.smoke]\ndatasets = [\"demo_v1\"]\n\n\
+             [datasets.demo_v1]\nsystems = [\"first\"]\nmetrics = [\"rouge1_f1\"]\n\n\
+             [systems.first]\nkind = \"rust\"\n",
         );
         let exe = std::env::current_exe().unwrap();
         run_child(&exe, &p, covers_code);

@@ -193,17 +193,25 @@ impl RunContext {
                     refresh: self.cache_mode == CacheMode::Refresh,
                     pricing: self.pricing.as_ref(),
                 };
-                crate::pair::compute(
-                    &self.suite,
-                    &self.metrics,
-                    ds,
-                    system,
-                    sys.as_ref(),
-                    &self.suite.datasets[dataset].metrics,
-                    setup,
-                )
-                .map(Arc::new)
-                .map_err(|e| e.to_string())
+                let compute = || {
+                    crate::pair::compute(
+                        &self.suite,
+                        &self.metrics,
+                        ds,
+                        system,
+                        sys.as_ref(),
+                        &self.suite.datasets[dataset].metrics,
+                        setup,
+                    )
+                };
+                // A panicking Rust system or plugin fails this pair's trials, not the run.
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(compute)) {
+                    Ok(result) => result.map(Arc::new).map_err(|e| e.to_string()),
+                    Err(panic) => Err(format!(
+                        "`{dataset}` × `{system}` could not be computed: it panicked: {}",
+                        crate::metrics::panic_message(panic.as_ref())
+                    )),
+                }
             })
             .clone()
     }

@@ -17,11 +17,35 @@ use crate::results::{BaselineStatus, CheckKind, CheckResult, CheckStatus};
 type Answer = std::result::Result<Completion, Failed>;
 
 impl RunContext {
-    /// Runs one trial: judges it, records it, and answers libtest.
+    /// Runs one trial: judges it, records it, and answers libtest. Every trial that runs is
+    /// recorded, whatever happens to it (a panic while judging is a failed record).
     pub(crate) fn run_trial(&self, spec: &TrialSpec) -> Answer {
-        let (place, record) = match &spec.subject {
+        let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.judge(spec)));
+        let (place, record) = judged.unwrap_or_else(|panic| {
+            let mut record = match &spec.subject {
+                Subject::Metric { def, check, .. } => self.new_record(spec, Some(def), check),
+                Subject::StaleBaseline { .. } => self.new_record(
+                    spec,
+                    None,
+                    &Check::new(CheckKind::StaleBaseline, crate::results::Severity::Warn),
+                ),
+            };
+            record.status = CheckStatus::Failed;
+            record.message = format!(
+                "evalgate panicked while judging this trial: {}",
+                crate::metrics::panic_message(panic.as_ref())
+            );
+            (place_of(spec), record)
+        });
+        let answer = answer(&record);
+        self.record(place, record);
+        answer
+    }
+
+    fn judge(&self, spec: &TrialSpec) -> (RecordPlace, CheckResult) {
+        match &spec.subject {
             Subject::StaleBaseline { tiers, line } => {
-                (RecordPlace::Other, self.judge_stale(spec, tiers, *line))
+                (place_of(spec), self.judge_stale(spec, tiers, *line))
             }
             Subject::Metric { def, check, item } => {
                 let record = match self.pair(&spec.dataset, &spec.system) {
@@ -33,16 +57,9 @@ impl RunContext {
                         r
                     }
                 };
-                let place = RecordPlace::Pair {
-                    dataset: spec.dataset.clone(),
-                    system: spec.system.clone(),
-                };
-                (place, record)
+                (place_of(spec), record)
             }
-        };
-        let answer = answer(&record);
-        self.record(place, record);
-        answer
+        }
     }
 
     /// A record for `spec` with nothing judged yet, annotated at the check's line.
@@ -135,6 +152,10 @@ impl RunContext {
                     locate(spec, record)
                 }
             },
+            CheckKind::Computed => {
+                record.message = format!("{} = {}", def.id, fmt(values.aggregate));
+                record
+            }
             CheckKind::Min | CheckKind::Max | CheckKind::Pricing | CheckKind::StaleBaseline => {
                 let verdict = evaluate(check, &input);
                 record.status = verdict.status;
@@ -286,6 +307,17 @@ impl RunContext {
             }
         }
         record
+    }
+}
+
+/// Where a trial's record goes in the results.
+fn place_of(spec: &TrialSpec) -> RecordPlace {
+    match spec.subject {
+        Subject::StaleBaseline { .. } => RecordPlace::Other,
+        Subject::Metric { .. } => RecordPlace::Pair {
+            dataset: spec.dataset.clone(),
+            system: spec.system.clone(),
+        },
     }
 }
 

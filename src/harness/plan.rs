@@ -4,6 +4,8 @@
 //!
 //! Besides the metric checks a tier gets:
 //! - `…::cost_usd::pricing` for systems that name a model (a warning when it has no price);
+//! - `…::<metric>::computed` for metrics without any check: it fails when the metric (or the
+//!   dataset × system) could not be computed, so no failure goes unreported;
 //! - `…::<metric>::item_min::<item id>` per item, for item checks with `per_item_trials = true`
 //!   (the item id is everything after the fifth `::`);
 //! - `<tier>::<dataset>::<system>::system::stale_baseline` for each dataset × system of *another*
@@ -107,7 +109,12 @@ pub(crate) fn plan_trials(suite: &Suite, metrics: &MetricRegistry) -> Plan {
                         .definition(metric)
                         .expect("validated by Suite::load")
                         .clone();
-                    for check in suite.checks_for(ds_id, system, &def) {
+                    let mut checks = suite.checks_for(ds_id, system, &def);
+                    if checks.is_empty() {
+                        // A metric nobody checks still fails a trial when it cannot be computed.
+                        checks.push(Check::new(CheckKind::Computed, Severity::Error));
+                    }
+                    for check in checks {
                         let name = format!("{prefix}::{metric}::{}", check.kind.as_str());
                         let items = check
                             .per_item_trials

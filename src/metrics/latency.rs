@@ -77,13 +77,7 @@ impl Metric for Latency {
                 let aggregate = match *id {
                     "latency_p50_ms" => percentile(&values, 50.0),
                     "latency_p95_ms" => percentile(&values, 95.0),
-                    "latency_mean_ms" => {
-                        if values.is_empty() {
-                            0.0
-                        } else {
-                            values.iter().sum::<f64>() / values.len() as f64
-                        }
-                    }
+                    "latency_mean_ms" => super::mean(&values),
                     other => {
                         return Err(Error::Metric(format!(
                             "latency family asked for unknown id `{other}`"

@@ -253,9 +253,10 @@ impl MetricRegistry {
         wanted: &[&str],
         options: &ScoringOptions,
     ) -> Result<BTreeMap<String, MetricValues>> {
+        let item_ids: Vec<&str> = items.iter().map(|i| i.id).collect();
         let mut out = BTreeMap::new();
         for (ids, values) in self.score_families(items, wanted, options)? {
-            collect_family(&mut out, &ids, values?)?;
+            collect_family(&mut out, &ids, values?, &item_ids)?;
         }
         Ok(out)
     }
@@ -268,10 +269,11 @@ impl MetricRegistry {
         wanted: &[&str],
         options: &ScoringOptions,
     ) -> Result<BTreeMap<String, std::result::Result<MetricValues, String>>> {
+        let item_ids: Vec<&str> = items.iter().map(|i| i.id).collect();
         let mut out = BTreeMap::new();
         for (ids, values) in self.score_families(items, wanted, options)? {
             let mut family = BTreeMap::new();
-            match values.and_then(|v| collect_family(&mut family, &ids, v)) {
+            match values.and_then(|v| collect_family(&mut family, &ids, v, &item_ids)) {
                 Ok(()) => out.extend(family.into_iter().map(|(id, v)| (id, Ok(v)))),
                 Err(e) => out.extend(ids.iter().map(|id| (id.to_string(), Err(e.to_string())))),
             }
@@ -300,7 +302,19 @@ impl MetricRegistry {
         let jobs: Vec<(usize, Vec<&'w str>)> = per_family.into_iter().collect();
         let computed: Vec<Result<Vec<MetricValues>>> = jobs
             .par_iter()
-            .map(|(family, ids)| self.families[*family].score(items, ids, options))
+            .map(|(family, ids)| {
+                // A plugin that panics fails its own metrics, like one that returns an error.
+                let run = || self.families[*family].score(items, ids, options);
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(
+                    |panic| {
+                        Err(Error::Metric(format!(
+                            "metric family of `{}` panicked: {}",
+                            ids.join("`, `"),
+                            panic_message(panic.as_ref())
+                        )))
+                    },
+                )
+            })
             .collect();
         Ok(jobs.into_iter().map(|(_, ids)| ids).zip(computed).collect())
     }
@@ -365,13 +379,25 @@ pub fn reject_params(options: &ScoringOptions, ids: &[&str]) -> Result<()> {
 /// One family's run: the ids asked of it and what it returned.
 type FamilyRun<'w> = (Vec<&'w str>, Result<Vec<MetricValues>>);
 
-/// Files a family's values by id, failing when it left out one of the ids asked of it.
+/// Files a family's values by id, failing when it left out one of the ids asked of it, gave
+/// per-item values that do not align with the items, or gave a value that is not finite.
 fn collect_family(
     out: &mut BTreeMap<String, MetricValues>,
     ids: &[&str],
     values: Vec<MetricValues>,
+    item_ids: &[&str],
 ) -> Result<()> {
     for v in values {
+        if v.per_item.len() != item_ids.len() {
+            return Err(Error::Metric(format!(
+                "metric `{}` gave {} per-item values for {} items; a family must return one \
+                 value (or null) per item, in item order",
+                v.id,
+                v.per_item.len(),
+                item_ids.len()
+            )));
+        }
+        check_finite(&v, item_ids)?;
         out.insert(v.id.clone(), v);
     }
     match ids.iter().find(|id| !out.contains_key(**id)) {
@@ -382,12 +408,58 @@ fn collect_family(
     }
 }
 
+/// The message of a caught panic payload.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_string())
+}
+
 /// Mean of the present values; 0 when there are none.
 pub fn mean_of(values: &[Option<f64>]) -> f64 {
     let present: Vec<f64> = values.iter().flatten().copied().collect();
-    if present.is_empty() {
-        0.0
-    } else {
-        present.iter().sum::<f64>() / present.len() as f64
+    mean(&present)
+}
+
+/// Mean of `values` (0 when empty), as NumPy computes it (sum, then divide) — except that finite
+/// values whose sum overflows (`1.7e308` twice) are summed pre-divided instead, so finite inputs
+/// never give an infinite mean. Non-finite inputs give a non-finite mean, which scoring reports
+/// as an error.
+pub fn mean(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        return 0.0;
     }
+    let n = values.len() as f64;
+    let plain = values.iter().sum::<f64>() / n;
+    if plain.is_finite() || !values.iter().all(|v| v.is_finite()) {
+        plain
+    } else {
+        values.iter().map(|v| v / n).sum()
+    }
+}
+
+/// Checks that a family's values are finite numbers: `Err` names the metric and the item (or
+/// the aggregate) holding NaN or ±infinity.
+pub fn check_finite(values: &MetricValues, item_ids: &[&str]) -> Result<()> {
+    for (index, value) in values.per_item.iter().enumerate() {
+        if let Some(v) = value {
+            if !v.is_finite() {
+                let item = item_ids.get(index).copied().unwrap_or("?");
+                return Err(Error::Metric(format!(
+                    "metric `{}` gave {v} for item `{item}`; a metric value must be a finite \
+                     number (fix the metric, or return null where it does not apply)",
+                    values.id
+                )));
+            }
+        }
+    }
+    if !values.aggregate.is_finite() {
+        return Err(Error::Metric(format!(
+            "metric `{}` gave {} as its dataset value; a metric value must be a finite number",
+            values.id, values.aggregate
+        )));
+    }
+    Ok(())
 }

@@ -379,6 +379,7 @@ fn threshold_words(check: &CheckResult) -> Option<String> {
         CheckKind::Max => t.map(|t| format!("must be at most {}", number(t))),
         CheckKind::ItemMin => t.map(|t| format!("every item must be at least {}", number(t))),
         CheckKind::ItemMax => t.map(|t| format!("every item must be at most {}", number(t))),
+        CheckKind::Computed => Some("the metric must compute".into()),
         CheckKind::StaleBaseline => Some(
             "the baselines of other tiers must be made with the system's current configuration"
                 .into(),
