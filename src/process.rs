@@ -1,11 +1,12 @@
-//! Helpers for the child processes evalgate starts (command systems, external metrics): bounded
-//! reading of their pipes, and the stderr tail quoted in error messages. What they print is outside text: it enters messages
+//! Helpers for the child processes evalgate starts (command systems, external metrics): process
+//! groups (a timeout stops everything a child started), bounded reading of their pipes, and the
+//! stderr tail quoted in error messages. What they print is outside text: it enters messages
 //! only through [`crate::outside::admit`].
 
 use std::collections::VecDeque;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ExitStatus};
+use std::process::{Child, Command, ExitStatus};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -25,6 +26,34 @@ pub(crate) const MAX_STDERR_LINE_BYTES: usize = 8 * 1024;
 /// line (batch mode), all answers of an external metric. More is an error, never cut silently:
 /// a cut output would be scored as if the program had written it.
 pub(crate) const MAX_STDOUT_BYTES: usize = 64 * 1024 * 1024;
+
+/// Makes `cmd` start its process in a process group of its own, so [`kill_tree`] can stop the
+/// processes it starts too (a shell's children, a model server it forked).
+pub(crate) fn in_own_process_group(cmd: &mut Command) -> &mut Command {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    cmd
+}
+
+/// Kills `child` and every process of its process group (see [`in_own_process_group`]), then
+/// reaps `child`. Processes that left the group (`setsid`) are not reached.
+pub(crate) fn kill_tree(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        // The group id is the child's pid; it stays reserved while any member lives.
+        if let Some(group) = i32::try_from(child.id())
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+        {
+            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
 
 /// A relative program path with a folder part (`./run.sh`, `bin/model`) is taken relative to
 /// `base`; a bare name (`python3`) is looked up on `PATH`.

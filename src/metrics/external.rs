@@ -35,8 +35,8 @@ use crate::metrics::{
 };
 use crate::outside::{Bound, Secrets, admit};
 use crate::process::{
-    MAX_STDOUT_BYTES, StderrTail, exit_description, read_capped, resolve_program, snippet,
-    wait_until,
+    MAX_STDOUT_BYTES, StderrTail, exit_description, in_own_process_group, kill_tree, read_capped,
+    resolve_program, snippet, wait_until,
 };
 
 /// The keys an `[external_metrics.<id>]` table may have.
@@ -387,8 +387,7 @@ impl ExternalMetric {
         }
         let deadline = Instant::now() + self.timeout;
         let Some(status) = wait_until(&mut child, deadline) else {
-            let _ = child.kill();
-            let _ = child.wait();
+            kill_tree(&mut child);
             return Err(self.error(
                 &format!(
                     "timed out after {:.1} s scoring {} items (timeout_secs covers the whole \
@@ -402,6 +401,7 @@ impl ExternalMetric {
             ));
         };
         if !status.success() {
+            kill_tree(&mut child);
             return Err(self.error(
                 &format!(
                     "{} (scoring {} items)",
@@ -415,12 +415,15 @@ impl ExternalMetric {
         let bytes = match stdout.recv_timeout(remaining) {
             Ok(Ok(bytes)) => bytes,
             Ok(Err(e)) => {
+                kill_tree(&mut child);
                 return Err(self.error(
                     &format!("its stdout could not be read: {e}"),
                     &stderr.finish_tail(Duration::from_millis(500)),
                 ));
             }
             Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
+                // What kept stdout open is in the program's process group.
+                kill_tree(&mut child);
                 return Err(self.error(
                     "exited but its stdout stayed open (a child process kept it); stopped waiting",
                     &stderr.finish_tail(Duration::from_millis(200)),
@@ -567,14 +570,14 @@ impl ExternalMetric {
     }
 
     fn spawn(&self) -> std::io::Result<Child> {
-        Command::new(&self.program)
-            .args(&self.command[1..])
+        let mut cmd = Command::new(&self.program);
+        cmd.args(&self.command[1..])
             .current_dir(&self.workdir)
             .envs(&self.env)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
+            .stderr(Stdio::piped());
+        in_own_process_group(&mut cmd).spawn()
     }
 }
 

@@ -28,8 +28,8 @@ use crate::error::{Error, Result};
 use crate::fsutil::sha256_hex;
 use crate::outside::Secrets;
 use crate::process::{
-    MAX_STDOUT_BYTES, StderrTail, exit_description, read_capped, read_lines, resolve_program,
-    snippet, too_much_output, wait_until,
+    MAX_STDOUT_BYTES, StderrTail, exit_description, in_own_process_group, kill_tree, read_capped,
+    read_lines, resolve_program, snippet, too_much_output, wait_until,
 };
 use crate::systems::{Generation, System, SystemRequest, Usage};
 
@@ -153,7 +153,7 @@ impl CommandSystem {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        cmd.spawn()
+        in_own_process_group(&mut cmd).spawn()
     }
 
     /// What the program may echo that must not be stored: values of secret-looking variables
@@ -220,8 +220,7 @@ impl CommandSystem {
         let status = match wait_until(&mut child, deadline) {
             Some(status) => status,
             None => {
-                let _ = child.kill();
-                let _ = child.wait();
+                kill_tree(&mut child);
                 return Err(Failure {
                     what: format!(
                         "timed out after {:.1} s (timeout_secs)",
@@ -235,12 +234,15 @@ impl CommandSystem {
         let stdout = match stdout_rx.recv_timeout(remaining) {
             Ok(Ok(bytes)) => bytes,
             Ok(Err(e)) => {
+                kill_tree(&mut child);
                 return Err(Failure::with_stderr(
                     format!("stdout could not be read: {e}"),
                     &stderr,
                 ));
             }
             Err(_) => {
+                // What kept stdout open is in the program's process group.
+                kill_tree(&mut child);
                 return Err(Failure::with_stderr(
                     "exited but its stdout stayed open (a child process kept it); stopped waiting"
                         .into(),
@@ -250,6 +252,7 @@ impl CommandSystem {
         };
         stderr.finish(Duration::from_millis(500));
         if !status.success() {
+            kill_tree(&mut child);
             return Err(Failure::with_stderr(exit_description(status), &stderr));
         }
         let text = String::from_utf8(stdout).map_err(|_| {
@@ -632,10 +635,10 @@ impl BatchProcess {
         }
     }
 
+    /// Kills the program and everything it started (its process group).
     fn stop(&mut self) {
         drop(self.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        kill_tree(&mut self.child);
     }
 }
 
