@@ -15,6 +15,9 @@ use crate::fsutil::{sha256_hex, write_atomic};
 /// The file name of a dataset manifest inside its folder.
 pub const DATASET_FILE: &str = "dataset.json";
 
+/// The longest item id, in characters: ids are quoted in messages, baselines and reports.
+pub const MAX_ITEM_ID_CHARS: usize = 200;
+
 /// A dataset manifest as stored on disk.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -153,7 +156,7 @@ fn build(dir: &Path, file: &Path, manifest: DatasetManifest, mode: HashMode) -> 
         return Err(Error::Dataset(format!(
             "{where_}: dataset id `{}` differs from its folder name `{folder_name}`; rename one \
              so they match",
-            manifest.id
+            crate::outside::escaped(&manifest.id, 100)
         )));
     }
     if manifest.items.is_empty() {
@@ -166,19 +169,21 @@ fn build(dir: &Path, file: &Path, manifest: DatasetManifest, mode: HashMode) -> 
     let mut items = Vec::with_capacity(manifest.items.len());
     let mut recorded = Vec::with_capacity(manifest.items.len());
     for (index, raw) in manifest.items.into_iter().enumerate() {
+        // Ids are quoted in messages the console, CI logs and reports show: they must be one
+        // line of printable text (see `outside::id_problem`).
+        if let Some(problem) = crate::outside::id_problem(&raw.id, MAX_ITEM_ID_CHARS) {
+            return Err(Error::Dataset(format!(
+                "{where_}: item {} has the id `{}`, which {problem}; item ids must be one line \
+                 of printable text of at most {MAX_ITEM_ID_CHARS} characters",
+                index + 1,
+                crate::outside::escaped(&raw.id, 100)
+            )));
+        }
         let at = format!("{where_}: item {} (`{}`)", index + 1, raw.id);
         if raw.id.trim().is_empty() {
             return Err(Error::Dataset(format!(
                 "{where_}: item {} has an empty id",
                 index + 1
-            )));
-        }
-        if raw.id.chars().any(char::is_control) {
-            return Err(Error::Dataset(format!(
-                "{where_}: item {} has an id with a control character ({:?}); item ids become \
-                 parts of trial names and file names, so use printable text",
-                index + 1,
-                raw.id
             )));
         }
         if !seen.insert(raw.id.clone()) {

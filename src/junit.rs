@@ -1,6 +1,9 @@
 //! JUnit XML for CI reporters: one testcase per trial, `<failure>` for error regressions,
 //! `<skipped>` with the reason for warnings and ignored trials, `file`/`line` attributes pointing
 //! at the baseline or config file, and properties carrying the numbers.
+//!
+//! Every string is written through [`xml_text`], so the document stays XML whatever a message
+//! quotes (control characters, `U+FFFF`, escape sequences from a child's stderr).
 
 use std::path::Path;
 
@@ -8,6 +11,7 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 
 use crate::checks::fmt;
 use crate::error::Result;
+use crate::outside::xml_text;
 use crate::results::{CheckStatus, RunResults};
 
 /// A trial that was listed but not run (ignored tier), with its reason.
@@ -28,7 +32,7 @@ pub fn write(
     results: &RunResults,
     skipped: &[SkippedTrial],
 ) -> Result<()> {
-    let mut suite = TestSuite::new(suite_name);
+    let mut suite = TestSuite::new(xml_text(suite_name));
     let with_changes = results.pairs.iter().flat_map(|p| {
         p.checks
             .iter()
@@ -40,32 +44,27 @@ pub fn write(
             CheckStatus::Passed => TestCaseStatus::success(),
             CheckStatus::Failed => {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                s.set_message(c.message.clone()).set_type("regression");
+                s.set_message(xml_text(&c.message)).set_type("regression");
                 s
             }
             CheckStatus::Warned | CheckStatus::Ignored => {
                 let mut s = TestCaseStatus::skipped();
-                s.set_message(c.message.clone());
+                s.set_message(xml_text(&c.message));
                 s
             }
         };
         if c.status == CheckStatus::Failed {
-            status.set_description(c.message.clone());
+            status.set_description(xml_text(&c.message));
         }
-        let mut case = TestCase::new(c.trial.clone(), status);
-        let classname = c
-            .trial
-            .rsplitn(3, "::")
-            .nth(2)
-            .unwrap_or(&c.trial)
-            .to_string();
-        case.set_classname(classname);
-        case.extra.insert("file".into(), c.file.clone().into());
+        let mut case = TestCase::new(xml_text(&c.trial), status);
+        let classname = c.trial.rsplitn(3, "::").nth(2).unwrap_or(&c.trial);
+        case.set_classname(xml_text(classname));
+        case.extra.insert("file".into(), xml_text(&c.file).into());
         if let Some(line) = c.line {
             case.extra.insert("line".into(), line.to_string().into());
         }
         let mut props = vec![
-            Property::new("metric", c.metric.clone()),
+            Property::new("metric", xml_text(&c.metric)),
             Property::new("check", c.kind.as_str()),
             Property::new("severity", format!("{:?}", c.severity).to_lowercase()),
         ];
@@ -73,10 +72,13 @@ pub fn write(
             props.push(Property::new("direction", direction.label()));
         }
         if let Some(item) = &c.item {
-            props.push(Property::new("item", item.clone()));
+            props.push(Property::new("item", xml_text(item)));
         }
         if !system_changes.is_empty() {
-            props.push(Property::new("system_changes", system_changes.join("; ")));
+            props.push(Property::new(
+                "system_changes",
+                xml_text(&system_changes.join("; ")),
+            ));
         }
         for (name, v) in [
             ("value", c.value),
@@ -94,15 +96,9 @@ pub fn write(
     }
     for s in skipped {
         let mut status = TestCaseStatus::skipped();
-        status.set_message(s.reason.clone());
-        let mut case = TestCase::new(s.name.clone(), status);
-        case.set_classname(
-            s.name
-                .rsplitn(3, "::")
-                .nth(2)
-                .unwrap_or(&s.name)
-                .to_string(),
-        );
+        status.set_message(xml_text(&s.reason));
+        let mut case = TestCase::new(xml_text(&s.name), status);
+        case.set_classname(xml_text(s.name.rsplitn(3, "::").nth(2).unwrap_or(&s.name)));
         suite.add_test_case(case);
     }
     let mut report = Report::new("evalgate");

@@ -14,6 +14,7 @@ pub mod harness;
 pub mod history;
 pub mod junit;
 pub mod metrics;
+pub mod outside;
 pub mod pair;
 pub mod pricing;
 pub(crate) mod process;

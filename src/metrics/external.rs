@@ -33,7 +33,11 @@ use crate::metrics::{
     Direction, Metric, MetricDef, MetricRegistry, MetricValues, ScoringItem, ScoringOptions,
     mean_of,
 };
-use crate::process::{StderrTail, exit_description, resolve_program, snippet, wait_until};
+use crate::outside::{Bound, Secrets, admit};
+use crate::process::{
+    MAX_STDOUT_BYTES, StderrTail, exit_description, in_own_process_group, kill_tree, read_capped,
+    resolve_program, snippet, wait_until,
+};
 
 /// The keys an `[external_metrics.<id>]` table may have.
 pub const CONFIG_KEYS: &[&str] = &[
@@ -128,10 +132,7 @@ impl ExternalMetric {
             .env
             .iter()
             .map(|(name, value)| {
-                let upper = name.to_ascii_uppercase();
-                let secret = ["KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL", "AUTH"]
-                    .iter()
-                    .any(|word| upper.contains(word));
+                let secret = crate::outside::is_secret_name(name);
                 let shown = if secret { "<secret>" } else { value.as_str() };
                 (name.clone(), Value::String(shown.to_string()))
             })
@@ -314,7 +315,7 @@ impl ExternalMetric {
         format!(
             "external metric `{}` (command `{}`)",
             self.definition.id,
-            self.command.join(" ")
+            crate::outside::escaped(&self.command.join(" "), 300)
         )
     }
 
@@ -374,7 +375,8 @@ impl ExternalMetric {
                 self.workdir.display()
             ))
         })?;
-        let stderr = StderrTail::start(child.stderr.take());
+        let secrets = Secrets::from_env().with_env(&self.env);
+        let stderr = StderrTail::start(child.stderr.take(), secrets.clone());
         let stdout = read_all(child.stdout.take());
         if let Some(mut stdin) = child.stdin.take() {
             // Written from its own thread so a program that answers before reading everything
@@ -386,8 +388,7 @@ impl ExternalMetric {
         }
         let deadline = Instant::now() + self.timeout;
         let Some(status) = wait_until(&mut child, deadline) else {
-            let _ = child.kill();
-            let _ = child.wait();
+            kill_tree(&mut child);
             return Err(self.error(
                 &format!(
                     "timed out after {:.1} s scoring {} items (timeout_secs covers the whole \
@@ -401,6 +402,7 @@ impl ExternalMetric {
             ));
         };
         if !status.success() {
+            kill_tree(&mut child);
             return Err(self.error(
                 &format!(
                     "{} (scoring {} items)",
@@ -414,12 +416,15 @@ impl ExternalMetric {
         let bytes = match stdout.recv_timeout(remaining) {
             Ok(Ok(bytes)) => bytes,
             Ok(Err(e)) => {
+                kill_tree(&mut child);
                 return Err(self.error(
                     &format!("its stdout could not be read: {e}"),
                     &stderr.finish_tail(Duration::from_millis(500)),
                 ));
             }
             Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
+                // What kept stdout open is in the program's process group.
+                kill_tree(&mut child);
                 return Err(self.error(
                     "exited but its stdout stayed open (a child process kept it); stopped waiting",
                     &stderr.finish_tail(Duration::from_millis(200)),
@@ -435,16 +440,18 @@ impl ExternalMetric {
                 &stderr.finish_tail(Duration::from_millis(500)),
             )
         })?;
-        self.parse_output(&text, items, &position)
+        self.parse_output(&text, items, &position, &secrets)
             .map_err(|what| self.error(&what, &stderr.finish_tail(Duration::from_millis(500))))
     }
 
-    /// Reads the answer lines into one value per item (item order).
+    /// Reads the answer lines into one value per item (item order). Quotes of the output in
+    /// errors are admitted with `secrets` redacted.
     fn parse_output(
         &self,
         text: &str,
         items: &[ScoringItem<'_>],
         position: &HashMap<&str, usize>,
+        secrets: &Secrets,
     ) -> std::result::Result<Vec<Option<f64>>, String> {
         const SHAPE: &str =
             "each line must be {\"id\": \"<item id>\", \"value\": <number or null>}";
@@ -459,13 +466,13 @@ impl ExternalMetric {
             let parsed: Value = serde_json::from_str(line).map_err(|e| {
                 format!(
                     "stdout line {line_no} is not JSON ({e}): {}; {SHAPE}",
-                    snippet(line)
+                    snippet(line, secrets)
                 )
             })?;
             let object = parsed.as_object().ok_or_else(|| {
                 format!(
                     "stdout line {line_no} is not a JSON object: {}; {SHAPE}",
-                    snippet(line)
+                    snippet(line, secrets)
                 )
             })?;
             let id = match object.get("id") {
@@ -473,20 +480,21 @@ impl ExternalMetric {
                 Some(other) => {
                     return Err(format!(
                         "stdout line {line_no} has an `id` that is not a string: {}; {SHAPE}",
-                        snippet(&other.to_string())
+                        snippet(&other.to_string(), secrets)
                     ));
                 }
                 None => {
                     return Err(format!(
                         "stdout line {line_no} has no `id`: {}; {SHAPE}",
-                        snippet(line)
+                        snippet(line, secrets)
                     ));
                 }
             };
             let Some(&slot) = position.get(id) else {
                 return Err(format!(
-                    "stdout line {line_no} answers item `{id}`, which was not sent (the dataset \
+                    "stdout line {line_no} answers item `{}`, which was not sent (the dataset \
                      has {} items); answer with the ids read from stdin",
+                    admit(id, secrets, Bound::SNIPPET),
                     items.len()
                 ));
             };
@@ -501,7 +509,7 @@ impl ExternalMetric {
                 None => {
                     return Err(format!(
                         "stdout line {line_no} (item `{id}`) has no `value`: {}; {SHAPE}",
-                        snippet(line)
+                        snippet(line, secrets)
                     ));
                 }
                 Some(Value::Null) => None,
@@ -518,7 +526,7 @@ impl ExternalMetric {
                     return Err(format!(
                         "stdout line {line_no} (item `{id}`) has a `value` that is not a number: \
                          {}; use a JSON number, or null when the metric does not apply to the item",
-                        snippet(&other.to_string())
+                        snippet(&other.to_string(), secrets)
                     ));
                 }
             };
@@ -563,14 +571,14 @@ impl ExternalMetric {
     }
 
     fn spawn(&self) -> std::io::Result<Child> {
-        Command::new(&self.program)
-            .args(&self.command[1..])
+        let mut cmd = Command::new(&self.program);
+        cmd.args(&self.command[1..])
             .current_dir(&self.workdir)
             .envs(&self.env)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
+            .stderr(Stdio::piped());
+        in_own_process_group(&mut cmd).spawn()
     }
 }
 
@@ -732,14 +740,12 @@ fn intern(text: String) -> &'static str {
     leaked
 }
 
-/// Reads a pipe to its end on its own thread.
+/// Reads a pipe to its end (at most [`MAX_STDOUT_BYTES`]) on its own thread.
 fn read_all<R: Read + Send + 'static>(pipe: Option<R>) -> Receiver<std::io::Result<Vec<u8>>> {
     let (tx, rx) = std::sync::mpsc::channel();
-    if let Some(mut pipe) = pipe {
+    if let Some(pipe) = pipe {
         std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let result = pipe.read_to_end(&mut bytes).map(|_| bytes);
-            let _ = tx.send(result);
+            let _ = tx.send(read_capped(pipe, MAX_STDOUT_BYTES));
         });
     }
     rx

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::outside::{Bound, Secrets, admit};
 
 /// The login of the bot that `GITHUB_TOKEN` comments as in GitHub Actions.
 pub const DEFAULT_COMMENT_AUTHOR: &str = "github-actions[bot]";
@@ -85,8 +86,9 @@ impl GitHubClient {
         };
         if !scheme_ok {
             return Err(Error::Report(format!(
-                "GITHUB_API_URL `{api_url}` must be an https:// URL (plain http only on \
-                 127.0.0.1/localhost, for tests)"
+                "GITHUB_API_URL `{}` must be an https:// URL (plain http only on \
+                 127.0.0.1/localhost, for tests)",
+                admit(&api_url, &Secrets::none(), Bound::SNIPPET)
             )));
         }
         let repo_ok = repo.split_once('/').is_some_and(|(owner, name)| {
@@ -99,7 +101,8 @@ impl GitHubClient {
         });
         if !repo_ok {
             return Err(Error::Report(format!(
-                "GITHUB_REPOSITORY `{repo}` is not `owner/name`"
+                "GITHUB_REPOSITORY `{}` is not `owner/name`",
+                admit(repo, &Secrets::none(), Bound::SNIPPET)
             )));
         }
         if token.trim().is_empty() {
@@ -171,9 +174,10 @@ impl GitHubClient {
                 Some(next) => {
                     if !next.starts_with(&format!("{}/", self.api_url)) {
                         return Err(Error::Report(format!(
-                            "GitHub API: the next page of comments points outside {} ({next}); \
+                            "GitHub API: the next page of comments points outside {} ({}); \
                              refusing to send the token there",
-                            self.api_url
+                            self.api_url,
+                            self.scrub(&next)
                         )));
                     }
                     url = next;
@@ -268,12 +272,24 @@ impl GitHubClient {
         }
     }
 
-    fn path_of<'a>(&self, url: &'a str) -> &'a str {
-        url.strip_prefix(&self.api_url).unwrap_or(url)
+    /// The part of `url` after the API origin, for messages (a next-page URL comes from a
+    /// response header, so it is admitted).
+    fn path_of(&self, url: &str) -> String {
+        admit(
+            url.strip_prefix(&self.api_url).unwrap_or(url),
+            &Secrets::none(),
+            Bound::SNIPPET,
+        )
     }
 
+    /// What the API or the transport said, for an error message: admitted, with the token and
+    /// the secret-looking environment values redacted.
     fn scrub(&self, text: &str) -> String {
-        text.replace(&self.token, "***")
+        admit(
+            text,
+            &Secrets::from_env().with(&self.token),
+            Bound::one_line(300),
+        )
     }
 
     fn send(&self, method: &str, url: &str, body: Option<&str>) -> Result<RawResponse> {
@@ -305,10 +321,11 @@ impl GitHubClient {
             _ => unreachable!("internal: unsupported request {method}"),
         };
         let mut response = result.map_err(|e| {
-            Error::Report(self.scrub(&format!(
-                "GitHub API: {method} {} failed: {e}; check GITHUB_API_URL and the network",
-                self.path_of(url)
-            )))
+            Error::Report(format!(
+                "GitHub API: {method} {} failed: {}; check GITHUB_API_URL and the network",
+                self.path_of(url),
+                self.scrub(&e.to_string())
+            ))
         })?;
         let status = response.status().as_u16();
         let link = response
@@ -321,12 +338,13 @@ impl GitHubClient {
             let message = serde_json::from_str::<Value>(&text)
                 .ok()
                 .and_then(|v| v["message"].as_str().map(str::to_string))
-                .unwrap_or_else(|| text.chars().take(200).collect());
-            return Err(Error::Report(self.scrub(&format!(
-                "GitHub API: {method} {} failed with HTTP {status}: {message}. {}",
+                .unwrap_or_else(|| text.clone());
+            return Err(Error::Report(format!(
+                "GitHub API: {method} {} failed with HTTP {status}: {}. {}",
                 self.path_of(url),
+                self.scrub(&message),
                 status_hint(status)
-            ))));
+            )));
         }
         Ok(RawResponse { body: text, link })
     }
@@ -356,7 +374,8 @@ fn status_hint(status: u16) -> &'static str {
 fn parse_json(text: &str, method: &str, url: &str) -> Result<Value> {
     serde_json::from_str(text).map_err(|e| {
         Error::Report(format!(
-            "GitHub API: {method} {url} returned invalid JSON ({e})"
+            "GitHub API: {method} {} returned invalid JSON ({e})",
+            admit(url, &Secrets::none(), Bound::SNIPPET)
         ))
     })
 }

@@ -41,6 +41,7 @@ pub fn render(results: &RunResults, options: &CommentOptions) -> String {
         tiers(results)
     ));
     if let Some(url) = options.details_url.as_deref().filter(|u| is_plain_url(u)) {
+        let url = crate::outside::redact_url_credentials(url);
         head.push_str(&format!(" [Run details]({url})."));
     }
     head.push_str("\n\n");

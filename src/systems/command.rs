@@ -15,7 +15,7 @@
 //! the exit status and the last lines of stderr; it is never turned into an empty prediction.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -26,7 +26,11 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
 use crate::fsutil::sha256_hex;
-use crate::process::{StderrTail, exit_description, resolve_program, snippet, wait_until};
+use crate::outside::Secrets;
+use crate::process::{
+    MAX_STDOUT_BYTES, StderrTail, exit_description, in_own_process_group, kill_tree, read_capped,
+    read_lines, resolve_program, snippet, too_much_output, wait_until,
+};
 use crate::systems::inputs::{InputScope, input_files};
 use crate::systems::{Generation, System, SystemRequest, Usage};
 
@@ -209,11 +213,19 @@ impl CommandSystem {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        cmd.spawn()
+        in_own_process_group(&mut cmd).spawn()
     }
 
+    /// What the program may echo that must not be stored: values of secret-looking variables
+    /// of its environment (evalgate's own, and `env`).
+    fn secrets(&self) -> Secrets {
+        Secrets::from_env().with_env(&self.env)
+    }
+
+    /// The command for messages: one line, bounded, inert (a script given inline may hold
+    /// anything).
     fn display_command(&self) -> String {
-        self.command.join(" ")
+        crate::outside::escaped(&self.command.join(" "), 300)
     }
 
     fn attempts(&self) -> u32 {
@@ -247,14 +259,13 @@ impl CommandSystem {
         let mut child = self
             .spawn()
             .map_err(|e| Failure::new(spawn_failure(&self.program, &e)))?;
-        let stderr = StderrTail::start(child.stderr.take());
+        let secrets = self.secrets();
+        let stderr = StderrTail::start(child.stderr.take(), secrets.clone());
         let stdout_rx = {
-            let mut stdout = child.stdout.take().expect("stdout is piped");
+            let stdout = child.stdout.take().expect("stdout is piped");
             let (tx, rx) = std::sync::mpsc::channel();
             std::thread::spawn(move || {
-                let mut bytes = Vec::new();
-                let result = stdout.read_to_end(&mut bytes).map(|_| bytes);
-                let _ = tx.send(result);
+                let _ = tx.send(read_capped(stdout, MAX_STDOUT_BYTES));
             });
             rx
         };
@@ -269,8 +280,7 @@ impl CommandSystem {
         let status = match wait_until(&mut child, deadline) {
             Some(status) => status,
             None => {
-                let _ = child.kill();
-                let _ = child.wait();
+                kill_tree(&mut child);
                 return Err(Failure {
                     what: format!(
                         "timed out after {:.1} s (timeout_secs)",
@@ -284,12 +294,15 @@ impl CommandSystem {
         let stdout = match stdout_rx.recv_timeout(remaining) {
             Ok(Ok(bytes)) => bytes,
             Ok(Err(e)) => {
+                kill_tree(&mut child);
                 return Err(Failure::with_stderr(
                     format!("stdout could not be read: {e}"),
                     &stderr,
                 ));
             }
             Err(_) => {
+                // What kept stdout open is in the program's process group.
+                kill_tree(&mut child);
                 return Err(Failure::with_stderr(
                     "exited but its stdout stayed open (a child process kept it); stopped waiting"
                         .into(),
@@ -299,12 +312,13 @@ impl CommandSystem {
         };
         stderr.finish(Duration::from_millis(500));
         if !status.success() {
+            kill_tree(&mut child);
             return Err(Failure::with_stderr(exit_description(status), &stderr));
         }
         let text = String::from_utf8(stdout).map_err(|_| {
             Failure::with_stderr("printed output that is not UTF-8".into(), &stderr)
         })?;
-        parse_single_output(&text).map_err(|what| Failure::with_stderr(what, &stderr))
+        parse_single_output(&text, &secrets).map_err(|what| Failure::with_stderr(what, &stderr))
     }
 
     /// Runs one item through the long-lived batch process, starting it when needed.
@@ -423,11 +437,7 @@ impl Drop for CommandSystem {
 fn fingerprint_env(env: &BTreeMap<String, String>) -> Value {
     let mut out = serde_json::Map::new();
     for (name, value) in env {
-        let upper = name.to_ascii_uppercase();
-        let secret = ["KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL", "AUTH"]
-            .iter()
-            .any(|word| upper.contains(word));
-        let shown = if secret {
+        let shown = if crate::outside::is_secret_name(name) {
             Value::String("<secret>".into())
         } else {
             Value::String(value.clone())
@@ -448,8 +458,9 @@ fn spawn_failure(program: &Path, e: &std::io::Error) -> String {
     }
 }
 
-/// Parses single-mode stdout: a JSON object with `output`, or plain text.
-fn parse_single_output(text: &str) -> std::result::Result<Generation, String> {
+/// Parses single-mode stdout: a JSON object with `output`, or plain text. Quotes of the output in
+/// errors are admitted with `secrets` redacted.
+fn parse_single_output(text: &str, secrets: &Secrets) -> std::result::Result<Generation, String> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err("exited successfully but printed nothing on stdout".into());
@@ -458,10 +469,10 @@ fn parse_single_output(text: &str) -> std::result::Result<Generation, String> {
         let value: Value = serde_json::from_str(trimmed).map_err(|e| {
             format!(
                 "printed output that starts like JSON but does not parse ({e}): {}",
-                snippet(trimmed)
+                snippet(trimmed, secrets)
             )
         })?;
-        return generation_from_json(&value, None);
+        return generation_from_json(&value, None, secrets);
     }
     let plain = text
         .strip_suffix("\r\n")
@@ -474,17 +485,19 @@ fn parse_single_output(text: &str) -> std::result::Result<Generation, String> {
 fn generation_from_json(
     value: &Value,
     expected_id: Option<&str>,
+    secrets: &Secrets,
 ) -> std::result::Result<Generation, String> {
     let object = value.as_object().ok_or_else(|| {
         format!(
             "answered with JSON that is not an object: {}",
-            snippet(&value.to_string())
+            snippet(&value.to_string(), secrets)
         )
     })?;
     if let (Some(expected), Some(id)) = (expected_id, object.get("id")) {
         if id.as_str() != Some(expected) {
             return Err(format!(
-                "answered for item {id} while item `{expected}` was asked (answers must come in request order)"
+                "answered for item {} while item `{expected}` was asked (answers must come in request order)",
+                snippet(&id.to_string(), secrets)
             ));
         }
     }
@@ -493,13 +506,13 @@ fn generation_from_json(
         Some(other) => {
             return Err(format!(
                 "answered with `output` that is not a string: {}",
-                snippet(&other.to_string())
+                snippet(&other.to_string(), secrets)
             ));
         }
         None => {
             return Err(format!(
                 "answered with a JSON object without `output`: {}",
-                snippet(&value.to_string())
+                snippet(&value.to_string(), secrets)
             ));
         }
     };
@@ -558,6 +571,7 @@ struct BatchProcess {
     stdin: Option<ChildStdin>,
     lines: Receiver<std::io::Result<String>>,
     stderr: StderrTail,
+    secrets: Secrets,
 }
 
 impl std::fmt::Debug for BatchProcess {
@@ -573,25 +587,27 @@ impl BatchProcess {
         let mut child = system
             .spawn()
             .map_err(|e| Failure::new(spawn_failure(&system.program, &e)))?;
-        let stderr = StderrTail::start(child.stderr.take());
+        let secrets = system.secrets();
+        let stderr = StderrTail::start(child.stderr.take(), secrets.clone());
         let stdout = child.stdout.take().expect("stdout is piped");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            loop {
-                let mut line = String::new();
-                match reader.read_line(&mut line) {
-                    Ok(0) => break,
-                    Ok(_) => {
-                        if tx.send(Ok(line)).is_err() {
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        break;
-                    }
-                }
+            let result = read_lines(stdout, MAX_STDOUT_BYTES, false, |line| {
+                let answer = if line.skipped > 0 {
+                    Err(too_much_output(MAX_STDOUT_BYTES))
+                } else {
+                    String::from_utf8(line.bytes.to_vec()).map_err(|_| {
+                        std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            "stream did not contain valid UTF-8",
+                        )
+                    })
+                };
+                let go_on = answer.is_ok();
+                tx.send(answer).is_ok() && go_on
+            });
+            if let Err(e) = result {
+                let _ = tx.send(Err(e));
             }
         });
         let stdin = child.stdin.take();
@@ -600,6 +616,7 @@ impl BatchProcess {
             stdin,
             lines: rx,
             stderr,
+            secrets,
         })
     }
 
@@ -631,11 +648,11 @@ impl BatchProcess {
                             format!(
                                 "(batch mode) answered with a line that is not JSON ({e}): {}; \
                                  each answer must be one JSON line {{\"output\": ...}}",
-                                snippet(answer)
+                                snippet(answer, &self.secrets)
                             )
                         })
                         .and_then(|value| {
-                            generation_from_json(&value, Some(item_id))
+                            generation_from_json(&value, Some(item_id), &self.secrets)
                                 .map_err(|what| format!("(batch mode) {what}"))
                         });
                     return parsed.map_err(|what| self.stop_with(what));
@@ -684,10 +701,10 @@ impl BatchProcess {
         }
     }
 
+    /// Kills the program and everything it started (its process group).
     fn stop(&mut self) {
         drop(self.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        kill_tree(&mut self.child);
     }
 }
 
@@ -847,16 +864,24 @@ mod tests {
     #[test]
     fn plain_output_drops_one_trailing_newline() {
         assert_eq!(
-            parse_single_output("a summary\n\n").unwrap().output,
+            parse_single_output("a summary\n\n", &Secrets::none())
+                .unwrap()
+                .output,
             "a summary\n"
         );
-        assert_eq!(parse_single_output("x\r\n").unwrap().output, "x");
+        assert_eq!(
+            parse_single_output("x\r\n", &Secrets::none())
+                .unwrap()
+                .output,
+            "x"
+        );
     }
 
     #[test]
     fn json_output_reads_usage_and_cost() {
         let g = parse_single_output(
             r#"{"output":"hi","usage":{"input_tokens":3,"output_tokens":1},"cost_usd":0.5}"#,
+            &Secrets::none(),
         )
         .unwrap();
         assert_eq!(g.output, "hi");
@@ -873,17 +898,17 @@ mod tests {
     #[test]
     fn empty_and_broken_output_are_errors() {
         assert!(
-            parse_single_output("  \n")
+            parse_single_output("  \n", &Secrets::none())
                 .unwrap_err()
                 .contains("printed nothing")
         );
         assert!(
-            parse_single_output("{\"outp")
+            parse_single_output("{\"outp", &Secrets::none())
                 .unwrap_err()
                 .contains("does not parse")
         );
         assert!(
-            parse_single_output("{\"text\": 1}")
+            parse_single_output("{\"text\": 1}", &Secrets::none())
                 .unwrap_err()
                 .contains("without `output`")
         );

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
+use crate::outside::{Bound, Secrets, admit, redact_url_credentials};
 use crate::systems::command::ConfigTable;
 use crate::systems::{Generation, System, SystemRequest, Usage};
 
@@ -93,7 +94,10 @@ impl OpenAiSystem {
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             return Err(keys.error(
                 "base_url",
-                &format!("is `{base_url}`; it must start with http:// or https://"),
+                &format!(
+                    "is `{}`; it must start with http:// or https://",
+                    admit(&base_url, &Secrets::none(), Bound::SNIPPET)
+                ),
             ));
         }
         let model = keys.string("model")?.ok_or_else(|| {
@@ -103,13 +107,16 @@ impl OpenAiSystem {
             )
         })?;
         let api_key_env = keys.string("api_key_env")?;
-        if let Some(var) = &api_key_env {
-            if var.is_empty() || var.contains('=') || var.starts_with("sk-") {
-                return Err(keys.error(
-                    "api_key_env",
-                    "must be the NAME of an environment variable (e.g. \"OPENAI_API_KEY\"), never the key itself",
-                ));
-            }
+        if let Some(problem) = api_key_env
+            .as_deref()
+            .and_then(crate::outside::env_name_problem)
+        {
+            return Err(keys.error(
+                "api_key_env",
+                &format!(
+                    "{problem}; it must be the NAME of an environment variable (e.g. \"OPENAI_API_KEY\"), never the key itself"
+                ),
+            ));
         }
         let system_prompt = prompt(&keys, project_root, "system_prompt")?;
         let user_prompt = prompt(&keys, project_root, "user_prompt")?
@@ -214,16 +221,17 @@ impl OpenAiSystem {
         request: &SystemRequest<'_>,
     ) -> Result<String> {
         template.render(request).map_err(|field| {
+            let available = request
+                .metadata
+                .as_object()
+                .map(|m| m.keys().map(|k| format!(", {k}")).collect::<String>())
+                .unwrap_or_default();
             Error::System(format!(
                 "system `{}`: item `{}`: {key} uses `{{{field}}}`, but the item has no metadata \
                  field `{field}` (available: input, id{})",
                 self.name,
                 request.item_id,
-                request
-                    .metadata
-                    .as_object()
-                    .map(|m| m.keys().map(|k| format!(", {k}")).collect::<String>())
-                    .unwrap_or_default()
+                admit(&available, &Secrets::none(), Bound::one_line(500))
             ))
         })
     }
@@ -242,11 +250,24 @@ impl OpenAiSystem {
         }
     }
 
-    fn item_error(&self, item_id: &str, attempt: u32, what: &str) -> Error {
+    /// What the server or the transport may echo that must not be stored: the key sent, the
+    /// credentials in `base_url`, values of secret-looking environment variables.
+    fn secrets(&self, key: Option<&str>) -> Secrets {
+        let secrets = Secrets::from_env().with_url_credentials(&self.base_url);
+        match key {
+            Some(key) => secrets.with(key),
+            None => secrets,
+        }
+    }
+
+    /// The error for an item. `what` holds outside text (response bodies, transport errors): it
+    /// is admitted here, the one way attempt failures leave this system.
+    fn item_error(&self, item_id: &str, attempt: u32, what: &str, secrets: &Secrets) -> Error {
         Error::System(format!(
-            "system `{}`: item `{item_id}`: POST {} {what} (attempt {attempt} of {})",
+            "system `{}`: item `{item_id}`: POST {} {} (attempt {attempt} of {})",
             self.name,
-            self.endpoint(),
+            redact_url_credentials(&self.endpoint()),
+            admit(what, secrets, Bound::MESSAGE),
             self.retries + 1
         ))
     }
@@ -416,6 +437,7 @@ impl System for OpenAiSystem {
     fn generate(&self, request: &SystemRequest<'_>) -> Result<Generation> {
         let body = self.request_body(request)?.to_string();
         let key = self.api_key()?;
+        let secrets = self.secrets(key.as_deref());
         let mut attempt = 1;
         loop {
             let started = Instant::now();
@@ -425,7 +447,7 @@ impl System for OpenAiSystem {
                     return Ok(generation);
                 }
                 Err(AttemptError::Fatal(what)) => {
-                    return Err(self.item_error(request.item_id, attempt, &what));
+                    return Err(self.item_error(request.item_id, attempt, &what, &secrets));
                 }
                 Err(AttemptError::Retryable { what, retry_after }) => {
                     if attempt > self.retries {
@@ -435,6 +457,7 @@ impl System for OpenAiSystem {
                             &format!(
                                 "{what}; retries exhausted (raise `retries` or check the server)"
                             ),
+                            &secrets,
                         ));
                     }
                     std::thread::sleep(retry_after.unwrap_or_else(|| self.backoff(attempt)));

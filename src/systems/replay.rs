@@ -94,14 +94,14 @@ impl ReplaySystem {
             problems.push(format!(
                 "{} dataset item(s) have no prediction: {}",
                 missing.len(),
-                missing.join(", ")
+                listed(&missing)
             ));
         }
         if !extra.is_empty() {
             problems.push(format!(
                 "{} prediction(s) are for ids the dataset does not have: {}",
                 extra.len(),
-                extra.join(", ")
+                listed(&extra)
             ));
         }
         Err(Error::System(format!(
@@ -112,6 +112,21 @@ impl ReplaySystem {
             problems.join("; ")
         )))
     }
+}
+
+/// The first ids of a list, for a message: the file's ids are outside text, so each is escaped
+/// and bounded, and a long list is cut.
+fn listed(ids: &[&str]) -> String {
+    const SHOWN: usize = 10;
+    let mut shown: Vec<String> = ids
+        .iter()
+        .take(SHOWN)
+        .map(|id| crate::outside::escaped(id, 100))
+        .collect();
+    if ids.len() > SHOWN {
+        shown.push(format!("and {} more", ids.len() - SHOWN));
+    }
+    shown.join(", ")
 }
 
 fn parse_lines(path: &Path, bytes: &[u8]) -> Result<BTreeMap<String, Generation>> {
@@ -149,7 +164,7 @@ fn parse_lines(path: &Path, bytes: &[u8]) -> Result<BTreeMap<String, Generation>
                 "{}:{number}: id `{}` appears again (first on line {previous}); keep one \
                  prediction per item",
                 path.display(),
-                parsed.id
+                crate::outside::escaped(&parsed.id, 100)
             )));
         }
         out.insert(
