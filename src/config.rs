@@ -93,7 +93,7 @@ struct RawOverride {
 
 /// `min = 0.2`, `min = { value = 0.2, severity = "warn" }`, or `min = false` (off).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[serde(try_from = "toml::Value")]
 enum RawBound {
     Off(bool),
     Value(f64),
@@ -111,7 +111,7 @@ struct RawBoundTable {
 /// `item_min = 0.2`, `item_min = { value = 0.2, max_failing_items = 2, severity = "warn",
 /// per_item_trials = true }`, or `item_min = false` (off).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[serde(try_from = "toml::Value")]
 enum RawItemBound {
     Off(bool),
     Value(f64),
@@ -132,7 +132,7 @@ struct RawItemBoundTable {
 
 /// `vs_baseline = { max_drop = 0.02, max_drop_pct = 5, severity = "error" }` or `false` (off).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[serde(try_from = "toml::Value")]
 enum RawVsBaseline {
     Off(bool),
     Full(RawVsBaselineTable),
@@ -145,6 +145,64 @@ struct RawVsBaselineTable {
     max_drop_pct: Option<f64>,
     #[serde(default)]
     severity: Severity,
+}
+
+/// Reads a check table (`{ value = .., severity = .. }`) with the table's own error, or says
+/// what a check accepts when the value is not a table.
+fn check_table<T: serde::de::DeserializeOwned>(
+    value: toml::Value,
+    accepted: &str,
+) -> std::result::Result<T, String> {
+    match value {
+        toml::Value::Table(_) => value
+            .try_into()
+            .map_err(|e: toml::de::Error| format!("{}; a check accepts {accepted}", e.message())),
+        other => Err(format!(
+            "a check accepts {accepted}, found {} `{other}`",
+            other.type_str()
+        )),
+    }
+}
+
+impl TryFrom<toml::Value> for RawBound {
+    type Error = String;
+    fn try_from(value: toml::Value) -> std::result::Result<Self, String> {
+        const ACCEPTED: &str =
+            "a number (`min = 0.2`), `{ value = 0.2, severity = \"warn\" }` or `false` (off)";
+        match value {
+            toml::Value::Boolean(b) => Ok(RawBound::Off(b)),
+            toml::Value::Integer(i) => Ok(RawBound::Value(i as f64)),
+            toml::Value::Float(f) => Ok(RawBound::Value(f)),
+            other => check_table(other, ACCEPTED).map(RawBound::Full),
+        }
+    }
+}
+
+impl TryFrom<toml::Value> for RawItemBound {
+    type Error = String;
+    fn try_from(value: toml::Value) -> std::result::Result<Self, String> {
+        const ACCEPTED: &str = "a number (`item_min = 0.2`), `{ value = 0.2, max_failing_items = \
+                                2, max_failing_pct = 5, severity = \"warn\", per_item_trials = \
+                                true }` or `false` (off)";
+        match value {
+            toml::Value::Boolean(b) => Ok(RawItemBound::Off(b)),
+            toml::Value::Integer(i) => Ok(RawItemBound::Value(i as f64)),
+            toml::Value::Float(f) => Ok(RawItemBound::Value(f)),
+            other => check_table(other, ACCEPTED).map(RawItemBound::Full),
+        }
+    }
+}
+
+impl TryFrom<toml::Value> for RawVsBaseline {
+    type Error = String;
+    fn try_from(value: toml::Value) -> std::result::Result<Self, String> {
+        const ACCEPTED: &str = "`{ max_drop = 0.02, max_drop_pct = 5, severity = \"error\" }` \
+                                or `false` (off)";
+        match value {
+            toml::Value::Boolean(b) => Ok(RawVsBaseline::Off(b)),
+            other => check_table(other, ACCEPTED).map(RawVsBaseline::Full),
+        }
+    }
 }
 
 /// A loaded, validated suite.
@@ -730,10 +788,9 @@ impl Suite {
 
 /// Reads the suite file, with an error that says where evalgate looked.
 pub fn read_suite_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| {
+    crate::fsutil::read_text(path).map_err(|e| {
         Error::Config(format!(
-            "cannot read suite file {}: {e}; run from the project root or pass its path",
-            path.display()
+            "suite file: {e}; run from the project root or pass its path"
         ))
     })
 }
@@ -1064,6 +1121,18 @@ vs_baseline = { max_drop = 0.05 }
             (
                 "\n[checks.score]\nitem_min = true\n",
                 "evalgate.toml:14: `checks.score.item_min` = true has no bound",
+            ),
+            (
+                "\n[checks.score]\nmin = \"0.2\"\n",
+                "a check accepts a number (`min = 0.2`)",
+            ),
+            (
+                "\n[checks.score]\nmax = { value = 0.2, severity = \"fatal\" }\n",
+                "unknown variant `fatal`, expected `error` or `warn`",
+            ),
+            (
+                "\n[checks.score]\nvs_baseline = 0.02\n",
+                "a check accepts `{ max_drop = 0.02",
             ),
         ];
         for (extra, expected) in cases {

@@ -132,11 +132,8 @@ impl Dataset {
 
 fn read_manifest(dir: &Path) -> Result<(DatasetManifest, PathBuf)> {
     let file = dir.join(DATASET_FILE);
-    let text = std::fs::read_to_string(&file).map_err(|e| {
-        Error::Dataset(format!(
-            "cannot read dataset manifest {}: {e}; a dataset is a folder with a {DATASET_FILE}",
-            file.display()
-        ))
+    let text = crate::fsutil::read_text(&file).map_err(|e| {
+        Error::Dataset(format!("{e}; a dataset is a folder with a {DATASET_FILE}",))
     })?;
     let manifest: DatasetManifest = serde_json::from_str(&text).map_err(|e| {
         Error::Dataset(format!(
@@ -222,6 +219,21 @@ fn build(dir: &Path, file: &Path, manifest: DatasetManifest, mode: HashMode) -> 
         if references.is_empty() {
             return Err(Error::Dataset(format!(
                 "{at}: missing reference; add `references` (texts) or `reference_paths` (files)"
+            )));
+        }
+        // Degenerate texts are data bugs that metrics would score silently (WER against an
+        // empty reference counts every output word as an error; ROUGE and BLEU give 0).
+        if input.trim().is_empty() {
+            return Err(Error::Dataset(format!(
+                "{at}: the input is empty; give the item the text its systems should process, \
+                 or remove the item"
+            )));
+        }
+        if let Some(n) = references.iter().position(|r| r.trim().is_empty()) {
+            return Err(Error::Dataset(format!(
+                "{at}: reference {} is empty; every reference needs text (drop it, or fix the \
+                 data)",
+                n + 1
             )));
         }
         if !raw.metadata.is_object() {
@@ -332,8 +344,8 @@ fn read_text(dir: &Path, rel: &str, at: &str, field: &str) -> Result<String> {
             full.display()
         ))
     })?;
-    String::from_utf8(bytes)
-        .map_err(|e| Error::Dataset(format!("{at}: {} is not UTF-8: {e}", full.display())))
+    crate::fsutil::utf8_sig(bytes)
+        .map_err(|why| Error::Dataset(format!("{at}: {} {why}", full.display())))
 }
 
 fn content_hash(id: &str, version: u32, task: &str, items: &[Item]) -> String {

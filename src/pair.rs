@@ -119,9 +119,14 @@ pub fn compute(
             }
         }
     }
-    let pricing_warning = setup
-        .pricing
-        .and_then(|table| table.apply_all(system.model(), generations.iter_mut()));
+    let pricing_warning = match (setup.pricing, system.model()) {
+        (Some(table), model) => table.apply_all(model, generations.iter_mut()),
+        (None, Some(model)) => Some(format!(
+            "the suite has no pricing table, so the cost of model `{model}` is unknown (not \
+             $0); add pricing.toml at the project root or set `[suite] pricing`"
+        )),
+        (None, None) => None,
+    };
     if let Some(w) = &pricing_warning {
         stats.warnings.push(w.clone());
     }

@@ -67,7 +67,7 @@ pub struct PriceTable {
 impl PriceTable {
     /// Reads and validates a pricing file (`checked` date, non-negative finite prices).
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+        let text = crate::fsutil::read_text(path)?;
         Self::parse(&text, path)
     }
 

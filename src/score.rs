@@ -115,8 +115,7 @@ fn selected(list: Option<&[String]>) -> Result<Vec<&'static str>, String> {
 }
 
 fn read_pairs(path: &Path) -> Result<Vec<Pair>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = crate::fsutil::read_text(path).map_err(|e| e.to_string())?;
     let mut pairs = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let at = format!("{}:{}", path.display(), n + 1);

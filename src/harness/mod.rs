@@ -128,15 +128,10 @@ impl Harness {
         // suite is validated against the registry.
         crate::metrics::external::register_from_suite_text(&text, &config_path, &mut self.metrics)?;
         let suite = Suite::parse(&config_path, &text, &self.metrics)?;
-        for (name, cfg) in &suite.systems {
-            if cfg.kind == "rust" && !self.systems.contains_key(name) {
-                return Err(Error::Config(format!(
-                    "{}:{}: system `{name}` has kind = \"rust\" but nothing is registered under \
-                     that name; add `.system(\"{name}\", MySystem)` in tests/benchmarks.rs",
-                    config_path.display(),
-                    cfg.line
-                )));
-            }
+        // Every system table is checked now, whatever trials are selected.
+        let suite_file = suite.display_path(&suite.config_path);
+        for cfg in suite.systems.values() {
+            crate::systems::factory::check(cfg, &self.systems, &suite.root, &suite_file)?;
         }
         let started = SystemTime::now();
         let self_output_dir = self.output_dir.clone();
@@ -198,7 +193,7 @@ impl Harness {
             let name = args.filter.clone().unwrap_or_else(|| "all".to_string());
             let file = out_dir
                 .join("parts")
-                .join(format!("{}.json", sanitize(&name)));
+                .join(format!("{}.json", part_file_name(&name)));
             results.write(&file)?;
             (file, None)
         } else {
@@ -249,14 +244,53 @@ pub fn output_dir(root: &Path) -> PathBuf {
     root.join("target").join("evalgate")
 }
 
-fn sanitize(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '_'
+/// The file name of a nextest part for the trial filter `name`: letters, digits, `-` and `.`
+/// as they are, every other character as `_` and its UTF-8 bytes in hex (`:` → `_3a`, `_` →
+/// `_5f`), so two filters never share a file; long names end in a hash of the whole name.
+fn part_file_name(name: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(name.len() + 8);
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                let _ = write!(out, "_{b:02x}");
             }
-        })
-        .collect()
+        }
+    }
+    if out.len() > 180 {
+        let hash = crate::fsutil::sha256_hex(name.as_bytes());
+        out.truncate(120);
+        out.push('-');
+        out.push_str(&hash[7..39]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::part_file_name;
+
+    #[test]
+    fn part_file_names_are_injective() {
+        let names = [
+            "smoke::d1::x__lead3::m::min",
+            "smoke::d1__x::lead3::m::min",
+            "smoke_3a_3ad1",
+            "smoke::d1",
+            "a.b",
+            "a_b",
+            "a:b",
+            "ä",
+        ];
+        let files: std::collections::BTreeSet<String> =
+            names.iter().map(|n| part_file_name(n)).collect();
+        assert_eq!(files.len(), names.len(), "{files:?}");
+        assert_eq!(part_file_name("smoke::d::s"), "smoke_3a_3ad_3a_3as");
+        let long = "x".repeat(300);
+        assert!(part_file_name(&long).len() <= 160);
+        assert_ne!(part_file_name(&long), part_file_name(&"x".repeat(301)));
+    }
 }

@@ -275,10 +275,39 @@ impl MetricRegistry {
             let mut family = BTreeMap::new();
             match values.and_then(|v| collect_family(&mut family, &ids, v, &item_ids)) {
                 Ok(()) => out.extend(family.into_iter().map(|(id, v)| (id, Ok(v)))),
-                Err(e) => out.extend(ids.iter().map(|id| (id.to_string(), Err(e.to_string())))),
+                Err(e) if ids.len() == 1 => {
+                    out.insert(ids[0].to_string(), Err(e.to_string()));
+                }
+                // The family failed on one of several ids (a cost without a price beside token
+                // counts that are there): ask for each id alone, so only the failing ones fail.
+                Err(_) => {
+                    for id in &ids {
+                        out.insert(id.to_string(), self.score_alone(items, id, options));
+                    }
+                }
             }
         }
         Ok(out)
+    }
+
+    /// Computes one metric id on its own, its family's error as a message.
+    fn score_alone(
+        &self,
+        items: &[ScoringItem<'_>],
+        id: &str,
+        options: &ScoringOptions,
+    ) -> std::result::Result<MetricValues, String> {
+        let item_ids: Vec<&str> = items.iter().map(|i| i.id).collect();
+        let mut alone = BTreeMap::new();
+        self.score_families(items, &[id], options)
+            .and_then(|mut runs| {
+                let (_, values) = runs.pop().expect("one family runs for one id");
+                collect_family(&mut alone, &[id], values?, &item_ids)
+            })
+            .map_err(|e| e.to_string())?;
+        alone
+            .remove(id)
+            .ok_or_else(|| format!("metric `{id}` was not computed"))
     }
 
     /// Runs each family needed for `wanted` once (in parallel): its ids and its result.

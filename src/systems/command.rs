@@ -85,6 +85,19 @@ impl CommandSystem {
         project_root: &Path,
         not_inputs: &[PathBuf],
     ) -> Result<Self> {
+        let mut system = Self::parse(name, table, project_root)?;
+        system.files = system.read_input_files(project_root, not_inputs)?;
+        Ok(system)
+    }
+
+    /// Checks a `[systems.<name>]` table as [`CommandSystem::from_config`] does, without
+    /// reading the files the program may read (for validating a suite when it loads).
+    pub fn check_config(name: &str, table: &toml::Table, project_root: &Path) -> Result<()> {
+        Self::parse(name, table, project_root).map(|_| ())
+    }
+
+    /// Reads the settings; `files` is left empty.
+    fn parse(name: &str, table: &toml::Table, project_root: &Path) -> Result<Self> {
         let keys = ConfigTable::new(name, table);
         keys.allow_only(&[
             "kind",
@@ -150,29 +163,6 @@ impl CommandSystem {
                  (every project file)",
             ));
         }
-        let scope = InputScope {
-            root: project_root,
-            workdir: &workdir,
-            patterns: inputs.as_deref(),
-            exclude: not_inputs,
-        };
-        let mut files =
-            input_files(&scope).map_err(|e| Error::Config(format!("systems.{name}: {e}")))?;
-        // Files named on the command line are inputs even when `inputs` leaves them out.
-        for arg in &command {
-            let path = workdir.join(arg);
-            if path.is_file() {
-                let shown = path
-                    .strip_prefix(project_root)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                if let std::collections::btree_map::Entry::Vacant(slot) = files.entry(shown) {
-                    let bytes = std::fs::read(&path).map_err(|e| Error::read(&path, e))?;
-                    slot.insert(sha256_hex(&bytes));
-                }
-            }
-        }
         Ok(CommandSystem {
             name: name.to_string(),
             command,
@@ -185,10 +175,43 @@ impl CommandSystem {
             env,
             params,
             inputs,
-            files,
+            files: BTreeMap::new(),
             concurrency,
             batch_process: Arc::new(Mutex::new(None)),
         })
+    }
+
+    /// The files the program may read, with their hashes (see [`crate::systems::inputs`]),
+    /// plus the files named on its command line.
+    fn read_input_files(
+        &self,
+        project_root: &Path,
+        not_inputs: &[PathBuf],
+    ) -> Result<BTreeMap<String, String>> {
+        let scope = InputScope {
+            root: project_root,
+            workdir: &self.workdir,
+            patterns: self.inputs.as_deref(),
+            exclude: not_inputs,
+        };
+        let mut files = input_files(&scope)
+            .map_err(|e| Error::Config(format!("systems.{}: {e}", self.name)))?;
+        // Files named on the command line are inputs even when `inputs` leaves them out.
+        for arg in &self.command {
+            let path = self.workdir.join(arg);
+            if path.is_file() {
+                let shown = path
+                    .strip_prefix(project_root)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                if let std::collections::btree_map::Entry::Vacant(slot) = files.entry(shown) {
+                    let bytes = std::fs::read(&path).map_err(|e| Error::read(&path, e))?;
+                    slot.insert(sha256_hex(&bytes));
+                }
+            }
+        }
+        Ok(files)
     }
 
     /// The system's name in the suite.

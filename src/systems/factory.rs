@@ -8,6 +8,31 @@ use crate::config::SystemConfig;
 use crate::error::{Error, Result};
 use crate::systems::System;
 
+/// Checks the system named in `config` when the suite loads, without running it or reading the
+/// files it may read: every key, type and value of its table, its prompt and replay files, and
+/// that a `kind = "rust"` system is registered. Errors start with `<suite file>:<line>:` of the
+/// system's table.
+pub fn check(
+    config: &SystemConfig,
+    registered: &BTreeMap<String, Arc<dyn System>>,
+    root: &Path,
+    suite_file: &str,
+) -> Result<()> {
+    let checked = match config.kind.as_str() {
+        "command" => super::command::CommandSystem::check_config(&config.name, &config.table, root),
+        "rust" if !registered.contains_key(&config.name) => Err(Error::Config(format!(
+            "system `{}` has kind = \"rust\" but nothing is registered under that name; add \
+             `.system(\"{}\", MySystem)` to the Harness in tests/benchmarks.rs",
+            config.name, config.name
+        ))),
+        _ => build(config, registered, root, &[]).map(|_| ()),
+    };
+    checked.map_err(|e| match e {
+        Error::Config(message) => Error::Config(format!("{suite_file}:{}: {message}", config.line)),
+        other => Error::Config(format!("{suite_file}:{}: {other}", config.line)),
+    })
+}
+
 /// Builds the system named in `config`. `kind = "rust"` systems come from `registered` (added in
 /// the user's `tests/benchmarks.rs` with `Harness::system`). `not_inputs` are the project paths
 /// a command system's default input files leave out (see [`crate::config::Suite::not_inputs`]).

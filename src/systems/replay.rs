@@ -130,8 +130,8 @@ fn listed(ids: &[&str]) -> String {
 }
 
 fn parse_lines(path: &Path, bytes: &[u8]) -> Result<BTreeMap<String, Generation>> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| Error::System(format!("{}: not UTF-8 text ({e})", path.display())))?;
+    let text = crate::fsutil::utf8_sig(bytes.to_vec())
+        .map_err(|why| Error::System(format!("{} {why}", path.display())))?;
     let mut out = BTreeMap::new();
     let mut first_line = BTreeMap::new();
     for (index, line) in text.lines().enumerate() {
