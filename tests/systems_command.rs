@@ -333,3 +333,24 @@ fn batch_garbage_and_hang_are_errors() {
     assert!(message.contains("thinking forever"), "{message}");
     assert!(started.elapsed() < Duration::from_secs(3));
 }
+
+#[test]
+fn a_stray_batch_line_never_shifts_outputs_onto_other_items() {
+    // The program announces itself before answering (with ids); then one that answers without.
+    let loud = "printf '{\"output\": \"model loaded\"}\\n'; while read line; do id=$(printf '%s' \"$line\" | sed 's/.*\"id\": *\"\\([^\"]*\\)\".*/\\1/'); printf '{\"id\": \"%s\", \"output\": \"summary of %s\"}\\n' \"$id\" \"$id\"; done";
+    let table: toml::Table = toml::from_str(&format!(
+        "command = [\"sh\", \"-c\", '''{loud}''']\nbatch = true"
+    ))
+    .unwrap();
+    let sys = CommandSystem::from_config("summ", &table, &root(), &[]).unwrap();
+    let meta = json!({});
+    let mut results = sys.generate_batch(&[request("a", &meta), request("b", &meta)]);
+    let second = results.pop().unwrap();
+    let first = error_text(results.pop().unwrap());
+    assert!(
+        first.contains("answered without `id`") && first.contains("model loaded"),
+        "{first}"
+    );
+    // No item is given another item's output: `b` fails the same way in a fresh process.
+    assert!(error_text(second).contains("answered without `id`"));
+}

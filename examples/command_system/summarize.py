@@ -6,8 +6,8 @@ on stdin: {"id", "input", "metadata", "params"}. We answer with a JSON object on
 (plain text would do too).
 
 Batch mode (`--batch`, with `batch = true` in the suite): evalgate starts the program once and
-writes one JSON line per item; we answer each with one JSON line before reading the next, so
-a model would be loaded only once.
+writes one JSON line per item; we answer each with one JSON line carrying the item's "id"
+before reading the next, so a model would be loaded only once.
 
 Exit with a non-zero status (and a message on stderr) when something goes wrong: evalgate
 reports the item, the status and the last lines of stderr, and never scores an empty output.

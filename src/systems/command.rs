@@ -8,8 +8,10 @@
 //!   `{"output": "...", "usage": {"input_tokens": N, "output_tokens": N}, "cost_usd": X}`
 //!   (`usage` and `cost_usd` optional).
 //! - Batch mode (`batch = true`): one process for all items; each request is one JSON line on
-//!   stdin and the program answers each with one JSON line (the object above, optionally with
-//!   `"id"`, which must then match), before the next request is written.
+//!   stdin and the program answers each with one JSON line (the object above with the item's
+//!   `"id"`, which must match), before the next request is written. An answer without `id` or
+//!   for another item is an error, so a stray line (`{"output": "model loaded"}`) can never shift
+//!   the outputs onto the wrong items.
 //!
 //! A crash, a non-zero exit, a timeout, empty or unparseable output is an error naming the item,
 //! the exit status and the last lines of stderr; it is never turned into an empty prediction.
@@ -36,7 +38,8 @@ use crate::systems::{Generation, System, SystemRequest, Usage};
 
 /// Version of what evalgate sends and how it reads answers; part of the fingerprint, bumped
 /// when that changes, so outputs cached or baselined under the old protocol are not reused.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// Version 2: batch answers must carry the item's `id`.
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Items generated at once in single mode when `concurrency` is not set.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -516,12 +519,25 @@ fn generation_from_json(
             snippet(&value.to_string(), secrets)
         )
     })?;
-    if let (Some(expected), Some(id)) = (expected_id, object.get("id")) {
-        if id.as_str() != Some(expected) {
-            return Err(format!(
-                "answered for item {} while item `{expected}` was asked (answers must come in request order)",
-                snippet(&id.to_string(), secrets)
-            ));
+    if let Some(expected) = expected_id {
+        match object.get("id") {
+            None => {
+                return Err(format!(
+                    "answered without `id`: {}; in batch mode every answer must name the item it \
+                     answers, {{\"id\": \"{expected}\", \"output\": ...}}, so a line the \
+                     program prints for another reason (\"model loaded\") is never taken for an \
+                     answer",
+                    snippet(&value.to_string(), secrets)
+                ));
+            }
+            Some(id) if id.as_str() != Some(expected) => {
+                return Err(format!(
+                    "answered for item {} while item `{expected}` was asked (answers must come in \
+                     request order, one per request)",
+                    snippet(&id.to_string(), secrets)
+                ));
+            }
+            Some(_) => {}
         }
     }
     let output = match object.get("output") {
