@@ -8,12 +8,20 @@
 //!
 //! Concurrent runs sharing a cache coordinate with a per-key lock file (`<key hex>.lock`,
 //! created with `create_new`): the run holding it generates; others wait for the entry instead
-//! of generating the same output again. A lock older than [`OutputCache::stale_lock_after`] is
-//! taken to be left by a crashed run and is taken over.
+//! of generating the same output again. The lock file says who holds it (`pid N` and
+//! `host NAME` lines, see [`LockOwner`]). A lock is taken to be abandoned by an interrupted run,
+//! and is taken over:
+//!
+//! - at once when it was written on this machine (same host name) and its pid is no longer a
+//!   running process (Unix: `kill(pid, 0)` fails with `ESRCH`);
+//! - otherwise once it is older than [`OutputCache::stale_lock_after`] (10 minutes by default):
+//!   a lock from another machine sharing the cache folder, one without a host line (older
+//!   evalgate versions), or one whose process is running (it could be a reused pid).
 
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
@@ -60,6 +68,137 @@ pub enum CacheLookup {
 #[derive(Debug)]
 pub struct CacheLock {
     path: PathBuf,
+    took_over: Option<String>,
+}
+
+impl CacheLock {
+    /// When taking the lock meant taking over one left by another run: what it was and why it
+    /// was judged abandoned.
+    pub fn took_over(&self) -> Option<&str> {
+        self.took_over.as_deref()
+    }
+}
+
+/// Who holds a lock, as its lock file says (`pid N` and `host NAME` lines; either may be missing
+/// in files written by older versions or cut short).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LockOwner {
+    /// Process id of the run holding the lock.
+    pub pid: Option<u32>,
+    /// Host name of the machine it runs on.
+    pub host: Option<String>,
+}
+
+impl LockOwner {
+    /// This process on this machine.
+    pub fn current() -> Self {
+        LockOwner {
+            pid: Some(std::process::id()),
+            host: this_host().map(str::to_owned),
+        }
+    }
+
+    /// Reads the lines of a lock file; unknown lines are ignored.
+    pub fn parse(text: &str) -> Self {
+        let mut owner = LockOwner::default();
+        for line in text.lines() {
+            if let Some(pid) = line.strip_prefix("pid ") {
+                owner.pid = pid.trim().parse().ok();
+            } else if let Some(host) = line.strip_prefix("host ") {
+                owner.host = Some(host.trim().to_string()).filter(|h| !h.is_empty());
+            }
+        }
+        owner
+    }
+
+    /// The lock file's text.
+    fn to_text(&self) -> String {
+        let mut text = String::new();
+        if let Some(pid) = self.pid {
+            text.push_str(&format!("pid {pid}\n"));
+        }
+        if let Some(host) = &self.host {
+            text.push_str(&format!("host {host}\n"));
+        }
+        text
+    }
+
+    /// Whether the owner is a process of this machine that is no longer running: `Some(true)`
+    /// only when that is certain; `None` when it cannot be told from here.
+    fn is_gone(&self) -> Option<bool> {
+        let here = this_host()?;
+        if self.host.as_deref() != Some(here) {
+            return None;
+        }
+        process_is_running(self.pid?).map(|running| !running)
+    }
+}
+
+impl std::fmt::Display for LockOwner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.pid, &self.host) {
+            (Some(pid), Some(host)) => write!(f, "pid {pid} on host `{host}`"),
+            (Some(pid), None) => write!(f, "pid {pid} (host unknown)"),
+            (None, Some(host)) => write!(f, "a run on host `{host}` (pid unknown)"),
+            (None, None) => write!(f, "a run that did not say who it is"),
+        }
+    }
+}
+
+/// A lock held by a live (or not provably dead) run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockHolder {
+    /// Who it says it is.
+    pub owner: LockOwner,
+    /// How long ago the lock file was written.
+    pub age: Duration,
+}
+
+/// What a lock file says.
+enum LockState {
+    /// No lock file.
+    Free,
+    /// Held by a run that may be alive.
+    Held(LockHolder),
+    /// Left by a run that is gone: why we think so.
+    Abandoned(String),
+}
+
+/// This machine's host name, when it can be read.
+fn this_host() -> Option<&'static str> {
+    static HOST: OnceLock<Option<String>> = OnceLock::new();
+    HOST.get_or_init(|| {
+        #[cfg(unix)]
+        let name = rustix::system::uname()
+            .nodename()
+            .to_string_lossy()
+            .into_owned();
+        #[cfg(not(unix))]
+        let name = std::env::var("COMPUTERNAME").unwrap_or_default();
+        let name = name.trim().to_string();
+        (!name.is_empty() && !name.contains(['\n', '\r'])).then_some(name)
+    })
+    .as_deref()
+}
+
+/// Whether process `pid` of this machine is running; `None` when that cannot be told.
+fn process_is_running(pid: u32) -> Option<bool> {
+    #[cfg(unix)]
+    {
+        let pid = rustix::process::Pid::from_raw(i32::try_from(pid).ok()?)?;
+        match rustix::process::test_kill_process(pid) {
+            Ok(()) => Some(true),
+            // It exists but belongs to another user.
+            Err(rustix::io::Errno::PERM) => Some(true),
+            Err(rustix::io::Errno::SRCH) => Some(false),
+            Err(_) => None,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        None
+    }
 }
 
 impl Drop for CacheLock {
@@ -194,24 +333,32 @@ impl OutputCache {
         write_atomic(&self.entry_path(key), &bytes)
     }
 
-    /// Takes the key's lock; `Ok(None)` when another run holds it (and it is not stale).
+    /// Takes the key's lock; `Ok(None)` when another run holds it. A lock left by a run that is
+    /// gone (see the module docs) is taken over; [`CacheLock::took_over`] says so.
     pub fn try_lock(&self, key: &CacheKey) -> Result<Option<CacheLock>> {
         let path = self.lock_path(key);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
         }
-        for _ in 0..2 {
+        let mut took_over = None;
+        for _ in 0..3 {
             match OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(mut file) => {
-                    let _ = writeln!(file, "pid {}", std::process::id());
-                    return Ok(Some(CacheLock { path }));
+                    let _ = file.write_all(LockOwner::current().to_text().as_bytes());
+                    return Ok(Some(CacheLock { path, took_over }));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    if self.lock_is_stale(&path) {
-                        let _ = std::fs::remove_file(&path);
-                        continue;
+                    match self.lock_state(&path) {
+                        LockState::Held(_) => return Ok(None),
+                        LockState::Free => {}
+                        LockState::Abandoned(why) => {
+                            let _ = std::fs::remove_file(&path);
+                            took_over = Some(format!(
+                                "took over the cache lock {} because {why}",
+                                path.display()
+                            ));
+                        }
                     }
-                    return Ok(None);
                 }
                 Err(e) => return Err(Error::write(&path, e)),
             }
@@ -219,23 +366,44 @@ impl OutputCache {
         Ok(None)
     }
 
-    /// True while another run holds the key's lock (and it is not stale).
+    /// True while another run holds the key's lock (and has not abandoned it).
     pub fn is_locked(&self, key: &CacheKey) -> bool {
-        let path = self.lock_path(key);
-        path.exists() && !self.lock_is_stale(&path)
+        self.lock_holder(key).is_some()
     }
 
-    fn lock_is_stale(&self, path: &Path) -> bool {
-        let Ok(meta) = std::fs::metadata(path) else {
-            return false;
+    /// Who holds the key's lock, unless it is free or abandoned (see the module docs).
+    pub fn lock_holder(&self, key: &CacheKey) -> Option<LockHolder> {
+        match self.lock_state(&self.lock_path(key)) {
+            LockState::Held(holder) => Some(holder),
+            LockState::Free | LockState::Abandoned(_) => None,
+        }
+    }
+
+    fn lock_state(&self, path: &Path) -> LockState {
+        let text = match std::fs::read(path) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return LockState::Free,
+            // Unreadable: judged by its age alone.
+            Err(_) => String::new(),
         };
-        let Ok(modified) = meta.modified() else {
-            return false;
-        };
-        SystemTime::now()
-            .duration_since(modified)
-            .map(|age| age > self.stale_lock_after)
-            .unwrap_or(false)
+        let owner = LockOwner::parse(&text);
+        if owner.is_gone() == Some(true) {
+            return LockState::Abandoned(format!("its owner, {owner}, is no longer running"));
+        }
+        let age = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|modified| SystemTime::now().duration_since(modified).ok())
+            .unwrap_or(Duration::ZERO);
+        if age > self.stale_lock_after {
+            return LockState::Abandoned(format!(
+                "it is {} s old, older than the {} s after which a lock counts as abandoned \
+                 (its owner, {owner}, cannot be checked from this machine or still runs)",
+                age.as_secs(),
+                self.stale_lock_after.as_secs()
+            ));
+        }
+        LockState::Held(LockHolder { owner, age })
     }
 }
 

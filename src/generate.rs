@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::cache::{CacheKey, CacheLock, CacheLookup, OutputCache};
+use crate::cache::{CacheKey, CacheLock, CacheLookup, LockOwner, OutputCache};
 use crate::error::{Error, Result};
 use crate::systems::{Generation, System, SystemRequest};
 
@@ -44,7 +44,8 @@ pub struct GenerationStats {
     pub misses: usize,
     /// Sum of the original latencies of the cache hits: generation time saved.
     pub saved_ms: f64,
-    /// Problems that did not stop the run (corrupted entries regenerated, cache write failures).
+    /// Problems that did not stop the run (corrupted entries regenerated, cache write failures,
+    /// waits for other runs' locks, abandoned locks taken over).
     pub warnings: Vec<String>,
 }
 
@@ -54,7 +55,9 @@ pub struct GenerationStats {
 /// cache are not generated again; other items are generated with at most `options.concurrency`
 /// at once (or in one [`System::generate_batch`] call for systems that prefer batches) and
 /// stored. Failed items are returned as errors and never cached. Concurrent runs sharing the
-/// cache wait for each other's items instead of generating them twice.
+/// cache wait for each other's items instead of generating them twice; each wait is announced
+/// on stderr and recorded in the stats' warnings, and a lock left by a run that is gone is
+/// taken over (see [`crate::cache`]).
 pub fn generate_all(
     system: &dyn System,
     system_fingerprint: &serde_json::Value,
@@ -134,12 +137,31 @@ pub fn generate_all(
             .append(&mut run.warnings.lock().unwrap_or_else(|p| p.into_inner()));
         pending.clear();
         // Items another run was generating: wait for its entry, or take them over next round
-        // when it failed or gave up.
+        // when it failed, gave up or is gone. A wait is announced on the console when it starts
+        // and recorded as a warning when it ends.
         if let Some(cache) = cache {
             for index in theirs {
                 let key = keys[index].as_ref().expect("keys exist when caching");
-                while cache.is_locked(key) {
+                let item_id = requests[index].item_id;
+                let mut waiting: Option<(Instant, LockOwner)> = None;
+                while let Some(holder) = cache.lock_holder(key) {
+                    if waiting.is_none() {
+                        progress.note(&format!(
+                            "evalgate: waiting for item `{item_id}` of {}, locked by {} since {} s",
+                            options.progress_label,
+                            holder.owner,
+                            holder.age.as_secs()
+                        ));
+                        waiting = Some((Instant::now(), holder.owner));
+                    }
                     std::thread::sleep(Duration::from_millis(50));
+                }
+                if let Some((since, owner)) = waiting {
+                    stats.warnings.push(format!(
+                        "waited {:.1} s for item `{item_id}`: its cache lock was held by {owner} \
+                         (another run generating it)",
+                        since.elapsed().as_secs_f64()
+                    ));
                 }
                 match lookup(cache, key, &mut stats) {
                     Some(generation) => {
@@ -222,6 +244,9 @@ impl Run<'_, '_> {
         };
         match cache.try_lock(key) {
             Ok(Some(lock)) => {
+                if let Some(note) = lock.took_over() {
+                    self.warn(format!("item `{}`: {note}", self.requests[index].item_id));
+                }
                 if !self.refresh {
                     if let CacheLookup::Hit(generation) = cache.get(key) {
                         return Err(Outcome::Hit(generation));
@@ -409,6 +434,14 @@ impl Progress {
                 bar.set_message(format!("cache hits: {hits}"));
             }
             bar.inc(1);
+        }
+    }
+
+    /// Prints a line on stderr, above the bar when one is shown.
+    fn note(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
         }
     }
 

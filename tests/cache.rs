@@ -1,11 +1,12 @@
 //! The output cache and the generation runner: hits start no process, corrupted entries are
-//! regenerated, concurrent runs do not duplicate work, results do not depend on concurrency.
+//! regenerated, concurrent runs do not duplicate work, results do not depend on concurrency,
+//! locks left by interrupted runs are taken over, live ones are waited on.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use evalgate::cache::{CacheLookup, OutputCache};
+use evalgate::cache::{CacheKey, CacheLookup, LockOwner, OutputCache};
 use evalgate::fsutil::sha256_hex;
 use evalgate::generate::{GenerateOptions, GeneratedItem, GenerationStats, generate_all};
 use evalgate::systems::command::CommandSystem;
@@ -337,6 +338,190 @@ fn a_stale_lock_is_taken_over() {
     std::mem::forget(abandoned); // a crashed run never removes its lock
     std::thread::sleep(Duration::from_millis(20));
     assert!(cache.try_lock(&key).unwrap().is_some());
+}
+
+/// Writes a lock file for `key` as another run would, saying `text`.
+fn plant_lock(cache: &OutputCache, key: &CacheKey, text: &str) {
+    let path = cache.entry_path(key).with_extension("lock");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// The pid of a process that has exited and been reaped.
+fn dead_pid() -> u32 {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+fn this_host() -> String {
+    LockOwner::current()
+        .host
+        .expect("this machine has a host name")
+}
+
+#[test]
+fn a_lock_says_which_process_on_which_host_holds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = OutputCache::new(dir.path().join("cache"));
+    let items = Items::new();
+    let key = OutputCache::key(&json!({}), &items.requests()[0], &items.hashes[0]);
+    let lock = cache.try_lock(&key).unwrap().unwrap();
+    assert_eq!(lock.took_over(), None);
+    let text = std::fs::read_to_string(cache.entry_path(&key).with_extension("lock")).unwrap();
+    assert_eq!(
+        text,
+        format!("pid {}\nhost {}\n", std::process::id(), this_host())
+    );
+    assert_eq!(LockOwner::parse(&text), LockOwner::current());
+    let holder = cache.lock_holder(&key).expect("held by this live process");
+    assert_eq!(holder.owner, LockOwner::current());
+}
+
+#[test]
+fn a_lock_left_by_a_dead_process_of_this_host_is_taken_over_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    // The default stale age (10 minutes): only the dead pid can free the lock in time.
+    let cache = OutputCache::new(dir.path().join("cache"));
+    let items = Items::new();
+    let system = Counting {
+        calls: AtomicUsize::new(0),
+    };
+    let key = OutputCache::key(
+        &system.fingerprint(),
+        &items.requests()[1],
+        &items.hashes[1],
+    );
+    let pid = dead_pid();
+    plant_lock(&cache, &key, &format!("pid {pid}\nhost {}\n", this_host()));
+    assert_eq!(cache.lock_holder(&key), None, "a dead owner holds nothing");
+
+    let (results, stats) = run(&system, &items, Some(&cache), false, 1);
+    assert_eq!(
+        system.calls.load(Ordering::SeqCst),
+        4,
+        "item `b` generated here"
+    );
+    assert!(!results[1].cached);
+    assert_eq!(stats.warnings.len(), 1, "{:?}", stats.warnings);
+    let warning = &stats.warnings[0];
+    assert!(
+        warning.starts_with("item `b`: took over the cache lock"),
+        "{warning}"
+    );
+    assert!(
+        warning.contains(&format!(
+            "pid {pid} on host `{}`, is no longer running",
+            this_host()
+        )),
+        "{warning}"
+    );
+    assert!(!warning.contains("waited"), "{warning}");
+    assert_eq!(cache.lock_holder(&key), None, "our lock was released");
+    assert!(matches!(cache.get(&key), CacheLookup::Hit(_)));
+}
+
+#[test]
+fn a_lock_of_a_running_process_is_waited_on_until_the_process_dies() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = OutputCache::new(dir.path().join("cache"));
+    let items = Items::new();
+    let system = Counting {
+        calls: AtomicUsize::new(0),
+    };
+    let key = OutputCache::key(
+        &system.fingerprint(),
+        &items.requests()[0],
+        &items.hashes[0],
+    );
+    // Another "run": a live process of this host that holds item `a`, then is killed (SIGKILL,
+    // so it cannot clean up) before it stores anything.
+    let mut owner = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .unwrap();
+    let pid = owner.id();
+    plant_lock(&cache, &key, &format!("pid {pid}\nhost {}\n", this_host()));
+    let holder = cache
+        .lock_holder(&key)
+        .expect("a live owner holds the lock");
+    assert_eq!(holder.owner.pid, Some(pid));
+
+    let (results, stats) = std::thread::scope(|scope| {
+        let handle = scope.spawn(|| run(&system, &items, Some(&cache), false, 1));
+        // Items b, c, d are generated; `a` waits for its owner.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while system.calls.load(Ordering::SeqCst) < 3 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "items b, c, d not generated"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(
+            system.calls.load(Ordering::SeqCst),
+            3,
+            "item `a` was not waited for"
+        );
+        assert!(cache.lock_holder(&key).is_some());
+        owner.kill().unwrap();
+        owner.wait().unwrap();
+        handle.join().unwrap()
+    });
+    assert_eq!(system.calls.load(Ordering::SeqCst), 4);
+    assert_eq!(results[0].generation.output, "FIRST TRANSCRIPT");
+    let waited = stats
+        .warnings
+        .iter()
+        .find(|w| w.starts_with("waited "))
+        .unwrap_or_else(|| panic!("no wait recorded: {:?}", stats.warnings));
+    assert!(waited.contains("item `a`"), "{waited}");
+    assert!(
+        waited.contains(&format!("held by pid {pid} on host")),
+        "{waited}"
+    );
+    assert!(
+        stats
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("item `a`: took over") && w.contains("no longer running")),
+        "{:?}",
+        stats.warnings
+    );
+}
+
+#[test]
+fn locks_from_other_hosts_or_without_a_host_are_judged_by_age_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = OutputCache::new(dir.path().join("cache"));
+    let items = Items::new();
+    let key = OutputCache::key(&json!({}), &items.requests()[0], &items.hashes[0]);
+    let pid = dead_pid();
+    for text in [
+        format!("pid {pid}\nhost another-machine.example\n"),
+        format!("pid {pid}\n"),
+        String::new(),
+    ] {
+        plant_lock(&cache, &key, &text);
+        let holder = cache
+            .lock_holder(&key)
+            .unwrap_or_else(|| panic!("`{text}` was judged by a local pid"));
+        assert_eq!(holder.owner, LockOwner::parse(&text));
+        assert!(cache.try_lock(&key).unwrap().is_none(), "{text}");
+
+        let aged = cache.clone().with_stale_lock_after(Duration::ZERO);
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(aged.lock_holder(&key), None);
+        let lock = aged
+            .try_lock(&key)
+            .unwrap()
+            .expect("an old lock is taken over");
+        let note = lock.took_over().unwrap();
+        assert!(note.contains("older than the 0 s"), "{note}");
+        drop(lock);
+    }
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! The `openai` system kind against a loopback HTTP server inside the test: request shape,
-//! usage, 429 with Retry-After, 5xx until retries run out, malformed JSON, timeouts.
+//! usage, 429 with Retry-After, 5xx until retries run out, malformed JSON, timeouts, and answers
+//! that are not answers (empty, truncated, filtered, tool calls, refusals), which fail their item
+//! and are never cached.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -9,6 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use evalgate::Error;
+use evalgate::cache::{CacheLookup, OutputCache};
+use evalgate::generate::{GenerateOptions, generate_all};
 use evalgate::systems::openai::OpenAiSystem;
 use evalgate::systems::{Generation, System, SystemRequest, Usage};
 use serde_json::{Value, json};
@@ -339,4 +343,180 @@ fn config_errors_name_the_key() {
     assert!(bad(&format!("{base}temperature = 5")).contains("systems.chat.temperature"));
     assert!(bad("model = \"m\"").contains("systems.chat.base_url is missing"));
     assert!(bad(&format!("{base}extra_body = {{ model = \"x\" }}")).contains("extra_body.model"));
+}
+
+/// A completion whose first choice has this `message` and `finish_reason`.
+fn answer(message: Value, finish_reason: Value) -> Reply {
+    let body = json!({
+        "id": "chatcmpl-2",
+        "object": "chat.completion",
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
+        "usage": {"prompt_tokens": 57, "completion_tokens": 12, "total_tokens": 69}
+    });
+    Some((200, vec![], body.to_string()))
+}
+
+/// The error of one item answered with `reply` by a system with `retries = 3` (and `extra`
+/// keys), after checking that it was not retried: the same request gets the same answer.
+fn refused(reply: Reply, extra: &str) -> String {
+    let server = Server::start(vec![reply, ok("a second try must not happen")]);
+    let message = error_text(generate(&system(
+        &server.url,
+        &format!("retries = 3\n{extra}"),
+    )));
+    assert_eq!(server.seen().len(), 1, "not retried: {message}");
+    assert!(message.contains("item `ep01`"), "{message}");
+    message
+}
+
+#[test]
+fn empty_and_whitespace_answers_are_errors() {
+    for content in ["", " \n\t "] {
+        let reply = answer(
+            json!({"role": "assistant", "content": content}),
+            json!("stop"),
+        );
+        let message = refused(reply, "");
+        assert!(
+            message.contains("empty `choices[0].message.content`"),
+            "{message}"
+        );
+        assert!(message.contains("finish_reason `stop`"), "{message}");
+    }
+}
+
+#[test]
+fn an_answer_cut_at_max_tokens_is_an_error_that_says_to_raise_it() {
+    let cut = || {
+        answer(
+            json!({"role": "assistant", "content": "The episode covers three"}),
+            json!("length"),
+        )
+    };
+    let message = refused(cut(), "max_tokens = 200");
+    assert!(message.contains("cut at max_tokens"), "{message}");
+    assert!(message.contains("after 12 completion tokens"), "{message}");
+    assert!(
+        message.contains("raise `max_tokens` (now 200)"),
+        "{message}"
+    );
+    assert!(!message.contains("The episode covers"), "{message}");
+
+    let message = refused(cut(), "");
+    assert!(
+        message.contains("raise `max_tokens` (not set, so the server's own limit applied)"),
+        "{message}"
+    );
+
+    // A reasoning model that spent the whole budget before answering: the cut is the news.
+    let message = refused(
+        answer(json!({"role": "assistant", "content": ""}), json!("length")),
+        "max_tokens = 50",
+    );
+    assert!(message.contains("raise `max_tokens` (now 50)"), "{message}");
+}
+
+#[test]
+fn null_content_tool_calls_refusals_and_filtered_answers_are_errors() {
+    let tool_call = json!({
+        "role": "assistant",
+        "content": null,
+        "tool_calls": [{"id": "call_1", "type": "function",
+                        "function": {"name": "search", "arguments": "{}"}}]
+    });
+    let message = refused(answer(tool_call, json!("tool_calls")), "");
+    assert!(message.contains("tool call instead of text"), "{message}");
+    assert!(message.contains("finish_reason `tool_calls`"), "{message}");
+
+    // Some servers report the tool call with finish_reason `stop`.
+    let tool_call = json!({"role": "assistant", "content": null,
+                           "tool_calls": [{"id": "call_1", "type": "function"}]});
+    let message = refused(answer(tool_call, json!("stop")), "");
+    assert!(message.contains("`tool_calls` present"), "{message}");
+
+    let refusal = json!({"role": "assistant", "content": null,
+                         "refusal": "I can't help with that."});
+    let message = refused(answer(refusal, json!("stop")), "");
+    assert!(message.contains("refused to answer"), "{message}");
+    assert!(message.contains("I can't help with that."), "{message}");
+
+    let message = refused(
+        answer(json!({"role": "assistant", "content": null}), Value::Null),
+        "",
+    );
+    assert!(
+        message.contains("`choices[0].message.content: null`"),
+        "{message}"
+    );
+
+    let message = refused(
+        answer(
+            json!({"role": "assistant", "content": "Partial"}),
+            json!("content_filter"),
+        ),
+        "",
+    );
+    assert!(message.contains("content filter"), "{message}");
+
+    // A normal answer without finish_reason (some servers omit it) still passes.
+    let server = Server::start(vec![answer(
+        json!({"role": "assistant", "content": "Fine."}),
+        Value::Null,
+    )]);
+    assert_eq!(generate(&system(&server.url, "")).unwrap().output, "Fine.");
+}
+
+#[test]
+fn failed_answers_are_never_cached() {
+    let server = Server::start(vec![
+        answer(
+            json!({"role": "assistant", "content": "Cut sh"}),
+            json!("length"),
+        ),
+        ok("   "),
+        ok("The real summary."),
+    ]);
+    let sys = system(&server.url, "retries = 0\nmax_tokens = 5");
+    let dir = tempfile::tempdir().unwrap();
+    let cache = OutputCache::new(dir.path().join("cache"));
+    let fingerprint = sys.fingerprint();
+    let meta = json!({"title": "Remote work", "speakers": ["Maya Chen"]});
+    let requests = [SystemRequest {
+        item_id: "ep01",
+        input: "MAYA: hello.",
+        metadata: &meta,
+    }];
+    let hashes = ["sha256:0123".to_string()];
+    let options = GenerateOptions {
+        cache: Some(&cache),
+        refresh_cache: false,
+        concurrency: 1,
+        progress_label: "demo::chat",
+    };
+    let key = OutputCache::key(&fingerprint, &requests[0], &hashes[0]);
+    for expected in ["cut at max_tokens", "empty `choices[0].message.content`"] {
+        let (results, stats) = generate_all(&sys, &fingerprint, &requests, &hashes, &options);
+        let message = match &results[0] {
+            Err(Error::System(message)) => message.clone(),
+            other => panic!("expected an item error, got {other:?}"),
+        };
+        assert!(message.contains(expected), "{message}");
+        assert_eq!((stats.hits, stats.misses), (0, 1));
+        assert_eq!(
+            cache.get(&key),
+            CacheLookup::Miss,
+            "a failed answer was cached"
+        );
+    }
+    // The next good answer is generated (not served from the cache), then cached.
+    let (results, _) = generate_all(&sys, &fingerprint, &requests, &hashes, &options);
+    let item = results[0].as_ref().unwrap();
+    assert_eq!(
+        (item.generation.output.as_str(), item.cached),
+        ("The real summary.", false)
+    );
+    let (results, stats) = generate_all(&sys, &fingerprint, &requests, &hashes, &options);
+    assert!(results[0].as_ref().unwrap().cached);
+    assert_eq!((stats.hits, stats.misses), (1, 0));
+    assert_eq!(server.seen().len(), 3);
 }

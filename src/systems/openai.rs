@@ -3,7 +3,9 @@
 //!
 //! Per item it posts `{"model", "messages": [system?, user], "temperature"?, "max_tokens"?,
 //! "seed"?, ...extra_body}` to `<base_url>/chat/completions` and reads
-//! `choices[0].message.content` and `usage.{prompt_tokens, completion_tokens}`.
+//! `choices[0].message.content` and `usage.{prompt_tokens, completion_tokens}`. An empty,
+//! truncated (`finish_reason` `length`), filtered, tool-call or refused answer fails the item
+//! (see [`PROTOCOL_VERSION`]).
 //!
 //! Prompt templates replace `{input}`, `{id}` and `{<metadata field>}` (`{a.b}` reaches into
 //! nested objects; arrays of strings are joined with ", "); `{{` and `}}` are literal braces. The API key is read from the environment
@@ -26,7 +28,10 @@ use crate::systems::{Generation, System, SystemRequest, Usage};
 
 /// Version of what evalgate sends and how it reads answers; part of the fingerprint, bumped
 /// when that changes, so outputs cached or baselined under the old protocol are not reused.
-pub const PROTOCOL_VERSION: u32 = 1;
+///
+/// 2: empty, truncated (`finish_reason` `length`), filtered, tool-call and refused answers are
+/// errors; under 1 they were outputs, so entries cached under 1 may hold such answers.
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Longest wait honoured from a `Retry-After` header.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
@@ -359,35 +364,108 @@ impl OpenAiSystem {
                 snippet(&text)
             )));
         }
-        parse_completion(&text).map_err(AttemptError::Fatal)
+        parse_completion(&text, self.max_tokens).map_err(AttemptError::Fatal)
     }
 }
 
 /// Reads `choices[0].message.content` and the token usage from a chat-completions response.
-fn parse_completion(text: &str) -> std::result::Result<Generation, String> {
+///
+/// An answer that is not a usable answer is an error, never an output to score and cache: one
+/// cut short (`finish_reason` `length`: at `max_tokens`; `content_filter`), one that calls a tool
+/// instead of answering (`tool_calls`, `function_call`), a refusal, `content: null`, and empty or
+/// whitespace-only content. `max_tokens` is the system's setting, named in the message.
+fn parse_completion(
+    text: &str,
+    max_tokens: Option<i64>,
+) -> std::result::Result<Generation, String> {
     let value: Value = serde_json::from_str(text)
         .map_err(|e| format!("answered with malformed JSON ({e}): {}", snippet(text)))?;
-    let content = value
-        .pointer("/choices/0/message/content")
-        .and_then(Value::as_str)
-        .ok_or_else(|| {
-            format!(
-                "answered without a text `choices[0].message.content`: {}",
-                snippet(text)
-            )
-        })?;
+    let choice = value.pointer("/choices/0");
+    let message = choice.and_then(|c| c.get("message"));
+    let finish_reason = choice
+        .and_then(|c| c.get("finish_reason"))
+        .and_then(Value::as_str);
     let usage = value.get("usage").and_then(|u| {
         Some(Usage {
             input_tokens: u.get("prompt_tokens")?.as_u64()?,
             output_tokens: u.get("completion_tokens")?.as_u64()?,
         })
     });
-    Ok(Generation {
-        output: content.to_string(),
-        latency_ms: None,
-        usage,
-        cost_usd: None,
-    })
+    match finish_reason {
+        Some("length") => {
+            let used = usage.map_or(String::new(), |u| {
+                format!(" after {} completion tokens", u.output_tokens)
+            });
+            let limit = match max_tokens {
+                Some(n) => format!("`max_tokens` (now {n})"),
+                None => "`max_tokens` (not set, so the server's own limit applied)".to_string(),
+            };
+            return Err(format!(
+                "answered with a truncated answer: it was cut at max_tokens{used} \
+                 (finish_reason `length`); raise {limit} so that answers end on their own"
+            ));
+        }
+        Some("content_filter") => {
+            return Err(
+                "answered with an answer withheld or cut by the server's content filter \
+                 (finish_reason `content_filter`)"
+                    .to_string(),
+            );
+        }
+        Some(reason @ ("tool_calls" | "function_call")) => {
+            return Err(format!(
+                "answered with a tool call instead of text (finish_reason `{reason}`); evalgate \
+                 does not run tools: remove `tools`/`functions` from extra_body or prompt for a \
+                 text answer"
+            ));
+        }
+        _ => {}
+    }
+    let content = message.and_then(|m| m.get("content"));
+    let reason = finish_reason.map_or(String::new(), |r| format!(", finish_reason `{r}`"));
+    match content {
+        Some(Value::String(content)) if content.trim().is_empty() => Err(format!(
+            "answered with an empty `choices[0].message.content` ({} characters of \
+             whitespace{reason}); an empty answer is an error, not a prediction",
+            content.chars().count()
+        )),
+        Some(Value::String(content)) => Ok(Generation {
+            output: content.clone(),
+            latency_ms: None,
+            usage,
+            cost_usd: None,
+        }),
+        Some(Value::Null) => {
+            let refusal = message
+                .and_then(|m| m.get("refusal"))
+                .and_then(Value::as_str)
+                .filter(|r| !r.trim().is_empty());
+            let tool_calls = message
+                .and_then(|m| m.get("tool_calls").or_else(|| m.get("function_call")))
+                .is_some_and(|t| !t.is_null());
+            Err(if let Some(refusal) = refusal {
+                format!(
+                    "refused to answer (`choices[0].message.refusal`: {}; content is null)",
+                    snippet(refusal)
+                )
+            } else if tool_calls {
+                format!(
+                    "answered with a tool call instead of text (`content` is null, `tool_calls` \
+                     present{reason}); evalgate does not run tools: remove `tools`/`functions` \
+                     from extra_body or prompt for a text answer"
+                )
+            } else {
+                format!(
+                    "answered with `choices[0].message.content: null`{reason}: {}",
+                    snippet(text)
+                )
+            })
+        }
+        _ => Err(format!(
+            "answered without a text `choices[0].message.content`: {}",
+            snippet(text)
+        )),
+    }
 }
 
 fn snippet(text: &str) -> String {

@@ -19,11 +19,11 @@
 //! 4. **Whitespace**: runs of whitespace inside a turn become one space; turns are joined with
 //!    `\n`.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use serde_json::{Value, json};
 
-use super::text::{self, SpeakerLabels};
+use super::text::{self, Phrases, SpeakerLabels};
 use super::{BuiltinParams, fingerprint};
 use crate::error::Result;
 use crate::systems::{Generation, System, SystemRequest};
@@ -132,7 +132,7 @@ fn drop_sponsor_blocks(turns: &[String]) -> Vec<String> {
     let mut keep = vec![true; sentences.len()];
     let mut i = 0;
     while i < sentences.len() {
-        if !has_any(&sentences[i].1, SPONSOR_OPENINGS) {
+        if !has_any(&sentences[i].1, &OPENINGS) {
             i += 1;
             continue;
         }
@@ -166,10 +166,10 @@ fn block_end(sentences: &[(usize, String)], start: usize) -> usize {
         .skip(start)
         .take(MAX_BLOCK_SENTENCES)
     {
-        if *t > turn + 1 || (j > start && has_any(sentence, SPONSOR_OPENINGS)) {
+        if *t > turn + 1 || (j > start && has_any(sentence, &OPENINGS)) {
             break;
         }
-        if has_any(sentence, SPONSOR_CLOSINGS) {
+        if has_any(sentence, &CLOSINGS) {
             return j;
         }
     }
@@ -185,7 +185,10 @@ fn block_end(sentences: &[(usize, String)], start: usize) -> usize {
     end
 }
 
+static OPENINGS: LazyLock<Phrases> = LazyLock::new(|| Phrases::new(SPONSOR_OPENINGS));
+static CLOSINGS: LazyLock<Phrases> = LazyLock::new(|| Phrases::new(SPONSOR_CLOSINGS));
+
 /// True when `sentence` contains one of `phrases`.
-fn has_any(sentence: &str, phrases: &[&str]) -> bool {
-    phrases.iter().any(|p| text::contains_phrase(sentence, p))
+fn has_any(sentence: &str, phrases: &Phrases) -> bool {
+    phrases.found_in(sentence)
 }

@@ -4,7 +4,7 @@
 //! Everything here is a plain, deterministic heuristic (no regex engine, no models) so that the
 //! built-in systems are reproducible floors and the gates explain exactly what they flag.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Whitespace-separated tokens that contain at least one letter or digit (the "words" that
 /// length statistics and ratios count; lone punctuation such as `-` is not a word).
@@ -22,22 +22,31 @@ pub fn word_count(text: &str) -> usize {
 /// token). Used for n-grams and sentence similarity.
 pub fn tokens(text: &str) -> Vec<String> {
     let mut out = Vec::new();
+    each_token(text, |t| out.push(t.to_string()));
+    out
+}
+
+/// Calls `f` with each of the [`tokens`] of `text` in order, without collecting them (memory
+/// stays that of the longest token, however long the text).
+pub fn each_token(text: &str, mut f: impl FnMut(&str)) {
     let mut current = String::new();
-    let chars: Vec<char> = text.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         let inner_apostrophe = (c == '\'' || c == '’')
             && !current.is_empty()
-            && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
-        if c.is_alphanumeric() || inner_apostrophe {
+            && chars.peek().is_some_and(|n| n.is_alphanumeric());
+        if c.is_ascii_alphanumeric() {
+            current.push(c.to_ascii_lowercase());
+        } else if c.is_alphanumeric() || inner_apostrophe {
             current.extend(c.to_lowercase());
         } else if !current.is_empty() {
-            out.push(std::mem::take(&mut current));
+            f(&current);
+            current.clear();
         }
     }
     if !current.is_empty() {
-        out.push(current);
+        f(&current);
     }
-    out
 }
 
 /// Collapses every run of whitespace to one space and trims the ends.
@@ -335,12 +344,53 @@ pub fn metadata_speakers(metadata: &serde_json::Value) -> Vec<String> {
 /// True when `needle` occurs in `haystack` case-insensitively with word boundaries on both sides
 /// (whitespace inside `needle` matches any run of whitespace).
 pub fn contains_phrase(haystack: &str, needle: &str) -> bool {
-    let hay = tokens(haystack);
-    let pattern = tokens(needle);
-    if pattern.is_empty() {
-        return false;
+    Phrases::new(&[needle]).found_in(haystack)
+}
+
+/// A list of phrases to look for with [`contains_phrase`]'s rules, tokenised once so that a
+/// haystack is tokenised once for all of them.
+#[derive(Debug, Clone)]
+pub struct Phrases(Vec<Vec<String>>);
+
+impl Phrases {
+    /// The phrases `needles` (an empty one never matches).
+    pub fn new(needles: &[&str]) -> Self {
+        Phrases(needles.iter().map(|n| tokens(n)).collect())
     }
-    hay.windows(pattern.len()).any(|w| w == pattern.as_slice())
+
+    /// True when one of the phrases occurs in `haystack`. The haystack's tokens are streamed
+    /// through a window as long as the longest phrase, so a huge haystack costs no memory.
+    pub fn found_in(&self, haystack: &str) -> bool {
+        let longest = self.0.iter().map(Vec::len).max().unwrap_or(0);
+        if longest == 0 {
+            return false;
+        }
+        // The last `longest` tokens, oldest first.
+        let mut window: VecDeque<String> = VecDeque::with_capacity(longest);
+        let mut found = false;
+        each_token(haystack, |token| {
+            if found {
+                return;
+            }
+            if window.len() == longest {
+                let mut oldest = window.pop_front().unwrap_or_default();
+                oldest.clear();
+                oldest.push_str(token);
+                window.push_back(oldest);
+            } else {
+                window.push_back(token.to_string());
+            }
+            found = self.0.iter().any(|pattern| {
+                !pattern.is_empty()
+                    && pattern.len() <= window.len()
+                    && window
+                        .iter()
+                        .skip(window.len() - pattern.len())
+                        .eq(pattern.iter())
+            });
+        });
+        found
+    }
 }
 
 #[cfg(test)]
@@ -389,5 +439,23 @@ mod tests {
             "thanks for listening"
         ));
         assert!(!contains_phrase("Tomorrow", "tom"));
+    }
+
+    #[test]
+    fn phrase_lists_match_like_single_phrases() {
+        let phrases = Phrases::new(&["brought to you by", "", "back to it"]);
+        assert!(phrases.found_in("This hour is BROUGHT to you\nby Acme."));
+        assert!(phrases.found_in("and back to it"));
+        assert!(phrases.found_in("brought to you, by the way"));
+        assert!(!phrases.found_in("brought to us by"));
+        assert!(!phrases.found_in("back to"));
+        assert!(!phrases.found_in(""));
+        assert!(!Phrases::new(&[""]).found_in("anything"));
+        let long = "word ".repeat(100_000) + "brought to you by";
+        assert!(phrases.found_in(&long));
+        assert_eq!(
+            tokens("Don't stop — it’s 3.5 o'clock 'quoted'"),
+            ["don't", "stop", "it’s", "3", "5", "o'clock", "quoted"]
+        );
     }
 }
