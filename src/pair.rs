@@ -107,7 +107,10 @@ pub fn compute(
     let mut failures = Vec::new();
     for (item, r) in dataset.items.iter().zip(results) {
         match r {
-            Ok(g) => generations.push(g.generation),
+            Ok(mut g) => {
+                stats.warnings.append(&mut g.generation.warnings);
+                generations.push(g.generation);
+            }
             Err(e) => {
                 // System errors usually name the item already; add it only where they do not.
                 let message = e.to_string();

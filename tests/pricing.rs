@@ -21,6 +21,7 @@ fn generation(latency: f64, input: u64, output: u64) -> Generation {
             output_tokens: output,
         }),
         cost_usd: None,
+        ..Default::default()
     }
 }
 

@@ -119,3 +119,28 @@ fn bad_input_exits_2_with_file_and_line() {
     assert_eq!(code, 2);
     assert!(err.contains("unknown metric `rouge3`"), "{err}");
 }
+
+#[test]
+fn a_byte_order_mark_is_read_as_utf_8_sig_and_bad_bytes_name_their_line() {
+    let (plain_code, plain, _) = score(PAIRS, &[]);
+    let (code, out, err) = score(&format!("\u{feff}{PAIRS}"), &[]);
+    assert_eq!((plain_code, code), (0, 0), "{err}");
+    assert_eq!(out, plain, "the mark changes nothing");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pairs.jsonl");
+    let mut bytes = PAIRS.as_bytes().to_vec();
+    bytes.extend_from_slice(b"{\"id\": \"c\", \"prediction\": \"\xff\", \"reference\": \"x\"}\n");
+    std::fs::write(&path, bytes).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_evalgate"))
+        .args(["score", "--input"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is not UTF-8 text: invalid bytes at line 4"),
+        "{err}"
+    );
+}

@@ -231,6 +231,18 @@ fn rate_limit_with_retry_after_then_success() {
         "Retry-After: 1 honoured, waited only {elapsed:?}"
     );
     assert!(elapsed < Duration::from_secs(4), "took {elapsed:?}");
+    // The retry is reported (console, summary, comment), not only survived.
+    assert_eq!(g.warnings.len(), 1, "{:?}", g.warnings);
+    assert!(
+        g.warnings[0].contains("attempt 1 of 3") && g.warnings[0].contains("HTTP 429"),
+        "{:?}",
+        g.warnings
+    );
+    assert!(
+        g.warnings[0].contains("retried after 1.0 s"),
+        "{:?}",
+        g.warnings
+    );
 }
 
 #[test]

@@ -185,6 +185,7 @@ impl Harness {
         let ctx =
             Arc::try_unwrap(ctx).unwrap_or_else(|_| panic!("trials still hold the run context"));
         let results = ctx.results(started, args);
+        print_generation_warnings(&results);
         let out_dir = ctx.output_dir.clone();
         let under_nextest = std::env::var_os("NEXTEST").is_some();
         let (results_path, junit_path) = if under_nextest {
@@ -209,6 +210,19 @@ impl Harness {
             results_path: Some(results_path),
             junit_path,
         })
+    }
+}
+
+/// Shows the problems met while producing outputs on the console (stderr), so a local run sees
+/// what results.json and the reports record.
+fn print_generation_warnings(results: &RunResults) {
+    for pair in &results.pairs {
+        for warning in pair.generation.iter().flat_map(|g| &g.warnings) {
+            eprintln!(
+                "evalgate: warning: {} × {}: {warning}",
+                pair.dataset, pair.system
+            );
+        }
     }
 }
 

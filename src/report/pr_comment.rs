@@ -4,8 +4,8 @@
 
 use crate::report::markdown::{BoundedDocument, code};
 use crate::report::sections::{
-    Counts, check_entry, checks_with, counts_table, headline, pair_section, pairs_in_report_order,
-    tiers,
+    Counts, check_entry, checks_with, counts_table, generation_warnings, headline, pair_section,
+    pairs_in_report_order, tiers,
 };
 use crate::results::{BaselineStatus, CheckStatus, RunResults};
 
@@ -74,6 +74,10 @@ pub fn render(results: &RunResults, options: &CommentOptions) -> String {
         for check in warned {
             doc.push(check_entry(check));
         }
+    }
+    let generation = generation_warnings(results);
+    if !generation.is_empty() {
+        doc.push(generation);
     }
 
     doc.set_tail(promote_section(results));

@@ -481,6 +481,46 @@ pub fn check_entry(check: &CheckResult) -> String {
     out
 }
 
+/// Most generation warnings listed per dataset × system.
+const GENERATION_WARNINGS_SHOWN: usize = 10;
+
+/// The problems met while producing outputs (cache entries repaired or not written, waits on
+/// other runs' locks, retried HTTP calls), per dataset × system; empty when there were none.
+pub fn generation_warnings(results: &RunResults) -> String {
+    let mut out = String::new();
+    for pair in &results.pairs {
+        let Some(generation) = &pair.generation else {
+            continue;
+        };
+        if generation.warnings.is_empty() {
+            continue;
+        }
+        out.push_str(&format!(
+            "- {} · {}: {}\n",
+            text(&pair.dataset),
+            text(&pair.system),
+            plural(generation.warnings.len(), "warning", "warnings")
+        ));
+        for warning in generation.warnings.iter().take(GENERATION_WARNINGS_SHOWN) {
+            out.push_str(&format!(
+                "  - {}\n",
+                crate::report::markdown::text_limited(warning, 500)
+            ));
+        }
+        if generation.warnings.len() > GENERATION_WARNINGS_SHOWN {
+            out.push_str(&format!(
+                "  - … and {} more in results.json\n",
+                generation.warnings.len() - GENERATION_WARNINGS_SHOWN
+            ));
+        }
+    }
+    if out.is_empty() {
+        out
+    } else {
+        format!("## Generation warnings\n\n{out}")
+    }
+}
+
 /// Checks with the given status, in trial order.
 pub fn checks_with(results: &RunResults, status: CheckStatus) -> Vec<&CheckResult> {
     let mut checks: Vec<&CheckResult> = results

@@ -3,8 +3,8 @@
 
 use crate::report::markdown::{BoundedDocument, code};
 use crate::report::sections::{
-    Counts, check_entry, checks_with, counts_table, headline, pair_section, pairs_in_report_order,
-    tiers,
+    Counts, check_entry, checks_with, counts_table, generation_warnings, headline, pair_section,
+    pairs_in_report_order, tiers,
 };
 use crate::results::{CheckStatus, RunResults};
 
@@ -54,6 +54,10 @@ pub fn render(results: &RunResults) -> String {
         for check in warned {
             doc.push(check_entry(check));
         }
+    }
+    let generation = generation_warnings(results);
+    if !generation.is_empty() {
+        doc.push(generation.replacen("## ", "### ", 1));
     }
     for pair in pairs_in_report_order(results) {
         doc.push(pair_section(pair, "this run"));

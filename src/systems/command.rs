@@ -577,6 +577,7 @@ fn generation_from_json(
         latency_ms: None,
         usage,
         cost_usd,
+        warnings: Vec::new(),
     })
 }
 

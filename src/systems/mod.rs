@@ -47,6 +47,10 @@ pub struct Generation {
     /// Cost in US dollars, when the system reports it directly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_usd: Option<f64>,
+    /// Problems met while producing this output that did not stop it (a retried HTTP call), for
+    /// the console and the reports. Not cached: a cache hit met no problem.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 impl Generation {

@@ -434,6 +434,7 @@ fn parse_completion(
             latency_ms: None,
             usage,
             cost_usd: None,
+            warnings: Vec::new(),
         }),
         Some(Value::Null) => {
             let refusal = message
@@ -517,11 +518,13 @@ impl System for OpenAiSystem {
         let key = self.api_key()?;
         let secrets = self.secrets(key.as_deref());
         let mut attempt = 1;
+        let mut retried = Vec::new();
         loop {
             let started = Instant::now();
             match self.attempt(&body, key.as_deref()) {
                 Ok(mut generation) => {
                     generation.latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+                    generation.warnings = retried;
                     return Ok(generation);
                 }
                 Err(AttemptError::Fatal(what)) => {
@@ -538,7 +541,16 @@ impl System for OpenAiSystem {
                             &secrets,
                         ));
                     }
-                    std::thread::sleep(retry_after.unwrap_or_else(|| self.backoff(attempt)));
+                    let pause = retry_after.unwrap_or_else(|| self.backoff(attempt));
+                    retried.push(format!(
+                        "system `{}`: item `{}`: attempt {attempt} of {} {}; retried after {:.1} s",
+                        self.name,
+                        request.item_id,
+                        self.retries + 1,
+                        admit(&what, &secrets, Bound::MESSAGE),
+                        pause.as_secs_f64()
+                    ));
+                    std::thread::sleep(pause);
                     attempt += 1;
                 }
             }

@@ -174,6 +174,7 @@ fn parse_lines(path: &Path, bytes: &[u8]) -> Result<BTreeMap<String, Generation>
                 latency_ms: parsed.latency_ms,
                 usage: parsed.usage,
                 cost_usd: parsed.cost_usd,
+                warnings: Vec::new(),
             },
         );
     }
