@@ -280,7 +280,7 @@ fn configuration_that_does_nothing_is_an_error_naming_its_line() {
         let text = format!("{base}\n{extra}");
         let line = base.lines().count() + 2;
         let p = Project::new(&text);
-        let err = p.run(&["smoke"]).err().expect("an error").to_string();
+        let err = p.run(&["smoke"]).expect_err("an error").to_string();
         assert!(err.contains(expected), "expected `{expected}` in: {err}");
         assert!(
             err.contains(&format!("evalgate.toml:{line}")),
@@ -298,13 +298,13 @@ fn every_system_table_is_checked_at_load_whatever_the_filter() {
                 \"lead_n\"\n\n[systems.nightly]\nkind = \"command\"\ncommand = [\"sh\"]\n\
                 timeout = 30\n";
     let p = Project::new(text);
-    let err = p.run(&["smoke::demo_v1::lead"]).err().unwrap().to_string();
+    let err = p.run(&["smoke::demo_v1::lead"]).unwrap_err().to_string();
     assert!(
         err.contains("evalgate.toml:16:") && err.contains("systems.nightly.timeout"),
         "{err}"
     );
     // `--list` too: nothing is validated late.
-    let err = p.run(&["--list"]).err().unwrap().to_string();
+    let err = p.run(&["--list"]).unwrap_err().to_string();
     assert!(err.contains("systems.nightly.timeout"), "{err}");
     // Bad builtin parameters and unreadable replay files as well.
     for (system, expected) in [
@@ -321,7 +321,7 @@ fn every_system_table_is_checked_at_load_whatever_the_filter() {
             "kind = \"command\"\ncommand = [\"sh\"]\ntimeout = 30",
             system,
         ));
-        let err = p.run(&["--list"]).err().unwrap().to_string();
+        let err = p.run(&["--list"]).unwrap_err().to_string();
         assert!(
             err.contains("evalgate.toml:16:") && err.contains(expected),
             "{err}"
@@ -347,7 +347,7 @@ fn names_that_would_share_a_baseline_file_are_refused() {
     ];
     for (text, expected) in cases {
         let p = Project::new(&text);
-        let err = p.run(&[]).err().unwrap().to_string();
+        let err = p.run(&[]).unwrap_err().to_string();
         assert!(err.contains(expected), "expected `{expected}` in: {err}");
         assert!(err.contains("evalgate.toml:"), "{err}");
     }
