@@ -255,3 +255,39 @@ impl evalgate::systems::System for Echo {
         Ok(evalgate::systems::Generation::text(r.input))
     }
 }
+
+#[test]
+fn without_a_pricing_table_the_cost_is_a_warning_and_token_counts_still_compute() {
+    let base = fake_chat_server();
+    let systems = format!(
+        "[systems.chat]\nkind = \"openai\"\nbase_url = \"{base}\"\nmodel = \"gpt-4o-mini\"\nuser_prompt = \"{{input}}\"\n"
+    );
+    let p = project(
+        &systems,
+        "\"chat\"",
+        "\"input_tokens\", \"output_tokens\", \"cost_usd\"",
+        "[checks.input_tokens]\nmax = 1000000\n\n[checks.output_tokens]\nmax = 1000000\n\n\
+         [checks.cost_usd]\nmax = 1.0\n",
+    );
+    let (conclusion, results) = run(p.path());
+    let pair = &results.pairs[0];
+    let check = |trial: &str| {
+        pair.checks
+            .iter()
+            .find(|c| c.trial == format!("smoke::demo_v1::chat::{trial}"))
+            .unwrap()
+    };
+    let pricing = check("cost_usd::pricing");
+    assert_eq!(pricing.status, CheckStatus::Warned);
+    assert!(
+        pricing.message.contains("no pricing table") && pricing.message.contains("not $0"),
+        "{}",
+        pricing.message
+    );
+    // The unknown cost fails its own check; the token counts the server reported do not.
+    assert_eq!(check("cost_usd::max").status, CheckStatus::Failed);
+    assert_eq!(check("input_tokens::max").status, CheckStatus::Passed);
+    assert_eq!(pair.metrics["input_tokens"].value, 3000.0);
+    assert_eq!(pair.metrics["output_tokens"].value, 300.0);
+    assert_eq!(conclusion.num_failed, 1);
+}
