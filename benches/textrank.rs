@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use evalgate::systems::builtin::cleaner::clean_transcript;
-use evalgate::systems::builtin::text;
 use evalgate::systems::builtin::textrank::{self, GraphStats, TextRank};
+use evalgate::text;
 
 /// CPU time of this thread in nanoseconds (Linux `schedstat`), so that other processes on a
 /// busy machine do not inflate the figure; `None` elsewhere.

@@ -18,7 +18,40 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::results::{BaselineStatus, Fingerprint};
+
+/// What a run measured, apart from the system: the dataset, the items, the references and the
+/// metric definitions with their settings. A baseline whose fingerprint differs measured
+/// something else, so its numbers are not compared. (The system is not part of it: a changed
+/// system is what a run exists to compare; see [`PairResults::system_config`].)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    /// `sha256:` over the dataset's items (ids, input and reference hashes, metadata).
+    pub dataset_hash: String,
+    /// Item ids in order.
+    pub item_ids: Vec<String>,
+    /// Reference ids (`<item>#<n>` per reference text).
+    pub reference_ids: Vec<String>,
+    /// Version of the metric definitions (bumped whenever a metric's numbers change meaning),
+    /// with `+plugins:<hash>` when plugin metrics report a configuration.
+    pub metric_version: String,
+    /// The suite settings that change the computed metrics' numbers: `[metric_params.<id>]` of
+    /// each computed metric that has one, and `stemmer` when a ROUGE metric is computed.
+    #[serde(default)]
+    pub metric_settings: BTreeMap<String, serde_json::Value>,
+}
+
+/// State of a pair's baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineStatus {
+    /// A baseline exists and its fingerprint matches the run.
+    Present,
+    /// No baseline file yet.
+    Missing,
+    /// A baseline exists but measured something else: other data, items, references, metric
+    /// definitions or metric settings.
+    FingerprintMismatch,
+}
 
 /// The body of a baseline snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,9 +1,132 @@
 //! Evaluating one check on a metric: `min`/`max` on the dataset value, `vs_baseline` against the
 //! baseline (direction-aware), and `item_min`/`item_max` on every item's value.
 
-use crate::config::Check;
+use serde::{Deserialize, Serialize};
+
 use crate::metrics::{Direction, MetricDef};
-use crate::results::{CheckKind, CheckStatus, ItemValue, Severity};
+
+use crate::numbers::{fmt, fmt_signed};
+
+/// One configured check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    /// Kind.
+    pub kind: CheckKind,
+    /// Severity.
+    pub severity: Severity,
+    /// Bound for min/max and item_min/item_max; allowed absolute worsening for vs-baseline.
+    pub threshold: Option<f64>,
+    /// Allowed relative worsening in percent of the baseline (vs-baseline).
+    pub threshold_pct: Option<f64>,
+    /// Item checks: how many items may be beyond the bound (default 0).
+    pub max_failing_items: Option<usize>,
+    /// Item checks: which share of the items the metric applies to may be beyond the bound, in
+    /// percent. With both limits set, whichever is hit first fails.
+    pub max_failing_pct: Option<f64>,
+    /// Item checks: one trial per item (`…::item_min::<item id>`) instead of one per metric.
+    pub per_item_trials: bool,
+    /// Line in the suite file where it was defined (`None` for built-in defaults).
+    pub line: Option<u32>,
+}
+
+impl Check {
+    /// A check of `kind` with `severity` and no bounds or line yet.
+    pub fn new(kind: CheckKind, severity: Severity) -> Check {
+        Check {
+            kind,
+            severity,
+            threshold: None,
+            threshold_pct: None,
+            max_failing_items: None,
+            max_failing_pct: None,
+            per_item_trials: false,
+            line: None,
+        }
+    }
+}
+
+/// Kinds of check; the last segment of a trial name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    /// The value must be at least the threshold.
+    Min,
+    /// The value must be at most the threshold.
+    Max,
+    /// The value must not worsen versus the baseline by more than the allowed drop.
+    VsBaseline,
+    /// The system's model has a price in the pricing table (a warning when it has none).
+    Pricing,
+    /// Every item's value must be at least the threshold (up to the allowed failing items).
+    ItemMin,
+    /// Every item's value must be at most the threshold (up to the allowed failing items).
+    ItemMax,
+    /// Another tier's baseline of this dataset × system was made with the system's current
+    /// configuration (a warning when it was made with an older one).
+    StaleBaseline,
+    /// The metric was computed (for metrics without other checks, so a failure to compute
+    /// always fails a trial).
+    Computed,
+}
+
+impl CheckKind {
+    /// The name used in trial names (`min`, `max`, `vs_baseline`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckKind::Min => "min",
+            CheckKind::Max => "max",
+            CheckKind::VsBaseline => "vs_baseline",
+            CheckKind::Pricing => "pricing",
+            CheckKind::ItemMin => "item_min",
+            CheckKind::ItemMax => "item_max",
+            CheckKind::StaleBaseline => "stale_baseline",
+            CheckKind::Computed => "computed",
+        }
+    }
+
+    /// True for the checks that judge each item (`item_min`, `item_max`).
+    pub fn is_per_item(self) -> bool {
+        matches!(self, CheckKind::ItemMin | CheckKind::ItemMax)
+    }
+}
+
+/// Severity of a check: an `error` regression fails its trial, a `warn` one ignores it with the
+/// reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Regression fails the trial.
+    #[default]
+    Error,
+    /// Regression is an ignored trial with its reason.
+    Warn,
+}
+
+/// Outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    /// Within bounds.
+    Passed,
+    /// Error-level regression, or the pair could not be computed.
+    Failed,
+    /// Warning-level regression.
+    Warned,
+    /// Not evaluated (no baseline yet).
+    Ignored,
+}
+
+/// An item id with its value (and its baseline value, where one is known).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemValue {
+    /// Item id.
+    pub id: String,
+    /// Value for that item in this run.
+    pub value: f64,
+    /// Value for that item in the baseline, when the baseline has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<f64>,
+}
 
 /// Float noise allowed before a bound counts as crossed.
 const EPSILON: f64 = 1e-12;
@@ -394,25 +517,6 @@ fn allowance_text(check: &Check, allowed: usize) -> String {
         (None, None) => "none by default; set max_failing_items".to_string(),
     };
     format!("the {allowed} allowed ({setting})")
-}
-
-/// Formats a metric value for messages (4 significant decimals, no trailing noise).
-pub fn fmt(v: f64) -> String {
-    if v == 0.0 {
-        return "0".to_string();
-    }
-    let s = format!("{v:.4}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" || s.is_empty() || s == "0" {
-        format!("{v:.3e}")
-    } else {
-        s.to_string()
-    }
-}
-
-fn fmt_signed(v: f64) -> String {
-    let s = fmt(v);
-    if v > 0.0 { format!("+{s}") } else { s }
 }
 
 #[cfg(test)]

@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+pub use crate::checks::Check;
+use crate::checks::{CheckKind, Severity};
 use crate::error::{Error, Result};
 use crate::metrics::{MetricDef, MetricRegistry};
-use crate::results::{CheckKind, Severity};
 
 /// The default suite file name, at the project root.
 pub const CONFIG_FILE: &str = "evalgate.toml";
@@ -273,44 +274,6 @@ pub struct SystemConfig {
     pub table: toml::Table,
     /// Line of `[systems.<name>]`.
     pub line: u32,
-}
-
-/// One configured check.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Check {
-    /// Kind.
-    pub kind: CheckKind,
-    /// Severity.
-    pub severity: Severity,
-    /// Bound for min/max and item_min/item_max; allowed absolute worsening for vs-baseline.
-    pub threshold: Option<f64>,
-    /// Allowed relative worsening in percent of the baseline (vs-baseline).
-    pub threshold_pct: Option<f64>,
-    /// Item checks: how many items may be beyond the bound (default 0).
-    pub max_failing_items: Option<usize>,
-    /// Item checks: which share of the items the metric applies to may be beyond the bound, in
-    /// percent. With both limits set, whichever is hit first fails.
-    pub max_failing_pct: Option<f64>,
-    /// Item checks: one trial per item (`…::item_min::<item id>`) instead of one per metric.
-    pub per_item_trials: bool,
-    /// Line in the suite file where it was defined (`None` for built-in defaults).
-    pub line: Option<u32>,
-}
-
-impl Check {
-    /// A check of `kind` with `severity` and no bounds or line yet.
-    pub fn new(kind: CheckKind, severity: Severity) -> Check {
-        Check {
-            kind,
-            severity,
-            threshold: None,
-            threshold_pct: None,
-            max_failing_items: None,
-            max_failing_pct: None,
-            per_item_trials: false,
-            line: None,
-        }
-    }
 }
 
 /// Checks per kind; `None` switches a kind off.

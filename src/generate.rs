@@ -6,9 +6,26 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
+
 use crate::cache::{CacheKey, CacheLock, CacheLookup, LockOwner, OutputCache};
 use crate::error::{Error, Result};
 use crate::systems::{Generation, System, SystemRequest};
+
+/// How a pair's outputs relate to the output cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheUse {
+    /// Read and written (`cache_hits` items came from it).
+    Used,
+    /// `EVALGATE_CACHE=refresh`: every output regenerated and written.
+    Refreshed,
+    /// `EVALGATE_CACHE=off`: neither read nor written.
+    Off,
+    /// The system is never cached (built-in systems run in-process; replay systems read their
+    /// file): `cache_hits` and `cache_misses` are 0.
+    NotCached,
+}
 
 /// How [`generate_all`] runs.
 #[derive(Debug, Clone, Copy)]

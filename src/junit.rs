@@ -9,8 +9,8 @@ use std::path::Path;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::checks::fmt;
 use crate::error::Result;
+use crate::numbers::fmt;
 use crate::outside::xml_text;
 use crate::results::{CheckStatus, RunResults};
 

@@ -14,6 +14,7 @@ pub mod harness;
 pub mod history;
 pub mod junit;
 pub mod metrics;
+pub mod numbers;
 pub mod outside;
 pub mod pair;
 pub mod pricing;
@@ -22,6 +23,7 @@ pub mod report;
 pub mod results;
 pub mod score;
 pub mod systems;
+pub mod text;
 
 pub use error::{Error, Result};
 pub use harness::Harness;

@@ -4,15 +4,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use crate::baseline::Fingerprint;
 use crate::baseline::{self, BaselineBody, Synced};
 use crate::cache::OutputCache;
 use crate::config::Suite;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
+use crate::generate::CacheUse;
 use crate::generate::{GenerateOptions, GenerationStats, generate_all};
 use crate::metrics::{METRIC_VERSION, MetricRegistry, MetricValues, ScoringItem, ScoringOptions};
 use crate::pricing::PriceTable;
-use crate::results::{CacheUse, Fingerprint};
 use crate::systems::{Generation, System, SystemRequest};
 
 /// Everything computed for a dataset × system.

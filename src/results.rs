@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::metrics::Direction;
 
+pub use crate::baseline::{BaselineStatus, Fingerprint};
+pub use crate::checks::{CheckKind, CheckStatus, ItemValue, Severity};
+pub use crate::generate::CacheUse;
+
 /// Schema identifier written into every results file.
 pub const RESULTS_SCHEMA: &str = "evalgate.results/v2";
 
@@ -116,42 +120,6 @@ pub struct GenerationSummary {
     pub warnings: Vec<String>,
 }
 
-/// How a pair's outputs relate to the output cache.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CacheUse {
-    /// Read and written (`cache_hits` items came from it).
-    Used,
-    /// `EVALGATE_CACHE=refresh`: every output regenerated and written.
-    Refreshed,
-    /// `EVALGATE_CACHE=off`: neither read nor written.
-    Off,
-    /// The system is never cached (built-in systems run in-process; replay systems read their
-    /// file): `cache_hits` and `cache_misses` are 0.
-    NotCached,
-}
-
-/// What a run measured, apart from the system: the dataset, the items, the references and the
-/// metric definitions with their settings. A baseline whose fingerprint differs measured
-/// something else, so its numbers are not compared. (The system is not part of it: a changed
-/// system is what a run exists to compare; see [`PairResults::system_config`].)
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Fingerprint {
-    /// `sha256:` over the dataset's items (ids, input and reference hashes, metadata).
-    pub dataset_hash: String,
-    /// Item ids in order.
-    pub item_ids: Vec<String>,
-    /// Reference ids (`<item>#<n>` per reference text).
-    pub reference_ids: Vec<String>,
-    /// Version of the metric definitions (bumped whenever a metric's numbers change meaning),
-    /// with `+plugins:<hash>` when plugin metrics report a configuration.
-    pub metric_version: String,
-    /// The suite settings that change the computed metrics' numbers: `[metric_params.<id>]` of
-    /// each computed metric that has one, and `stemmer` when a ROUGE metric is computed.
-    #[serde(default)]
-    pub metric_settings: BTreeMap<String, serde_json::Value>,
-}
-
 /// One metric's values in a pair.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricResult {
@@ -181,90 +149,6 @@ pub struct BaselineInfo {
     /// when the system is unchanged or there is no baseline.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub system_changes: Vec<String>,
-}
-
-/// State of a pair's baseline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BaselineStatus {
-    /// A baseline exists and its fingerprint matches the run.
-    Present,
-    /// No baseline file yet.
-    Missing,
-    /// A baseline exists but measured something else: other data, items, references, metric
-    /// definitions or metric settings.
-    FingerprintMismatch,
-}
-
-/// Kinds of check; the last segment of a trial name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckKind {
-    /// The value must be at least the threshold.
-    Min,
-    /// The value must be at most the threshold.
-    Max,
-    /// The value must not worsen versus the baseline by more than the allowed drop.
-    VsBaseline,
-    /// The system's model has a price in the pricing table (a warning when it has none).
-    Pricing,
-    /// Every item's value must be at least the threshold (up to the allowed failing items).
-    ItemMin,
-    /// Every item's value must be at most the threshold (up to the allowed failing items).
-    ItemMax,
-    /// Another tier's baseline of this dataset × system was made with the system's current
-    /// configuration (a warning when it was made with an older one).
-    StaleBaseline,
-    /// The metric was computed (for metrics without other checks, so a failure to compute
-    /// always fails a trial).
-    Computed,
-}
-
-impl CheckKind {
-    /// The name used in trial names (`min`, `max`, `vs_baseline`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckKind::Min => "min",
-            CheckKind::Max => "max",
-            CheckKind::VsBaseline => "vs_baseline",
-            CheckKind::Pricing => "pricing",
-            CheckKind::ItemMin => "item_min",
-            CheckKind::ItemMax => "item_max",
-            CheckKind::StaleBaseline => "stale_baseline",
-            CheckKind::Computed => "computed",
-        }
-    }
-
-    /// True for the checks that judge each item (`item_min`, `item_max`).
-    pub fn is_per_item(self) -> bool {
-        matches!(self, CheckKind::ItemMin | CheckKind::ItemMax)
-    }
-}
-
-/// Severity of a check: an `error` regression fails its trial, a `warn` one ignores it with the
-/// reason.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Regression fails the trial.
-    #[default]
-    Error,
-    /// Regression is an ignored trial with its reason.
-    Warn,
-}
-
-/// Outcome of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckStatus {
-    /// Within bounds.
-    Passed,
-    /// Error-level regression, or the pair could not be computed.
-    Failed,
-    /// Warning-level regression.
-    Warned,
-    /// Not evaluated (no baseline yet).
-    Ignored,
 }
 
 /// One check (one trial) with its numbers.
@@ -319,18 +203,6 @@ pub struct CheckResult {
     /// Line in `file`, where known.
     #[serde(default)]
     pub line: Option<u32>,
-}
-
-/// An item id with its value (and its baseline value, where one is known).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ItemValue {
-    /// Item id.
-    pub id: String,
-    /// Value for that item in this run.
-    pub value: f64,
-    /// Value for that item in the baseline, when the baseline has one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<f64>,
 }
 
 impl RunResults {

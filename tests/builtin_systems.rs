@@ -5,8 +5,9 @@ use std::path::Path;
 
 use evalgate::Error;
 use evalgate::fsutil::sha256_hex;
-use evalgate::systems::builtin::{self, cleaner::clean_transcript, text};
+use evalgate::systems::builtin::{self, cleaner::clean_transcript};
 use evalgate::systems::{System, SystemRequest};
+use evalgate::text;
 use serde_json::{Value, json};
 
 fn run(system: &dyn System, input: &str, metadata: &Value) -> String {

@@ -223,7 +223,7 @@ fn missing_baseline_is_ignored_then_accepted_then_regression_fails() {
     for part in [
         "word_recall",
         "0.99 (baseline)",
-        &format!("to {}", evalgate::checks::fmt(current)),
+        &format!("to {}", evalgate::numbers::fmt(current)),
         "0.01 absolute",
         "baselines/demo_v1__first.snap",
     ] {

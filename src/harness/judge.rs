@@ -7,9 +7,10 @@ use libtest_mimic::{Completion, Failed};
 
 use super::context::{RecordPlace, RunContext};
 use super::plan::{Subject, TrialSpec};
-use crate::checks::{CheckInput, beyond_item_bound, evaluate, evaluate_items, fmt};
+use crate::checks::{CheckInput, beyond_item_bound, evaluate, evaluate_items};
 use crate::config::Check;
 use crate::metrics::MetricDef;
+use crate::numbers::fmt;
 use crate::pair::PairOutcome;
 use crate::results::{BaselineStatus, CheckKind, CheckResult, CheckStatus};
 

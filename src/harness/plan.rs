@@ -14,10 +14,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::checks::{CheckKind, Severity};
 use crate::config::{Check, Suite};
 use crate::dataset::Dataset;
 use crate::metrics::{MetricDef, MetricRegistry};
-use crate::results::{CheckKind, Severity};
 
 /// The metric segment of `stale_baseline` trial names.
 pub(crate) const SYSTEM_SEGMENT: &str = "system";

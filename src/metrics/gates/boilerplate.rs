@@ -8,7 +8,7 @@
 use super::{GateParams, expectation, flag, score_single};
 use crate::error::Result;
 use crate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
-use crate::systems::builtin::text;
+use crate::text;
 
 /// Built-in sponsor/ad and intro/outro phrases.
 pub const BOILERPLATE_PHRASES: &[&str] = &[

@@ -17,7 +17,7 @@
 use super::{GateParams, score_single};
 use crate::error::Result;
 use crate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
-use crate::systems::builtin::text;
+use crate::text;
 
 /// Input words over output words.
 #[derive(Debug, Clone, Copy, Default)]

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::{GateParams, flag, score_single};
 use crate::error::Result;
 use crate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
-use crate::systems::builtin::text;
+use crate::text;
 
 /// Default n-gram length.
 pub const DEFAULT_N: usize = 3;

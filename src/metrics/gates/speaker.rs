@@ -14,7 +14,7 @@
 use super::{GateParams, expectation, flag, score_single};
 use crate::error::Result;
 use crate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
-use crate::systems::builtin::text;
+use crate::text;
 
 /// The speaker-label/timestamp leak gate.
 #[derive(Debug, Clone, Copy, Default)]

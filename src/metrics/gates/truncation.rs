@@ -8,7 +8,7 @@
 use super::{GateParams, flag, score_single};
 use crate::error::Result;
 use crate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
-use crate::systems::builtin::text;
+use crate::text;
 
 /// Endings that mark an output as cut off (compared case-insensitively).
 pub const TRUNCATION_MARKERS: &[&str] = &["...", "…", "[truncated]"];

@@ -23,10 +23,10 @@ use std::sync::{Arc, LazyLock};
 
 use serde_json::{Value, json};
 
-use super::text::{self, Phrases, SpeakerLabels};
 use super::{BuiltinParams, fingerprint};
 use crate::error::Result;
 use crate::systems::{Generation, System, SystemRequest};
+use crate::text::{self, Phrases, SpeakerLabels};
 
 /// Phrases (case-insensitive, whole words) that open a sponsor or ad block.
 pub const SPONSOR_OPENINGS: &[&str] = &[

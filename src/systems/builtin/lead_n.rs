@@ -5,10 +5,10 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::cleaner::clean_transcript;
-use super::text;
 use super::{BuiltinParams, fingerprint};
 use crate::error::Result;
 use crate::systems::{Generation, System, SystemRequest};
+use crate::text;
 
 /// Default number of sentences.
 pub const DEFAULT_SENTENCES: usize = 3;

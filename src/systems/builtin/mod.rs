@@ -12,7 +12,6 @@
 
 pub mod cleaner;
 pub mod lead_n;
-pub mod text;
 pub mod textrank;
 
 use std::sync::Arc;
