@@ -16,8 +16,7 @@ fn the_documented_example_suite_parses() {
     let end = start + doc[start..].find("```").unwrap();
     let text = &doc[start..end];
     let path = Path::new("evalgate.toml");
-    let mut registry = MetricRegistry::builtin();
-    evalgate::metrics::external::register_from_suite_text(text, path, &mut registry).unwrap();
+    let registry = MetricRegistry::builtin();
     let suite = Suite::parse(path, text, &registry).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(suite.tiers.len(), 2);
     let def = registry.definition("rougeL_f1").unwrap();

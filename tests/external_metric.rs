@@ -7,7 +7,8 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use evalgate::Harness;
-use evalgate::metrics::external::{ExternalMetric, register_from_suite_text};
+use evalgate::config::Suite;
+use evalgate::metrics::external::ExternalMetric;
 use evalgate::metrics::{Direction, Metric, MetricRegistry, ScoringItem, ScoringOptions};
 use evalgate::results::CheckStatus;
 use evalgate::systems::{Generation, System, SystemRequest};
@@ -288,9 +289,8 @@ fn suite_config_errors_name_file_line_and_key() {
     let path = Path::new("/project/evalgate.toml");
     let text = "[suite]\nname = \"x\"\n\n[external_metrics.judge]\ncommand = [\"judge\"]\n\
                 direction = \"higher_is_better\"\ncomand = [\"typo\"]\n";
-    let err = register_from_suite_text(text, path, &mut MetricRegistry::builtin())
-        .unwrap_err()
-        .to_string();
+    let parse = |text: &str| Suite::parse(path, text, &MetricRegistry::builtin()).map(|_| ());
+    let err = parse(text).unwrap_err().to_string();
     assert_contains(
         &err,
         &[
@@ -300,9 +300,7 @@ fn suite_config_errors_name_file_line_and_key() {
     );
 
     let text = "[external_metrics.judge]\ncommand = [\"judge\"]\n";
-    let err = register_from_suite_text(text, path, &mut MetricRegistry::builtin())
-        .unwrap_err()
-        .to_string();
+    let err = parse(text).unwrap_err().to_string();
     assert_contains(
         &err,
         &["evalgate.toml:1: `external_metrics.judge.direction` is missing"],
@@ -310,9 +308,7 @@ fn suite_config_errors_name_file_line_and_key() {
 
     let text = "\n[external_metrics.rouge1_f1]\ncommand = [\"judge\"]\n\
                 direction = \"higher_is_better\"\n";
-    let err = register_from_suite_text(text, path, &mut MetricRegistry::builtin())
-        .unwrap_err()
-        .to_string();
+    let err = parse(text).unwrap_err().to_string();
     assert_contains(
         &err,
         &[
@@ -321,13 +317,15 @@ fn suite_config_errors_name_file_line_and_key() {
         ],
     );
 
-    // Registered with the project root as the base of relative paths.
-    let text = "[external_metrics.judge]\ncommand = [\"bin/judge\"]\n\
+    // Read with the rest of the suite, the project root the base of relative paths.
+    let text = "[tiers.smoke]\ndatasets = [\"d\"]\n\n[datasets.d]\nsystems = [\"s\"]\n\
+                metrics = [\"judge\"]\n\n[systems.s]\nkind = \"builtin\"\nbuiltin = \"lead_n\"\n\n\
+                [external_metrics.judge]\ncommand = [\"bin/judge\"]\n\
                 direction = \"lower_is_better\"\n";
-    let mut registry = MetricRegistry::builtin();
-    register_from_suite_text(text, path, &mut registry).unwrap();
-    let def = registry.definition("judge").unwrap();
-    assert_eq!(def.direction, Direction::LowerIsBetter);
+    let suite = Suite::parse(path, text, &MetricRegistry::builtin()).unwrap();
+    let judge = &suite.external_metrics[0];
+    assert_eq!(judge.id(), "judge");
+    assert_eq!(judge.definitions()[0].direction, Direction::LowerIsBetter);
 }
 
 // ---- Through the harness ----------------------------------------------------------------

@@ -300,7 +300,8 @@ fn every_system_table_is_checked_at_load_whatever_the_filter() {
     let p = Project::new(text);
     let err = p.run(&["smoke::demo_v1::lead"]).unwrap_err().to_string();
     assert!(
-        err.contains("evalgate.toml:16:") && err.contains("systems.nightly.timeout"),
+        err.contains("evalgate.toml:19:")
+            && err.contains("`systems.nightly.timeout` is not a known key"),
         "{err}"
     );
     // `--list` too: nothing is validated late.
@@ -310,11 +311,11 @@ fn every_system_table_is_checked_at_load_whatever_the_filter() {
     for (system, expected) in [
         (
             "kind = \"builtin\"\nbuiltin = \"lead_n\"\nparams = { sentence = 2 }",
-            "unknown param `sentence`",
+            "evalgate.toml:19: `systems.nightly.params` has an unknown param `sentence`",
         ),
         (
             "kind = \"replay\"\npath = \"missing.jsonl\"",
-            "missing.jsonl",
+            "evalgate.toml:18: `systems.nightly.path` names",
         ),
     ] {
         let p = Project::new(&text.replace(
@@ -322,10 +323,7 @@ fn every_system_table_is_checked_at_load_whatever_the_filter() {
             system,
         ));
         let err = p.run(&["--list"]).unwrap_err().to_string();
-        assert!(
-            err.contains("evalgate.toml:16:") && err.contains(expected),
-            "{err}"
-        );
+        assert!(err.contains(expected), "{err}");
     }
 }
 
@@ -462,5 +460,34 @@ fn written_files_keep_normal_modes() {
                 & 0o777;
             assert_eq!(mode, normal, "{file} has mode {mode:o}, not {normal:o}");
         }
+    }
+}
+
+#[test]
+fn metric_parameters_are_checked_by_their_metric_at_load() {
+    for (params, expected) in [
+        (
+            "min_ratio = \"x\"",
+            "metric_params.truncation.min_ratio must be a number",
+        ),
+        ("min_raito = 0.1", "unknown param `min_raito`"),
+    ] {
+        let text = suite(
+            "\"truncation\"",
+            &format!("[metric_params.truncation]\n{params}\n"),
+        );
+        let line = text
+            .lines()
+            .position(|l| l == "[metric_params.truncation]")
+            .unwrap()
+            + 1;
+        let p = Project::new(&text);
+        let err = p.run(&["--list"]).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!(
+                "evalgate.toml:{line}: `[metric_params.truncation]`"
+            )) && err.contains(expected),
+            "{err}"
+        );
     }
 }

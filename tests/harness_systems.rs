@@ -214,7 +214,7 @@ fn openai_system_reports_cost_latency_and_warns_on_an_unpriced_model() {
 }
 
 #[test]
-fn parameters_for_a_metric_without_parameters_fail_its_trials_instead_of_being_ignored() {
+fn parameters_for_a_metric_without_parameters_are_an_error_at_load_instead_of_being_ignored() {
     let systems = "[systems.first]\nkind = \"rust\"\n";
     let p = project(
         systems,
@@ -226,17 +226,12 @@ fn parameters_for_a_metric_without_parameters_fail_its_trials_instead_of_being_i
         .config(p.path().join("evalgate.toml"))
         .output_dir(p.path().join("out"))
         .system("first", Echo)
-        .run(&support::quiet_args(
-            &p.path().join("out"),
-            &["--test-threads", "1"],
-        ))
-        .unwrap();
-    assert!(out.conclusion.has_failed());
-    let results = out.results.unwrap();
-    let message = &results.pairs[0].checks[0].message;
+        .run(&support::quiet_args(&p.path().join("out"), &["--list"]));
+    // Checked when the suite loads (even for `--list`), with the line of the table.
+    let message = out.unwrap_err().to_string();
     assert!(
         message.contains("`rouge1_f1` takes no parameters")
-            && message.contains("[metric_params.rouge1_f1]"),
+            && message.contains("evalgate.toml:14: `[metric_params.rouge1_f1]`"),
         "{message}"
     );
 }

@@ -248,20 +248,23 @@ fn config_errors_name_the_key() {
     let m = bad("command = [\"sh\"]\ntimeout = 3");
     assert!(m.contains("systems.summ.timeout"), "{m}");
     let m = bad("batch = true");
-    assert!(m.contains("systems.summ.command is missing"), "{m}");
+    assert!(m.contains("`systems.summ.command` is missing"), "{m}");
     let m = bad("command = [\"sh\"]\nretries = \"3\"");
-    assert!(m.contains("systems.summ.retries must be an integer"), "{m}");
+    assert!(
+        m.contains("`systems.summ.retries` must be an integer"),
+        "{m}"
+    );
     let m = bad("command = [\"sh\"]\nworkdir = \"no/such/folder\"");
     assert!(m.contains("systems.summ.workdir"), "{m}");
     let m = bad("command = [\"sh\"]\nbatch = true\nconcurrency = 4");
     assert!(
-        m.contains("systems.summ.concurrency is set, but batch mode runs one process"),
+        m.contains("`systems.summ.concurrency` is set, but batch mode runs one process"),
         "{m}"
     );
     let m = bad("command = [\"sh\"]\nconcurrency = 0");
-    assert!(m.contains("systems.summ.concurrency is 0"), "{m}");
+    assert!(m.contains("`systems.summ.concurrency` is 0"), "{m}");
     let m = bad("command = [\"sh\"]\ninputs = []");
-    assert!(m.contains("systems.summ.inputs is empty"), "{m}");
+    assert!(m.contains("`systems.summ.inputs` is empty"), "{m}");
 }
 
 #[test]

@@ -343,7 +343,10 @@ fn config_errors_name_the_key() {
         }
     };
     let base = "base_url = \"http://127.0.0.1:1/v1\"\nmodel = \"m\"\n";
-    assert!(bad(&format!("{base}api_key = \"sk-1\"")).contains("systems.chat.api_key "));
+    assert!(
+        bad(&format!("{base}api_key = \"sk-1\""))
+            .contains("`systems.chat.api_key` is not a known key")
+    );
     assert!(bad(&format!("{base}api_key_env = \"sk-abc\"")).contains("NAME of an environment"));
     assert!(bad(&format!("{base}user_prompt = \"{{input\"")).contains("systems.chat.user_prompt"));
     assert!(
@@ -353,7 +356,7 @@ fn config_errors_name_the_key() {
         .contains("both set")
     );
     assert!(bad(&format!("{base}temperature = 5")).contains("systems.chat.temperature"));
-    assert!(bad("model = \"m\"").contains("systems.chat.base_url is missing"));
+    assert!(bad("model = \"m\"").contains("`systems.chat.base_url` is missing"));
     assert!(bad(&format!("{base}extra_body = {{ model = \"x\" }}")).contains("extra_body.model"));
 }
 

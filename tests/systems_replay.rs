@@ -128,10 +128,14 @@ fn bad_lines_are_errors_with_file_and_line() {
         "{m}"
     );
 
-    assert!(matches!(
-        load(dir.path(), "absent.jsonl"),
-        Err(Error::Io { .. })
-    ));
+    // A `path` that cannot be read is a configuration error naming the key and the file.
+    match load(dir.path(), "absent.jsonl") {
+        Err(Error::Config(m)) => assert!(
+            m.contains("`systems.recorded.path` names") && m.contains("absent.jsonl"),
+            "{m}"
+        ),
+        other => panic!("expected a config error, got {other:?}"),
+    }
 
     let table: toml::Table = toml::from_str("path = \"dup.jsonl\"\nfile = \"x\"").unwrap();
     let m = message(ReplaySystem::from_config("recorded", &table, dir.path()));

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::cache::OutputCache;
-use crate::config::Suite;
+use crate::config::{Suite, SystemKind};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::metrics::MetricRegistry;
@@ -171,7 +171,7 @@ impl RunContext {
                 let ds = self.dataset(dataset)?;
                 let sys = self.system(system)?;
                 let cfg = &self.suite.systems[system];
-                let cached = cfg.kind != "builtin" && sys.cacheable();
+                let cached = sys.cacheable();
                 let cache_use = match (cached, self.cache_mode) {
                     (false, _) => CacheUse::NotCached,
                     (true, CacheMode::Off) => CacheUse::Off,
@@ -179,7 +179,7 @@ impl RunContext {
                     (true, CacheMode::On) => CacheUse::Used,
                 };
                 let mut cache_fingerprint = sys.fingerprint();
-                if cached && cfg.kind == "rust" && !sys.fingerprint_covers_code() {
+                if cached && cfg.kind == SystemKind::Rust && !sys.fingerprint_covers_code() {
                     let executable = self.executable_hash()?;
                     cache_fingerprint = serde_json::json!({
                         "system": cache_fingerprint,

@@ -124,14 +124,13 @@ impl Harness {
         }
         let config_path = self.config_path.clone().unwrap_or_else(default_config_path);
         let text = crate::config::read_suite_text(&config_path)?;
-        // External metrics come from the suite text itself; they must be known before the
-        // suite is validated against the registry.
-        crate::metrics::external::register_from_suite_text(&text, &config_path, &mut self.metrics)?;
         let suite = Suite::parse(&config_path, &text, &self.metrics)?;
+        for metric in &suite.external_metrics {
+            self.metrics.register(Arc::new(metric.clone()))?;
+        }
         // Every system table is checked now, whatever trials are selected.
-        let suite_file = suite.display_path(&suite.config_path);
         for cfg in suite.systems.values() {
-            crate::systems::factory::check(cfg, &self.systems, &suite.root, &suite_file)?;
+            crate::systems::factory::check(cfg, &self.systems, &suite.root)?;
         }
         let started = SystemTime::now();
         let self_output_dir = self.output_dir.clone();

@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 
 use crate::checks::{CheckKind, Severity};
-use crate::config::{Check, Suite};
+use crate::config::{Check, Suite, SystemKind};
 use crate::dataset::Dataset;
 use crate::metrics::{MetricDef, MetricRegistry};
 
@@ -88,7 +88,7 @@ pub(crate) fn plan_trials(suite: &Suite, metrics: &MetricRegistry) -> Plan {
                     subject,
                 };
                 let prefix = format!("{}::{ds_id}::{system}", tier.name);
-                if suite.systems[system].kind == "openai" {
+                if suite.systems[system].kind == SystemKind::Openai {
                     if let Some(def) = metrics.definition("cost_usd") {
                         let check = Check {
                             line: Some(suite.systems[system].line),

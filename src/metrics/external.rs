@@ -20,18 +20,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
 use serde_json::{Value, json};
-use toml::Spanned;
 
+use crate::config::keys::Keys;
 use crate::error::{Error, Result};
 use crate::metrics::{
-    Direction, Metric, MetricDef, MetricRegistry, MetricValues, ScoringItem, ScoringOptions,
-    mean_of,
+    Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions, mean_of,
 };
 use crate::outside::{Bound, Secrets, admit};
 use crate::process::{
@@ -74,28 +72,6 @@ pub struct ExternalMetric {
     timeout: Duration,
 }
 
-/// A config problem: the key concerned (`None` for the table itself) and what is wrong.
-struct KeyProblem {
-    key: Option<String>,
-    problem: String,
-}
-
-impl KeyProblem {
-    fn at(key: &str, problem: impl Into<String>) -> Self {
-        KeyProblem {
-            key: Some(key.to_string()),
-            problem: problem.into(),
-        }
-    }
-
-    fn message(&self, id: &str) -> String {
-        match &self.key {
-            Some(key) => format!("`external_metrics.{id}.{key}` {}", self.problem),
-            None => format!("`external_metrics.{id}` {}", self.problem),
-        }
-    }
-}
-
 impl ExternalMetric {
     /// Builds an external metric from its `[external_metrics.<id>]` table.
     ///
@@ -107,7 +83,85 @@ impl ExternalMetric {
     /// "value"}` (added to the inherited environment). Unknown keys and bad values are
     /// [`Error::Config`] naming `external_metrics.<id>.<key>`.
     pub fn from_config(id: &str, table: &toml::Table, project_root: &Path) -> Result<Self> {
-        Self::build(id, table, project_root).map_err(|p| Error::Config(p.message(id)))
+        Self::from_keys(Keys::new("external_metrics", id, table), project_root)
+    }
+
+    /// Builds an external metric from its table's keys (as [`ExternalMetric::from_config`]);
+    /// errors name the file and line when the keys carry them.
+    pub fn from_keys(keys: Keys<'_>, project_root: &Path) -> Result<Self> {
+        let id = keys.name();
+        check_id(id).map_err(|problem| keys.table_error(problem))?;
+        keys.allow_only(CONFIG_KEYS)?;
+        let command = keys.required(
+            "command",
+            keys.string_array("command")?,
+            "e.g. command = [\"python3\", \"scripts/judge.py\"]",
+        )?;
+        if command.is_empty() || command[0].trim().is_empty() {
+            return Err(keys.error("command", "is empty; give the program and its arguments"));
+        }
+        let direction = match keys.string("direction")?.as_deref() {
+            None => {
+                return Err(keys.error(
+                    "direction",
+                    "is missing; use \"higher_is_better\" or \"lower_is_better\"",
+                ));
+            }
+            Some("higher_is_better") => Direction::HigherIsBetter,
+            Some("lower_is_better") => Direction::LowerIsBetter,
+            Some(other) => {
+                return Err(keys.error(
+                    "direction",
+                    &format!("is \"{other}\"; use \"higher_is_better\" or \"lower_is_better\""),
+                ));
+            }
+        };
+        let reference_based = keys.bool("reference_based")?.unwrap_or(false);
+        let range = match keys.value("range") {
+            None => (None, None),
+            Some(value) => {
+                let bounds = value
+                    .as_array()
+                    .filter(|a| a.len() == 2)
+                    .and_then(|a| Some((number(&a[0])?, number(&a[1])?)))
+                    .ok_or_else(|| {
+                        keys.error(
+                            "range",
+                            &format!("must be two numbers [low, high], found {value}"),
+                        )
+                    })?;
+                if !(bounds.0.is_finite() && bounds.1.is_finite() && bounds.0 < bounds.1) {
+                    return Err(keys.error(
+                        "range",
+                        &format!("is {value}; low must be smaller than high, both finite"),
+                    ));
+                }
+                (Some(bounds.0), Some(bounds.1))
+            }
+        };
+        let description = keys
+            .string("description")?
+            .unwrap_or_else(|| format!("external command metric `{}`", command.join(" ")));
+        let timeout_secs = keys
+            .positive_secs("timeout_secs")?
+            .unwrap_or(DEFAULT_TIMEOUT_SECS);
+        let env = keys.string_map("env")?.unwrap_or_default();
+        Ok(ExternalMetric {
+            definition: MetricDef {
+                id: id.to_string(),
+                direction,
+                reference_based,
+                varies_by_machine: false,
+                range,
+                aggregation: AGGREGATION,
+                description: intern(description),
+            },
+            program: resolve_program(&command[0], project_root),
+            command,
+            workdir: project_root.to_path_buf(),
+            env,
+            timeout: Duration::from_secs_f64(timeout_secs),
+        })
     }
 
     /// The metric id.
@@ -117,8 +171,9 @@ impl ExternalMetric {
 
     /// What identifies how this metric computes its values: the command, the content hashes of
     /// arguments that name files in the project (the script), and `env` (values of names that
-    /// look secret replaced by `<secret>`). Baselines made with another fingerprint were made
-    /// by another metric; the harness does not record it yet (see docs/metrics-external.md).
+    /// look secret replaced by `<secret>`). It enters the baseline's metric version
+    /// (`1+plugins:<hash>`), so a baseline scored by another version of the script is recognised
+    /// as measuring something else.
     pub fn fingerprint(&self) -> Result<Value> {
         let mut files = BTreeMap::new();
         for arg in &self.command {
@@ -145,170 +200,6 @@ impl ExternalMetric {
             "direction": self.definition.direction,
             "range": [self.definition.range.0, self.definition.range.1],
         }))
-    }
-
-    fn build(
-        id: &str,
-        table: &toml::Table,
-        project_root: &Path,
-    ) -> std::result::Result<Self, KeyProblem> {
-        check_id(id)?;
-        for key in table.keys() {
-            if !CONFIG_KEYS.contains(&key.as_str()) {
-                return Err(KeyProblem::at(
-                    key,
-                    format!("is not a known key; use {}", CONFIG_KEYS.join(", ")),
-                ));
-            }
-        }
-        let command = match table.get("command") {
-            None => {
-                return Err(KeyProblem::at(
-                    "command",
-                    "is missing; e.g. command = [\"python3\", \"scripts/judge.py\"]",
-                ));
-            }
-            Some(toml::Value::Array(items)) => items
-                .iter()
-                .map(|v| v.as_str().map(str::to_string))
-                .collect::<Option<Vec<String>>>()
-                .ok_or_else(|| {
-                    KeyProblem::at("command", "must be a list of strings (program, arguments)")
-                })?,
-            Some(other) => {
-                return Err(KeyProblem::at(
-                    "command",
-                    format!(
-                        "must be a list of strings (program, arguments), found {}",
-                        other.type_str()
-                    ),
-                ));
-            }
-        };
-        if command.is_empty() || command[0].trim().is_empty() {
-            return Err(KeyProblem::at(
-                "command",
-                "is empty; give the program and its arguments",
-            ));
-        }
-        let direction = match table.get("direction") {
-            None => {
-                return Err(KeyProblem::at(
-                    "direction",
-                    "is missing; use \"higher_is_better\" or \"lower_is_better\"",
-                ));
-            }
-            Some(toml::Value::String(s)) if s == "higher_is_better" => Direction::HigherIsBetter,
-            Some(toml::Value::String(s)) if s == "lower_is_better" => Direction::LowerIsBetter,
-            Some(other) => {
-                return Err(KeyProblem::at(
-                    "direction",
-                    format!("is {other}; use \"higher_is_better\" or \"lower_is_better\""),
-                ));
-            }
-        };
-        let reference_based = match table.get("reference_based") {
-            None => false,
-            Some(toml::Value::Boolean(b)) => *b,
-            Some(other) => {
-                return Err(KeyProblem::at(
-                    "reference_based",
-                    format!("must be true or false, found {}", other.type_str()),
-                ));
-            }
-        };
-        let range = match table.get("range") {
-            None => (None, None),
-            Some(value) => {
-                let bounds = value
-                    .as_array()
-                    .filter(|a| a.len() == 2)
-                    .and_then(|a| {
-                        let low = number(&a[0])?;
-                        let high = number(&a[1])?;
-                        Some((low, high))
-                    })
-                    .ok_or_else(|| {
-                        KeyProblem::at(
-                            "range",
-                            format!("must be two numbers [low, high], found {value}"),
-                        )
-                    })?;
-                if !(bounds.0.is_finite() && bounds.1.is_finite() && bounds.0 < bounds.1) {
-                    return Err(KeyProblem::at(
-                        "range",
-                        format!("is {value}; low must be smaller than high, both finite"),
-                    ));
-                }
-                (Some(bounds.0), Some(bounds.1))
-            }
-        };
-        let description = match table.get("description") {
-            None => format!("external command metric `{}`", command.join(" ")),
-            Some(toml::Value::String(s)) => s.clone(),
-            Some(other) => {
-                return Err(KeyProblem::at(
-                    "description",
-                    format!("must be a string, found {}", other.type_str()),
-                ));
-            }
-        };
-        let timeout_secs = match table.get("timeout_secs") {
-            None => DEFAULT_TIMEOUT_SECS,
-            Some(value) => match number(value) {
-                Some(secs) if secs > 0.0 && secs.is_finite() && secs < 1e9 => secs,
-                _ => {
-                    return Err(KeyProblem::at(
-                        "timeout_secs",
-                        format!("must be a positive number of seconds, found {value}"),
-                    ));
-                }
-            },
-        };
-        let env = match table.get("env") {
-            None => BTreeMap::new(),
-            Some(toml::Value::Table(vars)) => {
-                let mut env = BTreeMap::new();
-                for (name, value) in vars {
-                    let value = value.as_str().ok_or_else(|| {
-                        KeyProblem::at(
-                            "env",
-                            format!(
-                                "must map names to strings; `{name}` is {}",
-                                value.type_str()
-                            ),
-                        )
-                    })?;
-                    env.insert(name.clone(), value.to_string());
-                }
-                env
-            }
-            Some(other) => {
-                return Err(KeyProblem::at(
-                    "env",
-                    format!(
-                        "must be a table of strings, e.g. env = {{ MODEL = \"small\" }}, found {}",
-                        other.type_str()
-                    ),
-                ));
-            }
-        };
-        Ok(ExternalMetric {
-            definition: MetricDef {
-                id: id.to_string(),
-                direction,
-                reference_based,
-                varies_by_machine: false,
-                range,
-                aggregation: AGGREGATION,
-                description: intern(description),
-            },
-            program: resolve_program(&command[0], project_root),
-            command,
-            workdir: project_root.to_path_buf(),
-            env,
-            timeout: Duration::from_secs_f64(timeout_secs),
-        })
     }
 
     fn label(&self) -> String {
@@ -645,64 +536,9 @@ impl Metric for ExternalMetric {
     }
 }
 
-/// Reads the `[external_metrics]` tables of a suite file and registers one [`ExternalMetric`]
-/// per entry. Only that table is read; everything else is left to
-/// [`crate::config::Suite::load`]. Relative paths resolve against the folder of `config_path`
-/// (the project root). Errors are [`Error::Config`] naming the file, line and key, including an
-/// id that is already taken by a built-in or plugin metric.
-pub fn register_from_suite_text(
-    text: &str,
-    config_path: &Path,
-    registry: &mut MetricRegistry,
-) -> Result<()> {
-    /// The one part of the suite read here; other keys are ignored.
-    #[derive(Deserialize)]
-    struct ExternalPart {
-        #[serde(default)]
-        external_metrics: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, toml::Value>>,
-    }
-
-    let file = config_path.display().to_string();
-    let part: ExternalPart = toml::from_str(text)
-        .map_err(|e| Error::Config(format!("{file}: invalid suite configuration: {e}")))?;
-    if part.external_metrics.is_empty() {
-        return Ok(());
-    }
-    let root = match config_path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-    for (id, keys) in &part.external_metrics {
-        let id_line = line_of(id.span().start);
-        let table: toml::Table = keys
-            .iter()
-            .map(|(k, v)| (k.get_ref().clone(), v.clone()))
-            .collect();
-        let metric = ExternalMetric::build(id.get_ref(), &table, root).map_err(|problem| {
-            let line = problem
-                .key
-                .as_deref()
-                .and_then(|key| keys.keys().find(|k| k.get_ref() == key))
-                .map_or(id_line, |k| line_of(k.span().start));
-            Error::Config(format!("{file}:{line}: {}", problem.message(id.get_ref())))
-        })?;
-        if registry.definition(id.get_ref()).is_some() {
-            return Err(Error::Config(format!(
-                "{file}:{id_line}: `external_metrics.{0}`: metric id `{0}` is already taken by a \
-                 built-in or plugin metric; rename the external metric (e.g. `{0}_ext`) and use \
-                 the new name in `metrics` lists and [checks]",
-                id.get_ref()
-            )));
-        }
-        registry.register(Arc::new(metric))?;
-    }
-    Ok(())
-}
-
 /// Metric ids appear in trial names (`tier::dataset::system::metric::check`), file names and
 /// config keys, so they are restricted to ASCII letters, digits, `_` and `-`.
-fn check_id(id: &str) -> std::result::Result<(), KeyProblem> {
+fn check_id(id: &str) -> std::result::Result<(), &'static str> {
     let ok = !id.is_empty()
         && id
             .chars()
@@ -710,12 +546,7 @@ fn check_id(id: &str) -> std::result::Result<(), KeyProblem> {
     if ok {
         Ok(())
     } else {
-        Err(KeyProblem {
-            key: None,
-            problem: "has an id with characters other than ASCII letters, digits, `_` and `-`; \
-                      rename it"
-                .into(),
-        })
+        Err("has an id with characters other than ASCII letters, digits, `_` and `-`; rename it")
     }
 }
 
@@ -811,11 +642,11 @@ mod tests {
             ),
             (
                 "command = [\"x\"]\ndirection = \"lower_is_better\"\ntimeout_secs = 0",
-                "timeout_secs` must be a positive number",
+                "timeout_secs` is 0; give seconds between 0 (exclusive) and 86400",
             ),
             (
                 "command = [\"x\"]\ndirection = \"lower_is_better\"\nenv = { A = 1 }",
-                "`A` is integer",
+                "`external_metrics.judge.env.A` must be a string, found integer",
             ),
         ];
         for (text, expected) in cases {

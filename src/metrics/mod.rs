@@ -143,6 +143,14 @@ pub trait Metric: Send + Sync {
         None
     }
 
+    /// Checks the suite's `[metric_params.<id>]` table for `id` (in `options.params`) when the
+    /// suite loads, so a bad parameter is an error naming its line before anything runs. The
+    /// default accepts no parameters; a family with parameters reads them here as in
+    /// [`Metric::score`].
+    fn check_params(&self, id: &str, options: &ScoringOptions) -> Result<()> {
+        reject_params(options, &[id])
+    }
+
     /// The suite settings that change this family's numbers for the `wanted` ids, by name. They
     /// enter the baseline fingerprint, so a baseline computed with other settings is recognised
     /// instead of compared. The default is each wanted id's `[metric_params.<id>]` table, when
@@ -346,6 +354,14 @@ impl MetricRegistry {
             })
             .collect();
         Ok(jobs.into_iter().map(|(_, ids)| ids).zip(computed).collect())
+    }
+
+    /// Checks the parameters the suite sets for metric `id` ([`Metric::check_params`]).
+    pub fn check_params(&self, id: &str, options: &ScoringOptions) -> Result<()> {
+        match self.by_id.get(id) {
+            Some((family, _)) => self.families[*family].check_params(id, options),
+            None => Err(Error::Metric(format!("unknown metric `{id}`"))),
+        }
     }
 
     /// The settings that change the numbers of `ids` ([`Metric::settings`] of each family

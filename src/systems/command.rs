@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::config::keys::Keys;
 use crate::error::{Error, Result};
 use crate::fsutil::sha256_hex;
 use crate::outside::Secrets;
@@ -88,20 +89,26 @@ impl CommandSystem {
         project_root: &Path,
         not_inputs: &[PathBuf],
     ) -> Result<Self> {
-        let mut system = Self::parse(name, table, project_root)?;
+        Self::from_keys(Keys::new("systems", name, table), project_root, not_inputs)
+    }
+
+    /// Builds it from its table's keys (as [`CommandSystem::from_config`]); errors name the file
+    /// and line when the keys carry them.
+    pub fn from_keys(keys: Keys<'_>, project_root: &Path, not_inputs: &[PathBuf]) -> Result<Self> {
+        let mut system = Self::parse(keys, project_root)?;
         system.files = system.read_input_files(project_root, not_inputs)?;
         Ok(system)
     }
 
-    /// Checks a `[systems.<name>]` table as [`CommandSystem::from_config`] does, without
+    /// Checks a `[systems.<name>]` table as [`CommandSystem::from_keys`] does, without
     /// reading the files the program may read (for validating a suite when it loads).
-    pub fn check_config(name: &str, table: &toml::Table, project_root: &Path) -> Result<()> {
-        Self::parse(name, table, project_root).map(|_| ())
+    pub fn check_config(keys: Keys<'_>, project_root: &Path) -> Result<()> {
+        Self::parse(keys, project_root).map(|_| ())
     }
 
     /// Reads the settings; `files` is left empty.
-    fn parse(name: &str, table: &toml::Table, project_root: &Path) -> Result<Self> {
-        let keys = ConfigTable::new(name, table);
+    fn parse(keys: Keys<'_>, project_root: &Path) -> Result<Self> {
+        let name = keys.name();
         keys.allow_only(&[
             "kind",
             "command",
@@ -114,7 +121,6 @@ impl CommandSystem {
             "params",
             "inputs",
         ])?;
-        keys.expect_kind("command")?;
         let command = keys.string_array("command")?.ok_or_else(|| {
             keys.error(
                 "command",
@@ -745,155 +751,6 @@ impl BatchProcess {
     fn stop(&mut self) {
         drop(self.stdin.take());
         kill_tree(&mut self.child);
-    }
-}
-
-/// Typed access to a `[systems.<name>]` table with errors naming `systems.<name>.<key>`.
-pub(crate) struct ConfigTable<'a> {
-    name: &'a str,
-    table: &'a toml::Table,
-}
-
-impl<'a> ConfigTable<'a> {
-    pub(crate) fn new(name: &'a str, table: &'a toml::Table) -> Self {
-        ConfigTable { name, table }
-    }
-
-    pub(crate) fn error(&self, key: &str, problem: &str) -> Error {
-        Error::Config(format!("systems.{}.{key} {problem}", self.name))
-    }
-
-    fn wrong_type(&self, key: &str, expected: &str) -> Error {
-        let found = self
-            .table
-            .get(key)
-            .map(|v| v.type_str())
-            .unwrap_or("nothing");
-        self.error(key, &format!("must be {expected}, found {found}"))
-    }
-
-    pub(crate) fn allow_only(&self, allowed: &[&str]) -> Result<()> {
-        for key in self.table.keys() {
-            if !allowed.contains(&key.as_str()) {
-                return Err(Error::Config(format!(
-                    "systems.{}.{key} is not a known setting of this system kind; known: {}",
-                    self.name,
-                    allowed.join(", ")
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    pub(crate) fn expect_kind(&self, kind: &str) -> Result<()> {
-        match self.string("kind")? {
-            Some(k) if k == kind => Ok(()),
-            None => Ok(()),
-            Some(other) => Err(self.error(
-                "kind",
-                &format!("is `{other}`, but this reader handles `{kind}`"),
-            )),
-        }
-    }
-
-    pub(crate) fn string(&self, key: &str) -> Result<Option<String>> {
-        match self.table.get(key) {
-            None => Ok(None),
-            Some(toml::Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(self.wrong_type(key, "a string")),
-        }
-    }
-
-    pub(crate) fn bool(&self, key: &str) -> Result<Option<bool>> {
-        match self.table.get(key) {
-            None => Ok(None),
-            Some(toml::Value::Boolean(b)) => Ok(Some(*b)),
-            Some(_) => Err(self.wrong_type(key, "true or false")),
-        }
-    }
-
-    pub(crate) fn number(&self, key: &str) -> Result<Option<f64>> {
-        match self.table.get(key) {
-            None => Ok(None),
-            Some(toml::Value::Integer(i)) => Ok(Some(*i as f64)),
-            Some(toml::Value::Float(f)) => Ok(Some(*f)),
-            Some(_) => Err(self.wrong_type(key, "a number")),
-        }
-    }
-
-    pub(crate) fn positive_secs(&self, key: &str) -> Result<Option<f64>> {
-        match self.number(key)? {
-            None => Ok(None),
-            Some(x) if x > 0.0 && x <= 86_400.0 => Ok(Some(x)),
-            Some(x) => Err(self.error(
-                key,
-                &format!("is {x}; give seconds between 0 (exclusive) and 86400"),
-            )),
-        }
-    }
-
-    pub(crate) fn integer(&self, key: &str) -> Result<Option<i64>> {
-        match self.table.get(key) {
-            None => Ok(None),
-            Some(toml::Value::Integer(i)) => Ok(Some(*i)),
-            Some(_) => Err(self.wrong_type(key, "an integer")),
-        }
-    }
-
-    pub(crate) fn count(&self, key: &str) -> Result<Option<u32>> {
-        match self.integer(key)? {
-            None => Ok(None),
-            Some(i) if (0..=100).contains(&i) => Ok(Some(i as u32)),
-            Some(i) => Err(self.error(key, &format!("is {i}; give a whole number from 0 to 100"))),
-        }
-    }
-
-    pub(crate) fn string_array(&self, key: &str) -> Result<Option<Vec<String>>> {
-        match self.table.get(key) {
-            None => Ok(None),
-            Some(toml::Value::Array(items)) => items
-                .iter()
-                .map(|v| {
-                    v.as_str()
-                        .map(str::to_string)
-                        .ok_or_else(|| self.wrong_type(key, "an array of strings"))
-                })
-                .collect::<Result<Vec<_>>>()
-                .map(Some),
-            Some(_) => Err(self.wrong_type(key, "an array of strings")),
-        }
-    }
-
-    pub(crate) fn string_map(&self, key: &str) -> Result<Option<BTreeMap<String, String>>> {
-        match self.table.get(key) {
-            None => Ok(None),
-            Some(toml::Value::Table(t)) => {
-                let mut out = BTreeMap::new();
-                for (k, v) in t {
-                    let s = v.as_str().ok_or_else(|| {
-                        Error::Config(format!(
-                            "systems.{}.{key}.{k} must be a string, found {}",
-                            self.name,
-                            v.type_str()
-                        ))
-                    })?;
-                    out.insert(k.clone(), s.to_string());
-                }
-                Ok(Some(out))
-            }
-            Some(_) => Err(self.wrong_type(key, "a table of strings")),
-        }
-    }
-
-    /// A table converted to JSON (for `params`, `extra_body`).
-    pub(crate) fn json(&self, key: &str) -> Result<Option<Value>> {
-        match self.table.get(key) {
-            None => Ok(None),
-            Some(v @ toml::Value::Table(_)) => serde_json::to_value(v)
-                .map(Some)
-                .map_err(|e| self.error(key, &format!("cannot be represented as JSON: {e}"))),
-            Some(_) => Err(self.wrong_type(key, "a table")),
-        }
     }
 }
 

@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::config::keys::Keys;
 use crate::error::{Error, Result};
 use crate::outside::{Bound, Secrets, admit, redact_url_credentials};
-use crate::systems::command::ConfigTable;
 use crate::systems::{Generation, System, SystemRequest, Usage};
 
 /// Version of what evalgate sends and how it reads answers; part of the fingerprint, bumped
@@ -70,7 +70,13 @@ impl OpenAiSystem {
     /// (merged into the request body), `timeout_secs` (default 120), `retries` (default 3),
     /// `retry_backoff_ms` (first backoff, default 1000), `concurrency` (default 4).
     pub fn from_config(name: &str, table: &toml::Table, project_root: &Path) -> Result<Self> {
-        let keys = ConfigTable::new(name, table);
+        Self::from_keys(Keys::new("systems", name, table), project_root)
+    }
+
+    /// Builds it from its table's keys (as [`OpenAiSystem::from_config`]); errors name the file
+    /// and line when the keys carry them.
+    pub fn from_keys(keys: Keys<'_>, project_root: &Path) -> Result<Self> {
+        let name = keys.name();
         keys.allow_only(&[
             "kind",
             "base_url",
@@ -89,7 +95,6 @@ impl OpenAiSystem {
             "retry_backoff_ms",
             "concurrency",
         ])?;
-        keys.expect_kind("openai")?;
         let base_url = keys.string("base_url")?.ok_or_else(|| {
             keys.error(
                 "base_url",
@@ -567,7 +572,7 @@ impl System for OpenAiSystem {
 }
 
 /// Reads `<key>` or `<key>_file` (not both).
-fn prompt(keys: &ConfigTable<'_>, project_root: &Path, key: &str) -> Result<Option<Template>> {
+fn prompt(keys: &Keys<'_>, project_root: &Path, key: &str) -> Result<Option<Template>> {
     let file_key = format!("{key}_file");
     let inline = keys.string(key)?;
     let file = keys.string(&file_key)?;

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::config::keys::Keys;
 use crate::error::{Error, Result};
 use crate::fsutil::sha256_hex;
-use crate::systems::command::ConfigTable;
 use crate::systems::{Generation, System, SystemRequest, Usage};
 
 /// One line of a replay file.
@@ -45,9 +45,14 @@ impl ReplaySystem {
     /// Builds a replay system from its `[systems.<name>]` table. Keys: `kind = "replay"`,
     /// `path` (JSON-lines file, relative to `project_root`). The file is read and validated now.
     pub fn from_config(name: &str, table: &toml::Table, project_root: &Path) -> Result<Self> {
-        let keys = ConfigTable::new(name, table);
+        Self::from_keys(Keys::new("systems", name, table), project_root)
+    }
+
+    /// Builds it from its table's keys (as [`ReplaySystem::from_config`]); errors name the file
+    /// and line when the keys carry them.
+    pub fn from_keys(keys: Keys<'_>, project_root: &Path) -> Result<Self> {
+        let name = keys.name();
         keys.allow_only(&["kind", "path"])?;
-        keys.expect_kind("replay")?;
         let path_label = keys.string("path")?.ok_or_else(|| {
             keys.error(
                 "path",
@@ -55,7 +60,12 @@ impl ReplaySystem {
             )
         })?;
         let path = project_root.join(&path_label);
-        let bytes = std::fs::read(&path).map_err(|e| Error::read(&path, e))?;
+        let bytes = std::fs::read(&path).map_err(|e| {
+            keys.error(
+                "path",
+                &format!("names {}, which cannot be read: {e}", path.display()),
+            )
+        })?;
         let predictions = parse_lines(&path, &bytes)?;
         Ok(ReplaySystem {
             name: name.to_string(),

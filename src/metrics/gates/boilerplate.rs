@@ -48,6 +48,11 @@ pub struct BoilerplateLeak;
 
 const ID: &str = "boilerplate_leak";
 
+/// The extra `phrases` from `[metric_params.boilerplate_leak]`.
+fn read_params(options: &ScoringOptions) -> Result<Vec<String>> {
+    GateParams::read(options, ID, &["phrases"])?.strings("phrases")
+}
+
 impl Metric for BoilerplateLeak {
     fn definitions(&self) -> Vec<MetricDef> {
         vec![MetricDef {
@@ -61,14 +66,17 @@ impl Metric for BoilerplateLeak {
         }]
     }
 
+    fn check_params(&self, _id: &str, options: &ScoringOptions) -> Result<()> {
+        read_params(options).map(|_| ())
+    }
+
     fn score(
         &self,
         items: &[ScoringItem<'_>],
         wanted: &[&str],
         options: &ScoringOptions,
     ) -> Result<Vec<MetricValues>> {
-        let params = GateParams::read(options, ID, &["phrases"])?;
-        let extra = params.strings("phrases")?;
+        let extra = read_params(options)?;
         let def = &self.definitions()[0];
         score_single(def, items, wanted, |item| {
             if expectation(item, "allow_sponsor_content")? {

@@ -19,6 +19,15 @@ pub const DEFAULT_MAX_REPEATS: usize = 2;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Repetition;
 
+/// `n` and `max_repeats` from `[metric_params.repetition]`.
+fn read_params(options: &ScoringOptions) -> Result<(usize, usize)> {
+    let params = GateParams::read(options, "repetition", &["n", "max_repeats"])?;
+    Ok((
+        params.integer("n", DEFAULT_N, 1)?,
+        params.integer("max_repeats", DEFAULT_MAX_REPEATS, 1)?,
+    ))
+}
+
 impl Metric for Repetition {
     fn definitions(&self) -> Vec<MetricDef> {
         vec![MetricDef {
@@ -32,15 +41,17 @@ impl Metric for Repetition {
         }]
     }
 
+    fn check_params(&self, _id: &str, options: &ScoringOptions) -> Result<()> {
+        read_params(options).map(|_| ())
+    }
+
     fn score(
         &self,
         items: &[ScoringItem<'_>],
         wanted: &[&str],
         options: &ScoringOptions,
     ) -> Result<Vec<MetricValues>> {
-        let params = GateParams::read(options, "repetition", &["n", "max_repeats"])?;
-        let n = params.integer("n", DEFAULT_N, 1)?;
-        let max_repeats = params.integer("max_repeats", DEFAULT_MAX_REPEATS, 1)?;
+        let (n, max_repeats) = read_params(options)?;
         let def = &self.definitions()[0];
         score_single(def, items, wanted, |item| {
             Ok(Some(flag(most_repeated(item.prediction, n) > max_repeats)))

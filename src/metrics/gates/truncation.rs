@@ -20,6 +20,12 @@ pub const DEFAULT_MIN_RATIO: f64 = 0.02;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Truncation;
 
+/// `min_ratio` from `[metric_params.truncation]`.
+fn read_params(options: &ScoringOptions) -> Result<f64> {
+    let params = GateParams::read(options, "truncation", &["min_ratio"])?;
+    params.number("min_ratio", DEFAULT_MIN_RATIO, 0.0)
+}
+
 impl Metric for Truncation {
     fn definitions(&self) -> Vec<MetricDef> {
         vec![MetricDef {
@@ -33,14 +39,17 @@ impl Metric for Truncation {
         }]
     }
 
+    fn check_params(&self, _id: &str, options: &ScoringOptions) -> Result<()> {
+        read_params(options).map(|_| ())
+    }
+
     fn score(
         &self,
         items: &[ScoringItem<'_>],
         wanted: &[&str],
         options: &ScoringOptions,
     ) -> Result<Vec<MetricValues>> {
-        let params = GateParams::read(options, "truncation", &["min_ratio"])?;
-        let min_ratio = params.number("min_ratio", DEFAULT_MIN_RATIO, 0.0)?;
+        let min_ratio = read_params(options)?;
         let def = &self.definitions()[0];
         score_single(def, items, wanted, |item| {
             Ok(Some(flag(is_truncated(

@@ -28,7 +28,8 @@ pub fn names() -> &'static [&'static str] {
 
 /// Builds the built-in system `builtin` with `params` (a JSON object, or null for defaults).
 /// An unknown name, an unknown parameter or a bad parameter value is an [`Error::Config`] that
-/// names it and lists the valid choices.
+/// names it and lists the valid choices; parameter errors read as what is wrong with the
+/// `params` table (`has an unknown param ...`), so a caller can put the key before them.
 pub fn build(builtin: &str, params: &Value) -> Result<Arc<dyn System>> {
     match builtin {
         "lead_n" => lead_n::LeadN::from_params(params),
@@ -73,14 +74,14 @@ impl<'a> BuiltinParams<'a> {
             Value::Object(m) => m.clone(),
             other => {
                 return Err(Error::Config(format!(
-                    "params of built-in system `{system}` must be a table, got `{other}`; valid params: {}",
+                    "must be a table, got `{other}` (built-in `{system}`); valid params: {}",
                     valid()
                 )));
             }
         };
         if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
             return Err(Error::Config(format!(
-                "unknown param `{unknown}` for built-in system `{system}`; valid params: {}",
+                "has an unknown param `{unknown}` (built-in `{system}`); valid params: {}",
                 valid()
             )));
         }
@@ -97,7 +98,7 @@ impl<'a> BuiltinParams<'a> {
                 .and_then(|n| usize::try_from(n).ok())
                 .ok_or_else(|| {
                     Error::Config(format!(
-                        "param `{key}` of built-in system `{}` must be a positive integer, got `{v}`",
+                        "has `{key} = {v}`; `{key}` of built-in `{}` must be a positive integer",
                         self.system
                     ))
                 }),

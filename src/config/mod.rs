@@ -6,205 +6,27 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+mod checks;
+pub mod keys;
+mod lines;
+mod raw;
+mod systems;
+
 use toml::Spanned;
 
+pub use self::checks::DEFAULT_MAX_DROP_PCT;
+use self::checks::{CheckSet, CheckTable, Override, RawCheckSet, resolve_checks};
+use self::lines::LineIndex;
+use self::raw::RawConfig;
+pub use self::systems::{ExternalMetricConfig, SystemConfig, SystemKind};
 pub use crate::checks::Check;
 use crate::checks::{CheckKind, Severity};
 use crate::error::{Error, Result};
+use crate::metrics::external::ExternalMetric;
 use crate::metrics::{MetricDef, MetricRegistry};
 
 /// The default suite file name, at the project root.
 pub const CONFIG_FILE: &str = "evalgate.toml";
-
-/// The suite file as written.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawConfig {
-    #[serde(default)]
-    suite: RawSuite,
-    #[serde(default)]
-    tiers: BTreeMap<Spanned<String>, RawTier>,
-    #[serde(default)]
-    datasets: BTreeMap<Spanned<String>, RawDataset>,
-    #[serde(default)]
-    systems: BTreeMap<Spanned<String>, Spanned<toml::Table>>,
-    #[serde(default)]
-    metric_params: BTreeMap<Spanned<String>, toml::Table>,
-    #[serde(default)]
-    checks: BTreeMap<Spanned<String>, RawChecks>,
-    #[serde(default)]
-    overrides: Vec<Spanned<RawOverride>>,
-    /// Read by `metrics::external::register_from_suite_text`; here only checked to be used.
-    #[serde(default)]
-    external_metrics: BTreeMap<Spanned<String>, toml::Value>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSuite {
-    name: Option<String>,
-    datasets_dir: Option<String>,
-    baselines_dir: Option<String>,
-    cache_dir: Option<String>,
-    pricing: Option<String>,
-    stemmer: Option<bool>,
-    #[serde(default)]
-    metrics: Vec<Spanned<String>>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTier {
-    datasets: Vec<Spanned<String>>,
-    #[serde(default)]
-    ignored: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDataset {
-    path: Option<String>,
-    systems: Vec<Spanned<String>>,
-    metrics: Option<Vec<Spanned<String>>>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawChecks {
-    min: Option<Spanned<RawBound>>,
-    max: Option<Spanned<RawBound>>,
-    vs_baseline: Option<Spanned<RawVsBaseline>>,
-    item_min: Option<Spanned<RawItemBound>>,
-    item_max: Option<Spanned<RawItemBound>>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawOverride {
-    dataset: Option<Spanned<String>>,
-    system: Option<Spanned<String>>,
-    metric: Spanned<String>,
-    min: Option<Spanned<RawBound>>,
-    max: Option<Spanned<RawBound>>,
-    vs_baseline: Option<Spanned<RawVsBaseline>>,
-    item_min: Option<Spanned<RawItemBound>>,
-    item_max: Option<Spanned<RawItemBound>>,
-}
-
-/// `min = 0.2`, `min = { value = 0.2, severity = "warn" }`, or `min = false` (off).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(try_from = "toml::Value")]
-enum RawBound {
-    Off(bool),
-    Value(f64),
-    Full(RawBoundTable),
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawBoundTable {
-    value: f64,
-    #[serde(default)]
-    severity: Severity,
-}
-
-/// `item_min = 0.2`, `item_min = { value = 0.2, max_failing_items = 2, severity = "warn",
-/// per_item_trials = true }`, or `item_min = false` (off).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(try_from = "toml::Value")]
-enum RawItemBound {
-    Off(bool),
-    Value(f64),
-    Full(RawItemBoundTable),
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawItemBoundTable {
-    value: f64,
-    max_failing_items: Option<i64>,
-    max_failing_pct: Option<f64>,
-    #[serde(default)]
-    severity: Severity,
-    #[serde(default)]
-    per_item_trials: bool,
-}
-
-/// `vs_baseline = { max_drop = 0.02, max_drop_pct = 5, severity = "error" }` or `false` (off).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(try_from = "toml::Value")]
-enum RawVsBaseline {
-    Off(bool),
-    Full(RawVsBaselineTable),
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawVsBaselineTable {
-    max_drop: Option<f64>,
-    max_drop_pct: Option<f64>,
-    #[serde(default)]
-    severity: Severity,
-}
-
-/// Reads a check table (`{ value = .., severity = .. }`) with the table's own error, or says
-/// what a check accepts when the value is not a table.
-fn check_table<T: serde::de::DeserializeOwned>(
-    value: toml::Value,
-    accepted: &str,
-) -> std::result::Result<T, String> {
-    match value {
-        toml::Value::Table(_) => value
-            .try_into()
-            .map_err(|e: toml::de::Error| format!("{}; a check accepts {accepted}", e.message())),
-        other => Err(format!(
-            "a check accepts {accepted}, found {} `{other}`",
-            other.type_str()
-        )),
-    }
-}
-
-impl TryFrom<toml::Value> for RawBound {
-    type Error = String;
-    fn try_from(value: toml::Value) -> std::result::Result<Self, String> {
-        const ACCEPTED: &str =
-            "a number (`min = 0.2`), `{ value = 0.2, severity = \"warn\" }` or `false` (off)";
-        match value {
-            toml::Value::Boolean(b) => Ok(RawBound::Off(b)),
-            toml::Value::Integer(i) => Ok(RawBound::Value(i as f64)),
-            toml::Value::Float(f) => Ok(RawBound::Value(f)),
-            other => check_table(other, ACCEPTED).map(RawBound::Full),
-        }
-    }
-}
-
-impl TryFrom<toml::Value> for RawItemBound {
-    type Error = String;
-    fn try_from(value: toml::Value) -> std::result::Result<Self, String> {
-        const ACCEPTED: &str = "a number (`item_min = 0.2`), `{ value = 0.2, max_failing_items = \
-                                2, max_failing_pct = 5, severity = \"warn\", per_item_trials = \
-                                true }` or `false` (off)";
-        match value {
-            toml::Value::Boolean(b) => Ok(RawItemBound::Off(b)),
-            toml::Value::Integer(i) => Ok(RawItemBound::Value(i as f64)),
-            toml::Value::Float(f) => Ok(RawItemBound::Value(f)),
-            other => check_table(other, ACCEPTED).map(RawItemBound::Full),
-        }
-    }
-}
-
-impl TryFrom<toml::Value> for RawVsBaseline {
-    type Error = String;
-    fn try_from(value: toml::Value) -> std::result::Result<Self, String> {
-        const ACCEPTED: &str = "`{ max_drop = 0.02, max_drop_pct = 5, severity = \"error\" }` \
-                                or `false` (off)";
-        match value {
-            toml::Value::Boolean(b) => Ok(RawVsBaseline::Off(b)),
-            other => check_table(other, ACCEPTED).map(RawVsBaseline::Full),
-        }
-    }
-}
 
 /// A loaded, validated suite.
 #[derive(Debug, Clone)]
@@ -233,6 +55,8 @@ pub struct Suite {
     pub datasets: BTreeMap<String, DatasetConfig>,
     /// Systems by name, with their raw tables.
     pub systems: BTreeMap<String, SystemConfig>,
+    /// The external metrics the suite declares (`[external_metrics.<id>]`), checked.
+    pub external_metrics: Vec<ExternalMetric>,
     /// Per-metric parameters (`[metric_params.<id>]`).
     pub metric_params: BTreeMap<String, serde_json::Value>,
     /// Resolved checks per (dataset, system, metric).
@@ -263,40 +87,6 @@ pub struct DatasetConfig {
     pub metrics: Vec<String>,
 }
 
-/// A system entry of the suite.
-#[derive(Debug, Clone)]
-pub struct SystemConfig {
-    /// System name.
-    pub name: String,
-    /// `builtin`, `rust`, `command`, `openai`, `replay`.
-    pub kind: String,
-    /// The full table as written.
-    pub table: toml::Table,
-    /// Line of `[systems.<name>]`.
-    pub line: u32,
-}
-
-/// Checks per kind; `None` switches a kind off.
-type CheckSet = BTreeMap<CheckKind, Option<Check>>;
-
-/// An `[[overrides]]` entry: dataset and system filters (`None` = any), metric, checks.
-#[derive(Debug, Clone)]
-struct Override {
-    dataset: Option<String>,
-    system: Option<String>,
-    metric: String,
-    checks: CheckSet,
-}
-
-#[derive(Debug, Clone, Default)]
-struct CheckTable {
-    per_metric: BTreeMap<String, CheckSet>,
-    overrides: Vec<Override>,
-}
-
-/// The default allowed relative drop for reference-based metrics without configured checks.
-pub const DEFAULT_MAX_DROP_PCT: f64 = 1.0;
-
 impl Suite {
     /// Loads and validates the suite file against the known metrics and built-in system names.
     pub fn load(path: &Path, metrics: &MetricRegistry) -> Result<Suite> {
@@ -322,6 +112,26 @@ impl Suite {
             .unwrap_or(Path::new("."))
             .to_path_buf();
 
+        // External metrics: read and registered beside the known metrics, so the rest of the
+        // suite can name them.
+        let mut metrics = metrics.clone();
+        let mut external_metrics = Vec::new();
+        for (id, table) in &raw.external_metrics {
+            let config = systems::external_metric(&file, &lines, id, table);
+            let metric = ExternalMetric::from_keys(config.keys(), &root)?;
+            if metrics.definition(id.get_ref()).is_some() {
+                return Err(config.keys().table_error(&format!(
+                    "names metric id `{0}`, which is already taken by a built-in or plugin \
+                     metric; rename the external metric (e.g. `{0}_ext`) and use the new name in \
+                     `metrics` lists and [checks]",
+                    id.get_ref()
+                )));
+            }
+            metrics.register(std::sync::Arc::new(metric.clone()))?;
+            external_metrics.push(metric);
+        }
+        let metrics = &metrics;
+
         let check_metric = |id: &Spanned<String>, key: &str| -> Result<()> {
             if metrics.definition(id.get_ref()).is_none() {
                 return Err(Error::Config(format!(
@@ -334,45 +144,11 @@ impl Suite {
             Ok(())
         };
 
-        // Systems.
+        // Systems: each table's kind; its keys are read by the kind when the suite is checked.
         let mut systems = BTreeMap::new();
         for (name, table) in &raw.systems {
-            let kind = match table.get_ref().get("kind") {
-                Some(toml::Value::String(k)) => k.clone(),
-                Some(other) => {
-                    return Err(Error::Config(format!(
-                        "{}: `systems.{}.kind` must be a string, found {}",
-                        at(table.span()),
-                        name.get_ref(),
-                        other.type_str()
-                    )));
-                }
-                None => {
-                    return Err(Error::Config(format!(
-                        "{}: `systems.{}` has no `kind`; use one of {}",
-                        at(table.span()),
-                        name.get_ref(),
-                        SYSTEM_KINDS.join(", ")
-                    )));
-                }
-            };
-            if !SYSTEM_KINDS.contains(&kind.as_str()) {
-                return Err(Error::Config(format!(
-                    "{}: `systems.{}.kind` is `{kind}`; use one of {}",
-                    at(table.span()),
-                    name.get_ref(),
-                    SYSTEM_KINDS.join(", ")
-                )));
-            }
-            systems.insert(
-                name.get_ref().clone(),
-                SystemConfig {
-                    name: name.get_ref().clone(),
-                    kind,
-                    table: table.get_ref().clone(),
-                    line: lines.line(name.span().start),
-                },
-            );
+            let system = systems::system(&file, &lines, name, table)?;
+            systems.insert(name.get_ref().clone(), system);
         }
 
         // Default metric list.
@@ -576,6 +352,20 @@ impl Suite {
             })?;
             metric_params.insert(id.get_ref().clone(), json);
         }
+        // Each metric checks its own parameters now, not when it first scores.
+        let scoring = crate::metrics::ScoringOptions {
+            stemmer: raw.suite.stemmer.unwrap_or(true),
+            params: metric_params.clone(),
+        };
+        for id in raw.metric_params.keys() {
+            metrics.check_params(id.get_ref(), &scoring).map_err(|e| {
+                Error::Config(format!(
+                    "{}: `[metric_params.{}]`: {e}",
+                    at(id.span()),
+                    id.get_ref()
+                ))
+            })?;
+        }
 
         // Checks.
         let mut table = CheckTable::default();
@@ -690,6 +480,7 @@ impl Suite {
             tiers,
             datasets,
             systems,
+            external_metrics,
             metric_params,
             checks: table,
         })
@@ -758,190 +549,11 @@ pub fn read_suite_text(path: &Path) -> Result<String> {
     })
 }
 
-/// The system kinds a suite may use.
-pub const SYSTEM_KINDS: &[&str] = &["builtin", "rust", "command", "openai", "replay"];
-
 fn is_name_segment(name: &str) -> bool {
     !name.is_empty()
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-}
-
-/// The check keys of one `[checks.<metric>]` table or `[[overrides]]` entry, as written.
-struct RawCheckSet<'a> {
-    min: &'a Option<Spanned<RawBound>>,
-    max: &'a Option<Spanned<RawBound>>,
-    vs: &'a Option<Spanned<RawVsBaseline>>,
-    item_min: &'a Option<Spanned<RawItemBound>>,
-    item_max: &'a Option<Spanned<RawItemBound>>,
-}
-
-fn resolve_checks(
-    key: &str,
-    raw: RawCheckSet<'_>,
-    lines: &LineIndex,
-    file: &str,
-) -> Result<CheckSet> {
-    let RawCheckSet {
-        min,
-        max,
-        vs,
-        item_min,
-        item_max,
-    } = raw;
-    let mut out = BTreeMap::new();
-    for (kind, bound) in [(CheckKind::Min, min), (CheckKind::Max, max)] {
-        let Some(bound) = bound else { continue };
-        let line = lines.line(bound.span().start);
-        let check = match bound.get_ref() {
-            RawBound::Off(false) => None,
-            RawBound::Off(true) => {
-                return Err(Error::Config(format!(
-                    "{file}:{line}: `{key}.{}` = true has no bound; give a number or \
-                     {{ value = .., severity = \"error\" }}, or false to switch it off",
-                    kind.as_str()
-                )));
-            }
-            RawBound::Value(v) => Some((*v, Severity::Error)),
-            RawBound::Full(t) => Some((t.value, t.severity)),
-        };
-        let check = match check {
-            None => None,
-            Some((value, severity)) => {
-                if !value.is_finite() {
-                    return Err(Error::Config(format!(
-                        "{file}:{line}: `{key}.{}` must be a finite number, found {value}",
-                        kind.as_str()
-                    )));
-                }
-                Some(Check {
-                    threshold: Some(value),
-                    line: Some(line),
-                    ..Check::new(kind, severity)
-                })
-            }
-        };
-        out.insert(kind, check);
-    }
-    for (kind, bound) in [
-        (CheckKind::ItemMin, item_min),
-        (CheckKind::ItemMax, item_max),
-    ] {
-        let Some(bound) = bound else { continue };
-        let line = lines.line(bound.span().start);
-        let name = kind.as_str();
-        let table = match bound.get_ref() {
-            RawItemBound::Off(false) => {
-                out.insert(kind, None);
-                continue;
-            }
-            RawItemBound::Off(true) => {
-                return Err(Error::Config(format!(
-                    "{file}:{line}: `{key}.{name}` = true has no bound; give a number or \
-                     {{ value = .., max_failing_items = .. }}, or false to switch it off"
-                )));
-            }
-            RawItemBound::Value(v) => RawItemBoundTable {
-                value: *v,
-                max_failing_items: None,
-                max_failing_pct: None,
-                severity: Severity::Error,
-                per_item_trials: false,
-            },
-            RawItemBound::Full(t) => t.clone(),
-        };
-        if !table.value.is_finite() {
-            return Err(Error::Config(format!(
-                "{file}:{line}: `{key}.{name}` must be a finite number, found {}",
-                table.value
-            )));
-        }
-        let max_failing_items = match table.max_failing_items {
-            None => None,
-            Some(n) if n >= 0 => Some(n as usize),
-            Some(n) => {
-                return Err(Error::Config(format!(
-                    "{file}:{line}: `{key}.{name}.max_failing_items` must be a whole number >= 0, \
-                     found {n}"
-                )));
-            }
-        };
-        if let Some(p) = table.max_failing_pct {
-            if !(0.0..=100.0).contains(&p) {
-                return Err(Error::Config(format!(
-                    "{file}:{line}: `{key}.{name}.max_failing_pct` must be a percentage from 0 to \
-                     100, found {p}"
-                )));
-            }
-        }
-        out.insert(
-            kind,
-            Some(Check {
-                threshold: Some(table.value),
-                max_failing_items,
-                max_failing_pct: table.max_failing_pct,
-                per_item_trials: table.per_item_trials,
-                line: Some(line),
-                ..Check::new(kind, table.severity)
-            }),
-        );
-    }
-    if let Some(vs) = vs {
-        let line = lines.line(vs.span().start);
-        let check = match vs.get_ref() {
-            RawVsBaseline::Off(false) => None,
-            RawVsBaseline::Off(true) => {
-                return Err(Error::Config(format!(
-                    "{file}:{line}: `{key}.vs_baseline` = true has no bound; give \
-                     {{ max_drop = .., max_drop_pct = .. }}, or false to switch it off"
-                )));
-            }
-            RawVsBaseline::Full(t) => {
-                if t.max_drop.is_none() && t.max_drop_pct.is_none() {
-                    return Err(Error::Config(format!(
-                        "{file}:{line}: `{key}.vs_baseline` needs `max_drop` (absolute) and/or \
-                         `max_drop_pct` (percent of the baseline)"
-                    )));
-                }
-                for (name, v) in [("max_drop", t.max_drop), ("max_drop_pct", t.max_drop_pct)] {
-                    if let Some(v) = v {
-                        if !v.is_finite() || v < 0.0 {
-                            return Err(Error::Config(format!(
-                                "{file}:{line}: `{key}.vs_baseline.{name}` must be a number >= 0, \
-                                 found {v}"
-                            )));
-                        }
-                    }
-                }
-                Some(Check {
-                    threshold: t.max_drop,
-                    threshold_pct: t.max_drop_pct,
-                    line: Some(line),
-                    ..Check::new(CheckKind::VsBaseline, t.severity)
-                })
-            }
-        };
-        out.insert(CheckKind::VsBaseline, check);
-    }
-    Ok(out)
-}
-
-/// Maps byte offsets to 1-based line numbers.
-struct LineIndex {
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    fn new(text: &str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
-    }
-
-    fn line(&self, offset: usize) -> u32 {
-        (self.starts.partition_point(|&s| s <= offset)) as u32
-    }
 }
 
 #[cfg(test)]
@@ -1110,7 +722,7 @@ vs_baseline = { max_drop = 0.05 }
         .unwrap_err()
         .to_string();
         assert!(
-            err.contains("evalgate.toml:8: `systems.s.kind` is `magic`"),
+            err.contains("evalgate.toml:9: `systems.s.kind` is `magic`"),
             "{err}"
         );
         let err = parse("").map(|_| ()).and_then(|_| {

@@ -1,0 +1,191 @@
+//! Resolving the checks of the suite: built-in defaults, `[checks.<metric>]` tables and
+//! `[[overrides]]` entries, into the checks of each dataset × system × metric.
+
+use std::collections::BTreeMap;
+
+use toml::Spanned;
+
+use super::lines::LineIndex;
+use super::raw::{RawBound, RawItemBound, RawItemBoundTable, RawVsBaseline};
+use crate::checks::{Check, CheckKind, Severity};
+use crate::error::{Error, Result};
+
+/// Checks per kind; `None` switches a kind off.
+pub(super) type CheckSet = BTreeMap<CheckKind, Option<Check>>;
+
+/// An `[[overrides]]` entry: dataset and system filters (`None` = any), metric, checks.
+#[derive(Debug, Clone)]
+pub(super) struct Override {
+    pub(super) dataset: Option<String>,
+    pub(super) system: Option<String>,
+    pub(super) metric: String,
+    pub(super) checks: CheckSet,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(super) struct CheckTable {
+    pub(super) per_metric: BTreeMap<String, CheckSet>,
+    pub(super) overrides: Vec<Override>,
+}
+
+/// The default allowed relative drop for reference-based metrics without configured checks.
+pub const DEFAULT_MAX_DROP_PCT: f64 = 1.0;
+
+/// The check keys of one `[checks.<metric>]` table or `[[overrides]]` entry, as written.
+pub(super) struct RawCheckSet<'a> {
+    pub(super) min: &'a Option<Spanned<RawBound>>,
+    pub(super) max: &'a Option<Spanned<RawBound>>,
+    pub(super) vs: &'a Option<Spanned<RawVsBaseline>>,
+    pub(super) item_min: &'a Option<Spanned<RawItemBound>>,
+    pub(super) item_max: &'a Option<Spanned<RawItemBound>>,
+}
+
+pub(super) fn resolve_checks(
+    key: &str,
+    raw: RawCheckSet<'_>,
+    lines: &LineIndex,
+    file: &str,
+) -> Result<CheckSet> {
+    let RawCheckSet {
+        min,
+        max,
+        vs,
+        item_min,
+        item_max,
+    } = raw;
+    let mut out = BTreeMap::new();
+    for (kind, bound) in [(CheckKind::Min, min), (CheckKind::Max, max)] {
+        let Some(bound) = bound else { continue };
+        let line = lines.line(bound.span().start);
+        let check = match bound.get_ref() {
+            RawBound::Off(false) => None,
+            RawBound::Off(true) => {
+                return Err(Error::Config(format!(
+                    "{file}:{line}: `{key}.{}` = true has no bound; give a number or \
+                     {{ value = .., severity = \"error\" }}, or false to switch it off",
+                    kind.as_str()
+                )));
+            }
+            RawBound::Value(v) => Some((*v, Severity::Error)),
+            RawBound::Full(t) => Some((t.value, t.severity)),
+        };
+        let check = match check {
+            None => None,
+            Some((value, severity)) => {
+                if !value.is_finite() {
+                    return Err(Error::Config(format!(
+                        "{file}:{line}: `{key}.{}` must be a finite number, found {value}",
+                        kind.as_str()
+                    )));
+                }
+                Some(Check {
+                    threshold: Some(value),
+                    line: Some(line),
+                    ..Check::new(kind, severity)
+                })
+            }
+        };
+        out.insert(kind, check);
+    }
+    for (kind, bound) in [
+        (CheckKind::ItemMin, item_min),
+        (CheckKind::ItemMax, item_max),
+    ] {
+        let Some(bound) = bound else { continue };
+        let line = lines.line(bound.span().start);
+        let name = kind.as_str();
+        let table = match bound.get_ref() {
+            RawItemBound::Off(false) => {
+                out.insert(kind, None);
+                continue;
+            }
+            RawItemBound::Off(true) => {
+                return Err(Error::Config(format!(
+                    "{file}:{line}: `{key}.{name}` = true has no bound; give a number or \
+                     {{ value = .., max_failing_items = .. }}, or false to switch it off"
+                )));
+            }
+            RawItemBound::Value(v) => RawItemBoundTable {
+                value: *v,
+                max_failing_items: None,
+                max_failing_pct: None,
+                severity: Severity::Error,
+                per_item_trials: false,
+            },
+            RawItemBound::Full(t) => t.clone(),
+        };
+        if !table.value.is_finite() {
+            return Err(Error::Config(format!(
+                "{file}:{line}: `{key}.{name}` must be a finite number, found {}",
+                table.value
+            )));
+        }
+        let max_failing_items = match table.max_failing_items {
+            None => None,
+            Some(n) if n >= 0 => Some(n as usize),
+            Some(n) => {
+                return Err(Error::Config(format!(
+                    "{file}:{line}: `{key}.{name}.max_failing_items` must be a whole number >= 0, \
+                     found {n}"
+                )));
+            }
+        };
+        if let Some(p) = table.max_failing_pct {
+            if !(0.0..=100.0).contains(&p) {
+                return Err(Error::Config(format!(
+                    "{file}:{line}: `{key}.{name}.max_failing_pct` must be a percentage from 0 to \
+                     100, found {p}"
+                )));
+            }
+        }
+        out.insert(
+            kind,
+            Some(Check {
+                threshold: Some(table.value),
+                max_failing_items,
+                max_failing_pct: table.max_failing_pct,
+                per_item_trials: table.per_item_trials,
+                line: Some(line),
+                ..Check::new(kind, table.severity)
+            }),
+        );
+    }
+    if let Some(vs) = vs {
+        let line = lines.line(vs.span().start);
+        let check = match vs.get_ref() {
+            RawVsBaseline::Off(false) => None,
+            RawVsBaseline::Off(true) => {
+                return Err(Error::Config(format!(
+                    "{file}:{line}: `{key}.vs_baseline` = true has no bound; give \
+                     {{ max_drop = .., max_drop_pct = .. }}, or false to switch it off"
+                )));
+            }
+            RawVsBaseline::Full(t) => {
+                if t.max_drop.is_none() && t.max_drop_pct.is_none() {
+                    return Err(Error::Config(format!(
+                        "{file}:{line}: `{key}.vs_baseline` needs `max_drop` (absolute) and/or \
+                         `max_drop_pct` (percent of the baseline)"
+                    )));
+                }
+                for (name, v) in [("max_drop", t.max_drop), ("max_drop_pct", t.max_drop_pct)] {
+                    if let Some(v) = v {
+                        if !v.is_finite() || v < 0.0 {
+                            return Err(Error::Config(format!(
+                                "{file}:{line}: `{key}.vs_baseline.{name}` must be a number >= 0, \
+                                 found {v}"
+                            )));
+                        }
+                    }
+                }
+                Some(Check {
+                    threshold: t.max_drop,
+                    threshold_pct: t.max_drop_pct,
+                    line: Some(line),
+                    ..Check::new(CheckKind::VsBaseline, t.severity)
+                })
+            }
+        };
+        out.insert(CheckKind::VsBaseline, check);
+    }
+    Ok(out)
+}

@@ -1,0 +1,197 @@
+//! The suite file as written: serde structures with the spans of names and values, read in one
+//! `toml::from_str`. Everything here is checked and resolved by [`super::Suite::parse`].
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::checks::Severity;
+
+/// The suite file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    #[serde(default)]
+    pub(super) suite: RawSuite,
+    #[serde(default)]
+    pub(super) tiers: BTreeMap<Spanned<String>, RawTier>,
+    #[serde(default)]
+    pub(super) datasets: BTreeMap<Spanned<String>, RawDataset>,
+    #[serde(default)]
+    pub(super) systems: BTreeMap<Spanned<String>, super::systems::RawTable>,
+    #[serde(default)]
+    pub(super) metric_params: BTreeMap<Spanned<String>, toml::Table>,
+    #[serde(default)]
+    pub(super) checks: BTreeMap<Spanned<String>, RawChecks>,
+    #[serde(default)]
+    pub(super) overrides: Vec<Spanned<RawOverride>>,
+    #[serde(default)]
+    pub(super) external_metrics: BTreeMap<Spanned<String>, super::systems::RawTable>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSuite {
+    pub(super) name: Option<String>,
+    pub(super) datasets_dir: Option<String>,
+    pub(super) baselines_dir: Option<String>,
+    pub(super) cache_dir: Option<String>,
+    pub(super) pricing: Option<String>,
+    pub(super) stemmer: Option<bool>,
+    #[serde(default)]
+    pub(super) metrics: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTier {
+    pub(super) datasets: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) ignored: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDataset {
+    pub(super) path: Option<String>,
+    pub(super) systems: Vec<Spanned<String>>,
+    pub(super) metrics: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawChecks {
+    pub(super) min: Option<Spanned<RawBound>>,
+    pub(super) max: Option<Spanned<RawBound>>,
+    pub(super) vs_baseline: Option<Spanned<RawVsBaseline>>,
+    pub(super) item_min: Option<Spanned<RawItemBound>>,
+    pub(super) item_max: Option<Spanned<RawItemBound>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawOverride {
+    pub(super) dataset: Option<Spanned<String>>,
+    pub(super) system: Option<Spanned<String>>,
+    pub(super) metric: Spanned<String>,
+    pub(super) min: Option<Spanned<RawBound>>,
+    pub(super) max: Option<Spanned<RawBound>>,
+    pub(super) vs_baseline: Option<Spanned<RawVsBaseline>>,
+    pub(super) item_min: Option<Spanned<RawItemBound>>,
+    pub(super) item_max: Option<Spanned<RawItemBound>>,
+}
+
+/// `min = 0.2`, `min = { value = 0.2, severity = "warn" }`, or `min = false` (off).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "toml::Value")]
+pub(super) enum RawBound {
+    Off(bool),
+    Value(f64),
+    Full(RawBoundTable),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawBoundTable {
+    pub(super) value: f64,
+    #[serde(default)]
+    pub(super) severity: Severity,
+}
+
+/// `item_min = 0.2`, `item_min = { value = 0.2, max_failing_items = 2, severity = "warn",
+/// per_item_trials = true }`, or `item_min = false` (off).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "toml::Value")]
+pub(super) enum RawItemBound {
+    Off(bool),
+    Value(f64),
+    Full(RawItemBoundTable),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawItemBoundTable {
+    pub(super) value: f64,
+    pub(super) max_failing_items: Option<i64>,
+    pub(super) max_failing_pct: Option<f64>,
+    #[serde(default)]
+    pub(super) severity: Severity,
+    #[serde(default)]
+    pub(super) per_item_trials: bool,
+}
+
+/// `vs_baseline = { max_drop = 0.02, max_drop_pct = 5, severity = "error" }` or `false` (off).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "toml::Value")]
+pub(super) enum RawVsBaseline {
+    Off(bool),
+    Full(RawVsBaselineTable),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawVsBaselineTable {
+    pub(super) max_drop: Option<f64>,
+    pub(super) max_drop_pct: Option<f64>,
+    #[serde(default)]
+    pub(super) severity: Severity,
+}
+
+/// Reads a check table (`{ value = .., severity = .. }`) with the table's own error, or says
+/// what a check accepts when the value is not a table.
+fn check_table<T: serde::de::DeserializeOwned>(
+    value: toml::Value,
+    accepted: &str,
+) -> std::result::Result<T, String> {
+    match value {
+        toml::Value::Table(_) => value
+            .try_into()
+            .map_err(|e: toml::de::Error| format!("{}; a check accepts {accepted}", e.message())),
+        other => Err(format!(
+            "a check accepts {accepted}, found {} `{other}`",
+            other.type_str()
+        )),
+    }
+}
+
+impl TryFrom<toml::Value> for RawBound {
+    type Error = String;
+    fn try_from(value: toml::Value) -> std::result::Result<Self, String> {
+        const ACCEPTED: &str =
+            "a number (`min = 0.2`), `{ value = 0.2, severity = \"warn\" }` or `false` (off)";
+        match value {
+            toml::Value::Boolean(b) => Ok(RawBound::Off(b)),
+            toml::Value::Integer(i) => Ok(RawBound::Value(i as f64)),
+            toml::Value::Float(f) => Ok(RawBound::Value(f)),
+            other => check_table(other, ACCEPTED).map(RawBound::Full),
+        }
+    }
+}
+
+impl TryFrom<toml::Value> for RawItemBound {
+    type Error = String;
+    fn try_from(value: toml::Value) -> std::result::Result<Self, String> {
+        const ACCEPTED: &str = "a number (`item_min = 0.2`), `{ value = 0.2, max_failing_items = \
+                                2, max_failing_pct = 5, severity = \"warn\", per_item_trials = \
+                                true }` or `false` (off)";
+        match value {
+            toml::Value::Boolean(b) => Ok(RawItemBound::Off(b)),
+            toml::Value::Integer(i) => Ok(RawItemBound::Value(i as f64)),
+            toml::Value::Float(f) => Ok(RawItemBound::Value(f)),
+            other => check_table(other, ACCEPTED).map(RawItemBound::Full),
+        }
+    }
+}
+
+impl TryFrom<toml::Value> for RawVsBaseline {
+    type Error = String;
+    fn try_from(value: toml::Value) -> std::result::Result<Self, String> {
+        const ACCEPTED: &str = "`{ max_drop = 0.02, max_drop_pct = 5, severity = \"error\" }` \
+                                or `false` (off)";
+        match value {
+            toml::Value::Boolean(b) => Ok(RawVsBaseline::Off(b)),
+            other => check_table(other, ACCEPTED).map(RawVsBaseline::Full),
+        }
+    }
+}
