@@ -8,8 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use evalgate::Harness;
-use evalgate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
-use evalgate::systems::{Generation, System, SystemRequest};
+use evalgate::unstable::metrics::{
+    Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions,
+};
+use evalgate::unstable::systems::{Generation, System, SystemRequest};
 use libtest_mimic::Arguments;
 
 const DATASETS: usize = 50;

@@ -8,9 +8,11 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use evalgate::metrics::bleu::{corpus_bleu, sentence_bleu};
-use evalgate::metrics::chrf::{corpus_chrf, sentence_chrf};
-use evalgate::metrics::wer::{char_counts, corpus_char_counts, corpus_word_counts, word_counts};
+use evalgate::unstable::metrics::bleu::{corpus_bleu, sentence_bleu};
+use evalgate::unstable::metrics::chrf::{corpus_chrf, sentence_chrf};
+use evalgate::unstable::metrics::wer::{
+    char_counts, corpus_char_counts, corpus_word_counts, word_counts,
+};
 use serde_json::Value;
 
 fn load(name: &str) -> Vec<Value> {

@@ -27,7 +27,7 @@ fn timed(pairs: usize, mut f: impl FnMut()) -> (f64, Option<f64>) {
     (wall, cpu)
 }
 
-use evalgate::metrics::rouge::RougeScorer;
+use evalgate::unstable::metrics::rouge::RougeScorer;
 
 const PAIRS: usize = 500;
 const WORDS: usize = 300;
@@ -113,7 +113,7 @@ fn main() {
         env!("CARGO_MANIFEST_DIR"),
         "/target/rouge_bench_pairs.jsonl"
     );
-    evalgate::fsutil::write_atomic(std::path::Path::new(dump_path), dump.as_bytes())
+    evalgate::unstable::fsutil::write_atomic(std::path::Path::new(dump_path), dump.as_bytes())
         .expect("write the bench pairs");
 
     for stemmer in [false, true] {

@@ -10,9 +10,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use evalgate::systems::builtin::cleaner::clean_transcript;
-use evalgate::systems::builtin::textrank::{self, GraphStats, TextRank};
-use evalgate::text;
+use evalgate::unstable::systems::builtin::cleaner::clean_transcript;
+use evalgate::unstable::systems::builtin::textrank::{self, GraphStats, TextRank};
+use evalgate::unstable::text;
 
 /// CPU time of this thread in nanoseconds (Linux `schedstat`), so that other processes on a
 /// busy machine do not inflate the figure; `None` elsewhere.

@@ -8,8 +8,7 @@
 //! was, after checking that each earlier line is a history record.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -18,20 +17,6 @@ use crate::results::{BaselineStatus, CheckStatus, RunResults, Summary};
 
 /// Schema identifier of history records.
 pub const HISTORY_SCHEMA: &str = "evalgate.history/v1";
-
-/// `evalgate history` subcommands.
-#[derive(Debug, clap::Subcommand)]
-pub enum HistoryCommand {
-    /// Append one run record to the history file (created when missing).
-    Append {
-        /// results.json of the run (merged, for sharded runs).
-        #[arg(long)]
-        results: PathBuf,
-        /// The JSON-lines history file.
-        #[arg(long)]
-        history: PathBuf,
-    },
-}
 
 /// One line of the history file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -212,33 +197,4 @@ pub fn append(results: &RunResults, history: &Path) -> Result<AppendOutcome> {
     Ok(AppendOutcome::Appended {
         records: records + 1,
     })
-}
-
-/// Runs an `evalgate history` subcommand.
-pub fn run(command: &HistoryCommand) -> ExitCode {
-    match command {
-        HistoryCommand::Append { results, history } => {
-            let outcome = RunResults::read(results).and_then(|r| append(&r, history));
-            match outcome {
-                Ok(AppendOutcome::Appended { records }) => {
-                    eprintln!(
-                        "evalgate history: appended the run to {} ({records} runs recorded)",
-                        history.display()
-                    );
-                    ExitCode::SUCCESS
-                }
-                Ok(AppendOutcome::AlreadyRecorded) => {
-                    eprintln!(
-                        "evalgate history: {} already records this run; nothing appended",
-                        history.display()
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("evalgate history: error: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
-    }
 }

@@ -1,29 +1,127 @@
-//! evalgate turns ML output quality into `cargo test` results: it runs systems under test over
-//! frozen datasets, scores their outputs, compares them with baselines, and reports every
-//! dataset × system × metric × check as one libtest trial.
+//! evalgate turns ML output quality into `cargo test` results. It runs *systems under test* over
+//! frozen *datasets*, scores their *predictions* with *metrics*, judges each metric with
+//! *checks* against thresholds and the *baseline* snapshot, and reports every
+//! `tier::dataset::system::metric::check` as one libtest trial: a regression is a failing test,
+//! a warning an ignored test with its reason.
+//!
+//! ```text
+//! evalgate.toml ─▶ config ─▶ harness::plan (trials)
+//! datasets/ ─▶ dataset ─▶ systems ─▶ generate (+ cache) ─▶ metrics ─▶ checks ─┬▶ results.json, junit.xml
+//!                                                           baselines/ ◀─▶ baseline ─┘   └▶ report (PR comment, summary)
+//! ```
+//!
+//! # Use
+//!
+//! In your crate, `Cargo.toml` gets `evalgate` as a dev-dependency and a test target without
+//! libtest's harness:
+//!
+//! ```toml
+//! [[test]]
+//! name = "benchmarks"
+//! harness = false
+//! ```
+//!
+//! and `tests/benchmarks.rs` runs the suite described by `evalgate.toml` next to `Cargo.toml`:
+//!
+//! ```no_run
+//! use evalgate::{Generation, Harness, System, SystemRequest};
+//!
+//! /// A system under test in Rust: the first sentence of the input.
+//! struct FirstSentence;
+//!
+//! impl System for FirstSentence {
+//!     fn fingerprint(&self) -> serde_json::Value {
+//!         serde_json::json!({"name": "first_sentence", "version": 1})
+//!     }
+//!
+//!     fn generate(&self, request: &SystemRequest<'_>) -> evalgate::Result<Generation> {
+//!         let first = request.input.split_inclusive('.').next().unwrap_or("");
+//!         Ok(Generation::text(first.trim()))
+//!     }
+//! }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     Harness::new()
+//!         .system("first_sentence", FirstSentence) // `[systems.first_sentence] kind = "rust"`
+//!         .main()
+//! }
+//! ```
+//!
+//! `cargo test --test benchmarks -- smoke` then runs the smoke tier. Systems can also be
+//! programs (`kind = "command"`), OpenAI-compatible endpoints or recorded predictions; metrics
+//! can be added as [`Metric`] plugins with [`Harness::metric`]. The configuration, metrics,
+//! systems and results schema are documented in the repository's `docs/` folder.
+//!
+//! # API
+//!
+//! The root holds what a user's `tests/benchmarks.rs` needs — the [`Harness`], the [`System`]
+//! and [`Metric`] traits with the data they exchange — and [`results`], the schema of
+//! `results.json` for programs that read it. Everything else is in [`unstable`], for evalgate's
+//! own command line and tests, with no stability promise.
 
-pub mod baseline;
-pub mod cache;
-pub mod checks;
-pub mod config;
-pub mod dataset;
-pub mod error;
-pub mod fsutil;
-pub mod generate;
-pub mod harness;
-pub mod history;
-pub mod junit;
-pub mod metrics;
-pub mod numbers;
-pub mod outside;
-pub mod pair;
-pub mod pricing;
-pub(crate) mod process;
-pub mod report;
-pub mod results;
-pub mod score;
-pub mod systems;
-pub mod text;
+#![warn(missing_docs)]
 
-pub use error::{Error, Result};
-pub use harness::Harness;
+/// evalgate's internals, public for its own command line and integration tests only: no
+/// stability promise, and not part of the documented API.
+#[doc(hidden)]
+#[path = "."]
+pub mod unstable {
+    #[path = "baseline.rs"]
+    pub mod baseline;
+    #[path = "cache.rs"]
+    pub mod cache;
+    #[path = "checks.rs"]
+    pub mod checks;
+    #[path = "config/mod.rs"]
+    pub mod config;
+    #[path = "dataset.rs"]
+    pub mod dataset;
+    #[path = "error.rs"]
+    pub mod error;
+    #[path = "fsutil.rs"]
+    pub mod fsutil;
+    #[path = "generate.rs"]
+    pub mod generate;
+    #[path = "harness/mod.rs"]
+    pub mod harness;
+    #[path = "history.rs"]
+    pub mod history;
+    #[path = "junit.rs"]
+    pub mod junit;
+    #[path = "metrics/mod.rs"]
+    pub mod metrics;
+    #[path = "numbers.rs"]
+    pub mod numbers;
+    #[path = "outside.rs"]
+    pub mod outside;
+    #[path = "pair.rs"]
+    pub mod pair;
+    #[path = "pricing.rs"]
+    pub mod pricing;
+    #[path = "process.rs"]
+    pub(crate) mod process;
+    #[path = "report/mod.rs"]
+    pub mod report;
+    #[path = "results.rs"]
+    pub mod results;
+    #[path = "score.rs"]
+    pub mod score;
+    #[path = "systems/mod.rs"]
+    pub mod systems;
+    #[path = "text.rs"]
+    pub mod text;
+}
+
+// Inside the crate every module keeps its short path (`crate::config`, ...).
+pub(crate) use unstable::{
+    baseline, cache, checks, config, dataset, error, fsutil, generate, junit, metrics, numbers,
+    outside, pair, pricing, process, report, systems, text,
+};
+
+pub use unstable::error::{Error, Result};
+pub use unstable::harness::{Harness, RunOutcome};
+pub use unstable::metrics::{
+    Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions, mean_of,
+};
+pub use unstable::results;
+pub use unstable::systems::{Generation, System, SystemRequest, Usage};

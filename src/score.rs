@@ -3,12 +3,11 @@
 //!
 //! Contract: input lines are `{"id", "prediction", "reference"}` (other fields ignored, blank
 //! lines skipped); output is one JSON object per input line in input order, or with `--corpus` a
-//! single object with corpus-level `bleu`, `chrf`, `wer`, `cer`, `mer`, `wil`. Bad input exits
-//! with status 2 naming the file and line.
+//! single object with corpus-level `bleu`, `chrf`, `wer`, `cer`, `mer`, `wil`. Bad input is an
+//! error naming the file and line (the command exits with status 2).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use rayon::prelude::*;
 use serde_json::{Map, Value};
@@ -16,25 +15,19 @@ use serde_json::{Map, Value};
 use crate::metrics::rouge::{RougeScore, RougeScorer};
 use crate::metrics::{bleu, chrf, wer};
 
-/// Arguments of `evalgate score`.
-#[derive(Debug, clap::Args)]
+/// What `evalgate score` scores and how.
+#[derive(Debug, Clone, Default)]
 pub struct ScoreArgs {
     /// JSON lines `{"id": str, "prediction": str, "reference": str}`.
-    #[arg(long)]
     pub input: PathBuf,
     /// Apply the Porter stemmer in ROUGE (rouge-score's `use_stemmer=True`).
-    #[arg(long)]
     pub stemmer: bool,
-    /// Print one object with corpus-level BLEU, chrF and WER-family values instead of one per line.
-    #[arg(long)]
+    /// One object with corpus-level BLEU, chrF and WER-family values instead of one per line.
     pub corpus: bool,
-    /// Comma-separated metric ids or groups (`rouge`, `bleu`, `chrf`, `wer`); default: all of
-    /// ROUGE, `bleu`, `chrf`, `wer`, `cer`, `mer`, `wil`. `chrf_pp`, `wer_norm` and `cer_norm` are
-    /// available on request.
-    #[arg(long, value_delimiter = ',')]
+    /// Metric ids or groups (`rouge`, `bleu`, `chrf`, `wer`); `None`: all of ROUGE, `bleu`,
+    /// `chrf`, `wer`, `cer`, `mer`, `wil`.
     pub metrics: Option<Vec<String>>,
     /// Write to this file instead of standard output.
-    #[arg(long)]
     pub output: Option<PathBuf>,
 }
 
@@ -300,18 +293,8 @@ impl CorpusStats {
     }
 }
 
-/// Runs `evalgate score`.
-pub fn run(args: &ScoreArgs) -> ExitCode {
-    match execute(args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("evalgate score: {message}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-fn execute(args: &ScoreArgs) -> Result<(), String> {
+/// Scores the pairs of `args.input` and writes the result; the error names the file and line.
+pub fn run(args: &ScoreArgs) -> Result<(), String> {
     let wanted = selected(args.metrics.as_deref())?;
     let pairs = read_pairs(&args.input)?;
     let mut text = String::new();

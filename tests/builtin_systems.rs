@@ -4,10 +4,10 @@
 use std::path::Path;
 
 use evalgate::Error;
-use evalgate::fsutil::sha256_hex;
-use evalgate::systems::builtin::{self, cleaner::clean_transcript};
-use evalgate::systems::{System, SystemRequest};
-use evalgate::text;
+use evalgate::unstable::fsutil::sha256_hex;
+use evalgate::unstable::systems::builtin::{self, cleaner::clean_transcript};
+use evalgate::unstable::systems::{System, SystemRequest};
+use evalgate::unstable::text;
 use serde_json::{Value, json};
 
 fn run(system: &dyn System, input: &str, metadata: &Value) -> String {

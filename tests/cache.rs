@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use evalgate::cache::{CacheKey, CacheLookup, LockOwner, OutputCache};
-use evalgate::fsutil::sha256_hex;
-use evalgate::generate::{GenerateOptions, GeneratedItem, GenerationStats, generate_all};
-use evalgate::systems::command::CommandSystem;
-use evalgate::systems::{Generation, System, SystemRequest};
+use evalgate::unstable::cache::{CacheKey, CacheLookup, LockOwner, OutputCache};
+use evalgate::unstable::fsutil::sha256_hex;
+use evalgate::unstable::generate::{GenerateOptions, GeneratedItem, GenerationStats, generate_all};
+use evalgate::unstable::systems::command::CommandSystem;
+use evalgate::unstable::systems::{Generation, System, SystemRequest};
 use serde_json::{Value, json};
 
 const INPUTS: [(&str, &str); 4] = [

@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use evalgate::Harness;
-use evalgate::harness::RunOutcome;
-use evalgate::report::pr_comment::{CommentOptions, render};
 use evalgate::results::{BaselineStatus, CacheUse, CheckResult, CheckStatus, RunResults};
+use evalgate::unstable::harness::RunOutcome;
+use evalgate::unstable::report::pr_comment::{CommentOptions, render};
 
 const SUMMARIZE_PY: &str = r#"import json, os, sys
 from helpers import summarize
@@ -101,7 +101,7 @@ impl Project {
                 r#"{{"id": "{id}", "version": 1, "task": "summarization", "items": {items}}}"#
             ),
         );
-        evalgate::dataset::write_hashes(&self.root.join("datasets").join(id)).unwrap();
+        evalgate::unstable::dataset::write_hashes(&self.root.join("datasets").join(id)).unwrap();
     }
 
     fn git(&self, args: &[&str]) {
@@ -408,8 +408,13 @@ fn a_smoke_run_reports_the_full_tiers_stale_baselines() {
         &text.replace("systems = [\"summ\"]", "systems = [\"summ\", \"lead\"]"),
     );
     p.dataset("demo_full_v1", ITEMS);
-    p.results(&["--include-ignored"]);
-    assert_eq!(p.accept(), 3);
+    let first = p.results(&["--include-ignored"]);
+    let errors: Vec<_> = first
+        .pairs
+        .iter()
+        .filter_map(|r| r.error.as_ref())
+        .collect();
+    assert_eq!(p.accept(), 3, "{errors:?}");
     p.commit();
     let stale = "smoke::demo_full_v1::lead::system::stale_baseline";
     assert_eq!(
@@ -500,7 +505,7 @@ struct FirstSentence {
     covers_code: bool,
 }
 
-impl evalgate::systems::System for FirstSentence {
+impl evalgate::unstable::systems::System for FirstSentence {
     fn fingerprint(&self) -> serde_json::Value {
         serde_json::json!({"kind": "first_sentence", "version": 1})
     }
@@ -511,8 +516,8 @@ impl evalgate::systems::System for FirstSentence {
 
     fn generate(
         &self,
-        request: &evalgate::systems::SystemRequest<'_>,
-    ) -> evalgate::Result<evalgate::systems::Generation> {
+        request: &evalgate::unstable::systems::SystemRequest<'_>,
+    ) -> evalgate::Result<evalgate::unstable::systems::Generation> {
         use std::io::Write;
         let count = std::env::var("COUNT_FILE").unwrap();
         let mut file = std::fs::OpenOptions::new()
@@ -522,7 +527,9 @@ impl evalgate::systems::System for FirstSentence {
             .unwrap();
         writeln!(file, "{}", request.item_id).unwrap();
         let first = request.input.split('.').next().unwrap_or_default();
-        Ok(evalgate::systems::Generation::text(format!("{first}.")))
+        Ok(evalgate::unstable::systems::Generation::text(format!(
+            "{first}."
+        )))
     }
 }
 
@@ -532,18 +539,32 @@ const CHILD_COVERS_CODE: &str = "EVALGATE_TEST_CHILD_COVERS_CODE";
 /// Runs `exe` (this test binary, or a changed copy of it) as a child that runs the harness on
 /// the project with a Rust system, as a rebuilt `tests/benchmarks.rs` would.
 fn run_child(exe: &Path, project: &Project, covers_code: bool) {
-    let out = Command::new(exe)
-        .args([
-            "rust_system_outputs_are_generated_again_after_its_executable_changes",
-            "--exact",
-            "--test-threads",
-            "1",
-        ])
-        .env(CHILD_PROJECT, &project.root)
-        .env(CHILD_COVERS_CODE, if covers_code { "1" } else { "0" })
-        .env("COUNT_FILE", &project.count)
-        .output()
-        .unwrap();
+    let run = || {
+        Command::new(exe)
+            .args([
+                "rust_system_outputs_are_generated_again_after_its_executable_changes",
+                "--exact",
+                "--test-threads",
+                "1",
+            ])
+            .env(CHILD_PROJECT, &project.root)
+            .env(CHILD_COVERS_CODE, if covers_code { "1" } else { "0" })
+            .env("COUNT_FILE", &project.count)
+            .output()
+    };
+    // A freshly written executable can be "busy" for a moment: another test thread that forked
+    // while it was open for writing holds the descriptor until its own exec.
+    let mut out = run();
+    for _ in 0..50 {
+        match &out {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                out = run();
+            }
+            _ => break,
+        }
+    }
+    let out = out.unwrap();
     assert!(
         out.status.success(),
         "child run failed: {}",

@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use evalgate::config::Suite;
-use evalgate::metrics::MetricRegistry;
 use evalgate::results::CheckKind;
+use evalgate::unstable::config::Suite;
+use evalgate::unstable::metrics::MetricRegistry;
 
 #[test]
 fn the_documented_example_suite_parses() {

@@ -5,13 +5,13 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use evalgate::metrics::bleu::{corpus_bleu, sentence_bleu};
-use evalgate::metrics::chrf::{corpus_chrf, sentence_chrf};
-use evalgate::metrics::wer::{
+use evalgate::unstable::metrics::bleu::{corpus_bleu, sentence_bleu};
+use evalgate::unstable::metrics::chrf::{corpus_chrf, sentence_chrf};
+use evalgate::unstable::metrics::wer::{
     WerCounts, char_counts, char_errors, normalized_char_counts, normalized_word_counts,
     pooled_counts, word_counts,
 };
-use evalgate::metrics::{MetricRegistry, ScoringItem, ScoringOptions};
+use evalgate::unstable::metrics::{MetricRegistry, ScoringItem, ScoringOptions};
 use serde_json::Value;
 
 /// Tolerance on the 0–100 scale (BLEU, chrF).

@@ -9,9 +9,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use evalgate::metrics::porter;
-use evalgate::metrics::rouge::{RougeMetric, RougeScorer, RougeScores};
-use evalgate::metrics::{Metric, ScoringItem, ScoringOptions};
+use evalgate::unstable::metrics::porter;
+use evalgate::unstable::metrics::rouge::{RougeMetric, RougeScorer, RougeScores};
+use evalgate::unstable::metrics::{Metric, ScoringItem, ScoringOptions};
 use serde_json::Value;
 
 /// Largest accepted difference from rouge-score (values are ratios of small integers).
@@ -131,7 +131,7 @@ fn load_expected(path: &Path) -> Expected {
 }
 
 fn values(s: &RougeScores) -> [f64; 12] {
-    let p = |x: &evalgate::metrics::rouge::RougeScore| [x.precision, x.recall, x.f1];
+    let p = |x: &evalgate::unstable::metrics::rouge::RougeScore| [x.precision, x.recall, x.f1];
     let mut out = [0.0; 12];
     for (k, part) in [p(&s.rouge1), p(&s.rouge2), p(&s.rouge_l), p(&s.rouge_lsum)]
         .iter()

@@ -7,11 +7,11 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use evalgate::Harness;
-use evalgate::config::Suite;
-use evalgate::metrics::external::ExternalMetric;
-use evalgate::metrics::{Direction, Metric, MetricRegistry, ScoringItem, ScoringOptions};
 use evalgate::results::CheckStatus;
-use evalgate::systems::{Generation, System, SystemRequest};
+use evalgate::unstable::config::Suite;
+use evalgate::unstable::metrics::external::ExternalMetric;
+use evalgate::unstable::metrics::{Direction, Metric, MetricRegistry, ScoringItem, ScoringOptions};
+use evalgate::unstable::systems::{Generation, System, SystemRequest};
 use serde_json::{Value, json};
 
 fn fixture() -> PathBuf {
@@ -370,11 +370,11 @@ fn project(metrics_toml: &str, dataset_metrics: &str) -> tempfile::TempDir {
             ]}"#,
     )
     .unwrap();
-    evalgate::dataset::write_hashes(&ds).unwrap();
+    evalgate::unstable::dataset::write_hashes(&ds).unwrap();
     tmp
 }
 
-fn run(root: &Path) -> evalgate::Result<evalgate::harness::RunOutcome> {
+fn run(root: &Path) -> evalgate::Result<evalgate::unstable::harness::RunOutcome> {
     Harness::new()
         .config(root.join("evalgate.toml"))
         .output_dir(root.join("out"))

@@ -9,10 +9,12 @@ mod support;
 use std::path::PathBuf;
 
 use evalgate::Harness;
-use evalgate::harness::RunOutcome;
-use evalgate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
-use evalgate::report::pr_comment::{CommentOptions, render};
 use evalgate::results::{CheckStatus, RunResults};
+use evalgate::unstable::harness::RunOutcome;
+use evalgate::unstable::metrics::{
+    Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions,
+};
+use evalgate::unstable::report::pr_comment::{CommentOptions, render};
 
 /// A temp project: one three-item dataset, a built-in system, and `extra` suite text.
 struct Project {
@@ -40,7 +42,7 @@ impl Project {
             ),
         )
         .unwrap();
-        evalgate::dataset::write_hashes(&ds).unwrap();
+        evalgate::unstable::dataset::write_hashes(&ds).unwrap();
         Project { _tmp: tmp, root }
     }
 
@@ -151,7 +153,7 @@ impl Metric for Odd {
             .collect();
         Ok(vec![MetricValues {
             id: "odd".into(),
-            aggregate: evalgate::metrics::mean_of(&per_item),
+            aggregate: evalgate::unstable::metrics::mean_of(&per_item),
             per_item,
         }])
     }
@@ -374,7 +376,7 @@ fn empty_inputs_and_references_are_refused_at_load() {
             format!(r#"{{"id": "demo_v1", "version": 1, "task": "t", "items": {items}}}"#),
         )
         .unwrap();
-        let refused = evalgate::dataset::write_hashes(&ds)
+        let refused = evalgate::unstable::dataset::write_hashes(&ds)
             .unwrap_err()
             .to_string();
         assert!(refused.contains(expected), "{refused}");
@@ -417,8 +419,8 @@ fn byte_order_marks_are_read_as_python_utf_8_sig_does() {
         ),
     )
     .unwrap();
-    evalgate::dataset::write_hashes(&ds).unwrap();
-    let dataset = evalgate::dataset::Dataset::load(&ds).unwrap();
+    evalgate::unstable::dataset::write_hashes(&ds).unwrap();
+    let dataset = evalgate::unstable::dataset::Dataset::load(&ds).unwrap();
     assert_eq!(
         dataset.items[0].input, "Alpha talks about bees. They make honey.",
         "the mark is not part of the text"
@@ -435,7 +437,7 @@ fn byte_order_marks_are_read_as_python_utf_8_sig_does() {
     )
     .unwrap();
     let table: toml::Table = toml::from_str("path = \"recorded.jsonl\"").unwrap();
-    evalgate::systems::replay::ReplaySystem::from_config("r", &table, &p.root).unwrap();
+    evalgate::unstable::systems::replay::ReplaySystem::from_config("r", &table, &p.root).unwrap();
 }
 
 #[test]

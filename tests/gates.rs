@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use evalgate::Error;
-use evalgate::metrics::{Direction, MetricRegistry, MetricValues, ScoringItem, ScoringOptions};
+use evalgate::unstable::metrics::{
+    Direction, MetricRegistry, MetricValues, ScoringItem, ScoringOptions,
+};
 use serde_json::{Value, json};
 
 /// (input, prediction, references, metadata) per item.
@@ -361,8 +363,8 @@ fn numbers_retained_normalises_and_skips_items_without_numbers() {
 
 #[test]
 fn wrong_metric_for_family_is_an_error() {
-    use evalgate::metrics::Metric;
-    use evalgate::metrics::gates::Truncation;
+    use evalgate::unstable::metrics::Metric;
+    use evalgate::unstable::metrics::gates::Truncation;
     let r = Truncation.score(&[], &["repetition"], &ScoringOptions::default());
     assert!(matches!(r, Err(Error::Metric(m)) if m.contains("repetition")));
 }

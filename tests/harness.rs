@@ -6,9 +6,11 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use evalgate::Harness;
-use evalgate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
 use evalgate::results::{CheckStatus, RunResults};
-use evalgate::systems::{Generation, System, SystemRequest};
+use evalgate::unstable::metrics::{
+    Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions,
+};
+use evalgate::unstable::systems::{Generation, System, SystemRequest};
 
 /// Outputs the first sentence of the input.
 struct FirstSentence;
@@ -65,7 +67,7 @@ impl Metric for WordRecall {
             .collect();
         Ok(vec![MetricValues {
             id: "word_recall".into(),
-            aggregate: evalgate::metrics::mean_of(&per_item),
+            aggregate: evalgate::unstable::metrics::mean_of(&per_item),
             per_item,
         }])
     }
@@ -121,11 +123,11 @@ impl Project {
                 ]}"#,
         )
         .unwrap();
-        evalgate::dataset::write_hashes(&ds).unwrap();
+        evalgate::unstable::dataset::write_hashes(&ds).unwrap();
         Project { _tmp: tmp, root }
     }
 
-    fn run(&self, filter: &str) -> evalgate::harness::RunOutcome {
+    fn run(&self, filter: &str) -> evalgate::unstable::harness::RunOutcome {
         Harness::new()
             .config(self.root.join("evalgate.toml"))
             .output_dir(self.root.join("out"))
@@ -223,7 +225,7 @@ fn missing_baseline_is_ignored_then_accepted_then_regression_fails() {
     for part in [
         "word_recall",
         "0.99 (baseline)",
-        &format!("to {}", evalgate::numbers::fmt(current)),
+        &format!("to {}", evalgate::unstable::numbers::fmt(current)),
         "0.01 absolute",
         "baselines/demo_v1__first.snap",
     ] {
@@ -260,7 +262,7 @@ fn changed_dataset_fails_with_the_item_and_rehash_is_a_fingerprint_mismatch() {
     );
 
     // A new dataset version with fresh hashes: the baseline no longer describes this data.
-    evalgate::dataset::write_hashes(&p.root.join("datasets/demo_v1")).unwrap();
+    evalgate::unstable::dataset::write_hashes(&p.root.join("datasets/demo_v1")).unwrap();
     let out = p.run("smoke");
     let results = out.results.unwrap();
     let vs = results.pairs[0]

@@ -34,7 +34,7 @@ fn project(systems: &str, dataset_systems: &str, metrics: &str, extra: &str) -> 
             {"id": "c", "input": "Gamma talks about sleep.", "references": ["summary of c"]}]}"#,
     )
     .unwrap();
-    evalgate::dataset::write_hashes(&ds).unwrap();
+    evalgate::unstable::dataset::write_hashes(&ds).unwrap();
     tmp
 }
 
@@ -239,15 +239,15 @@ fn parameters_for_a_metric_without_parameters_are_an_error_at_load_instead_of_be
 /// Echoes the input.
 struct Echo;
 
-impl evalgate::systems::System for Echo {
+impl evalgate::unstable::systems::System for Echo {
     fn fingerprint(&self) -> serde_json::Value {
         serde_json::json!({"kind": "echo"})
     }
     fn generate(
         &self,
-        r: &evalgate::systems::SystemRequest<'_>,
-    ) -> evalgate::Result<evalgate::systems::Generation> {
-        Ok(evalgate::systems::Generation::text(r.input))
+        r: &evalgate::unstable::systems::SystemRequest<'_>,
+    ) -> evalgate::Result<evalgate::unstable::systems::Generation> {
+        Ok(evalgate::unstable::systems::Generation::text(r.input))
     }
 }
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use evalgate::metrics::{Direction, MetricRegistry, ScoringItem, ScoringOptions};
+use evalgate::unstable::metrics::{Direction, MetricRegistry, ScoringItem, ScoringOptions};
 
 mod example {
     include!("metric_docs/example_metric.rs");

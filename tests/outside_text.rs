@@ -16,12 +16,12 @@ use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use evalgate::Harness;
-use evalgate::outside::{self, Bound, Secrets};
-use evalgate::report::pr_comment::{self, CommentOptions};
 use evalgate::results::RunResults;
-use evalgate::systems::command::CommandSystem;
-use evalgate::systems::openai::OpenAiSystem;
-use evalgate::systems::{System, SystemRequest};
+use evalgate::unstable::outside::{self, Bound, Secrets};
+use evalgate::unstable::report::pr_comment::{self, CommentOptions};
+use evalgate::unstable::systems::command::CommandSystem;
+use evalgate::unstable::systems::openai::OpenAiSystem;
+use evalgate::unstable::systems::{System, SystemRequest};
 use serde_json::{Value, json};
 
 /// The API key the openai system sends (read from a variable whose name does not look secret, so
@@ -125,7 +125,7 @@ fn project(items: &[(&str, &str, &str)], systems: &str, metrics: &str) -> tempfi
     std::fs::write(ds.join("dataset.json"), manifest.to_string()).unwrap();
     // Hashing refuses unusable ids; those datasets are then loaded without hashes and fail on
     // the id, which is checked before the hashes.
-    let _ = evalgate::dataset::write_hashes(&ds);
+    let _ = evalgate::unstable::dataset::write_hashes(&ds);
     tmp
 }
 
@@ -590,7 +590,9 @@ fn github_errors_hide_the_token_and_stay_bounded_and_inert() {
     ];
     for reply in replies {
         let url = serve(move |_| (401, reply.clone()));
-        let client = evalgate::report::github::GitHubClient::new(&url, "acme/pods", TOKEN).unwrap();
+        let client =
+            evalgate::unstable::report::github::GitHubClient::new(&url, "acme/pods", TOKEN)
+                .unwrap();
         let message = client.list_comments(7).unwrap_err().to_string();
         assert!(message.contains("HTTP 401"), "{message}");
         assert!(message.contains("The token was rejected"), "{message}");
@@ -789,10 +791,13 @@ fn ids_an_external_metric_or_a_batch_program_answers_are_quoted_inert() {
          direction = \"higher_is_better\""
     ))
     .unwrap();
-    let metric =
-        evalgate::metrics::external::ExternalMetric::from_config("judge", &table, Path::new("."))
-            .unwrap();
-    let items = [evalgate::metrics::ScoringItem {
+    let metric = evalgate::unstable::metrics::external::ExternalMetric::from_config(
+        "judge",
+        &table,
+        Path::new("."),
+    )
+    .unwrap();
+    let items = [evalgate::unstable::metrics::ScoringItem {
         id: "a",
         input: "in",
         prediction: "out",
@@ -800,7 +805,7 @@ fn ids_an_external_metric_or_a_batch_program_answers_are_quoted_inert() {
         metadata: &json!({}),
         generation: None,
     }];
-    use evalgate::metrics::Metric;
+    use evalgate::unstable::metrics::Metric;
     let message = metric
         .score(&items, &["judge"], &Default::default())
         .unwrap_err()
@@ -836,7 +841,7 @@ fn junit_xml_stays_xml_whatever_a_message_holds() {
         kind: evalgate::results::CheckKind::Min,
         severity: evalgate::results::Severity::Error,
         status: evalgate::results::CheckStatus::Failed,
-        direction: Some(evalgate::metrics::Direction::HigherIsBetter),
+        direction: Some(evalgate::unstable::metrics::Direction::HigherIsBetter),
         value: None,
         baseline: None,
         delta: None,
@@ -849,7 +854,7 @@ fn junit_xml_stays_xml_whatever_a_message_holds() {
         file: nasty.clone(),
         line: None,
     };
-    let skipped = evalgate::junit::SkippedTrial {
+    let skipped = evalgate::unstable::junit::SkippedTrial {
         name: nasty.clone(),
         reason: nasty.clone(),
     };
@@ -862,7 +867,7 @@ fn junit_xml_stays_xml_whatever_a_message_holds() {
         other_checks: vec![check],
         summary: Default::default(),
     };
-    evalgate::junit::write(&path, &nasty, &results, &[skipped]).unwrap();
+    evalgate::unstable::junit::write(&path, &nasty, &results, &[skipped]).unwrap();
     let xml = std::fs::read_to_string(&path).unwrap();
     let strings = junit_strings(&xml);
     assert!(strings.iter().any(|s| s.contains("a\u{FFFD}b")), "{xml}");
@@ -942,13 +947,13 @@ fn a_timeout_kills_the_grandchildren_too() {
                     script(pidfile)
                 ))
                 .unwrap();
-                let metric = evalgate::metrics::external::ExternalMetric::from_config(
+                let metric = evalgate::unstable::metrics::external::ExternalMetric::from_config(
                     "judge",
                     &table,
                     Path::new("."),
                 )
                 .unwrap();
-                let items = [evalgate::metrics::ScoringItem {
+                let items = [evalgate::unstable::metrics::ScoringItem {
                     id: "a",
                     input: "in",
                     prediction: "out",
@@ -956,7 +961,7 @@ fn a_timeout_kills_the_grandchildren_too() {
                     metadata: &json!({}),
                     generation: None,
                 }];
-                use evalgate::metrics::Metric;
+                use evalgate::unstable::metrics::Metric;
                 metric
                     .score(&items, &["judge"], &Default::default())
                     .unwrap_err()

@@ -3,9 +3,9 @@
 use std::path::Path;
 
 use evalgate::Error;
-use evalgate::metrics::{MetricRegistry, ScoringItem, ScoringOptions};
-use evalgate::pricing::{PriceTable, check_budget};
-use evalgate::systems::{Generation, Usage};
+use evalgate::unstable::metrics::{MetricRegistry, ScoringItem, ScoringOptions};
+use evalgate::unstable::pricing::{PriceTable, check_budget};
+use evalgate::unstable::systems::{Generation, Usage};
 use serde_json::json;
 
 fn repo_table() -> PriceTable {
@@ -144,7 +144,10 @@ fn latency_percentiles() {
     assert_eq!(values[2].1, 400.0);
     let registry = MetricRegistry::builtin();
     let def = registry.definition("latency_p95_ms").unwrap();
-    assert_eq!(def.direction, evalgate::metrics::Direction::LowerIsBetter);
+    assert_eq!(
+        def.direction,
+        evalgate::unstable::metrics::Direction::LowerIsBetter
+    );
 }
 
 #[test]

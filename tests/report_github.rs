@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use evalgate::report::github::{DEFAULT_COMMENT_AUTHOR, GitHubClient, PostOutcome};
-use evalgate::report::pr_comment::{self, COMMENT_MARKER, CommentOptions};
+use evalgate::unstable::report::github::{DEFAULT_COMMENT_AUTHOR, GitHubClient, PostOutcome};
+use evalgate::unstable::report::pr_comment::{self, COMMENT_MARKER, CommentOptions};
 use report_support::scenario;
 use serde_json::{Value, json};
 

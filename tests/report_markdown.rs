@@ -3,10 +3,12 @@
 
 mod report_support;
 
-use evalgate::report::markdown::units;
-use evalgate::report::pr_comment::{self, COMMENT_MARKER, CommentOptions, MAX_COMMENT_UNITS};
-use evalgate::report::summary;
 use evalgate::results::{CheckStatus, Severity};
+use evalgate::unstable::report::markdown::units;
+use evalgate::unstable::report::pr_comment::{
+    self, COMMENT_MARKER, CommentOptions, MAX_COMMENT_UNITS,
+};
+use evalgate::unstable::report::summary;
 use report_support::{HIGHER, LOWER, SCENARIOS, pair, podcast_pair, regress, run, scenario};
 
 fn comment(name: &str) -> String {
@@ -238,7 +240,9 @@ fn command_writes_the_comment_and_the_summary() {
         "--details-url",
         "javascript:alert(1)",
     ]);
-    assert_eq!(bad_url.status.code(), Some(1));
+    // Bad input or arguments exit 2 (a remote failure exits 1), with one message prefix.
+    assert_eq!(bad_url.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad_url.stderr).starts_with("evalgate report: error: "));
     assert!(String::from_utf8_lossy(&bad_url.stderr).contains("--details-url"));
 
     let missing = run_cli(&[
@@ -247,6 +251,6 @@ fn command_writes_the_comment_and_the_summary() {
         "--results",
         "/nonexistent/results.json",
     ]);
-    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/results.json"));
 }

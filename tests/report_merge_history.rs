@@ -5,9 +5,9 @@ mod report_support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use evalgate::history::{self, AppendOutcome, HISTORY_SCHEMA};
-use evalgate::report::merge::{expand_inputs, merge, merge_files};
 use evalgate::results::{CheckStatus, RunResults, Severity};
+use evalgate::unstable::history::{self, AppendOutcome, HISTORY_SCHEMA};
+use evalgate::unstable::report::merge::{expand_inputs, merge, merge_files};
 use report_support::{podcast_pair, regress, run};
 
 /// Splits a run into nextest-style parts: one file per check, each a full run with just that
@@ -178,7 +178,7 @@ fn merge_command_fails_clearly_on_an_empty_folder_and_on_mismatch() {
         .args(["--output", "/dev/null"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no results files to merge"), "{stderr}");
 
@@ -197,7 +197,7 @@ fn merge_command_fails_clearly_on_an_empty_folder_and_on_mismatch() {
         .arg(&target)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("different commits"));
     assert!(!target.exists(), "nothing written on refusal");
 }

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use evalgate::Error;
-use evalgate::systems::command::CommandSystem;
-use evalgate::systems::{System, SystemRequest, Usage};
+use evalgate::unstable::systems::command::CommandSystem;
+use evalgate::unstable::systems::{System, SystemRequest, Usage};
 use serde_json::json;
 
 fn root() -> PathBuf {
@@ -48,7 +48,7 @@ fn request<'a>(id: &'a str, metadata: &'a serde_json::Value) -> SystemRequest<'a
     }
 }
 
-fn error_text(result: evalgate::Result<evalgate::systems::Generation>) -> String {
+fn error_text(result: evalgate::Result<evalgate::unstable::systems::Generation>) -> String {
     match result {
         Err(Error::System(message)) => message,
         other => panic!("expected a system error, got {other:?}"),

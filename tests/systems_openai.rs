@@ -11,10 +11,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use evalgate::Error;
-use evalgate::cache::{CacheLookup, OutputCache};
-use evalgate::generate::{GenerateOptions, generate_all};
-use evalgate::systems::openai::OpenAiSystem;
-use evalgate::systems::{Generation, System, SystemRequest, Usage};
+use evalgate::unstable::cache::{CacheLookup, OutputCache};
+use evalgate::unstable::generate::{GenerateOptions, generate_all};
+use evalgate::unstable::systems::openai::OpenAiSystem;
+use evalgate::unstable::systems::{Generation, System, SystemRequest, Usage};
 use serde_json::{Value, json};
 
 /// One request as the server saw it.

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use evalgate::Error;
-use evalgate::systems::replay::ReplaySystem;
-use evalgate::systems::{System, SystemRequest, Usage};
+use evalgate::unstable::systems::replay::ReplaySystem;
+use evalgate::unstable::systems::{System, SystemRequest, Usage};
 use serde_json::json;
 
 fn load(root: &Path, path: &str) -> evalgate::Result<ReplaySystem> {

@@ -5,9 +5,11 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use evalgate::systems::builtin::cleaner::clean_transcript;
-use evalgate::systems::builtin::textrank::{self, MAX_GRAPH_BYTES, MAX_GRAPH_SENTENCES, TextRank};
-use evalgate::text;
+use evalgate::unstable::systems::builtin::cleaner::clean_transcript;
+use evalgate::unstable::systems::builtin::textrank::{
+    self, MAX_GRAPH_BYTES, MAX_GRAPH_SENTENCES, TextRank,
+};
+use evalgate::unstable::text;
 
 /// Bytes allocated now and at the peak.
 static CURRENT: AtomicUsize = AtomicUsize::new(0);

@@ -1,9 +1,9 @@
 //! The test harness: builds one libtest-mimic trial per tier × dataset × system × metric × check,
 //! runs them, and writes JUnit XML and the results file.
 //!
-//! The pipeline, one file each: [`plan`] lists the trials from the suite; [`context`] computes
+//! The pipeline, one file each: `plan` lists the trials from the suite; `context` computes
 //! each dataset, system and dataset × system outcome once, when a selected trial needs it;
-//! [`judge`] turns one trial's numbers into a verdict; [`assemble`] gathers the verdicts into
+//! `judge` turns one trial's numbers into a verdict; `assemble` gathers the verdicts into
 //! `results.json` and JUnit.
 //!
 //! `tests/benchmarks.rs` (with `harness = false`) is a few lines:

@@ -1,6 +1,4 @@
-use evalgate::metrics::{
-    Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions, mean_of,
-};
+use evalgate::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions, mean_of};
 
 /// Share of outputs that end with a question mark.
 pub struct EndsWithQuestion;

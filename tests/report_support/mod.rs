@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use evalgate::metrics::Direction;
 use evalgate::results::{
     BaselineInfo, BaselineStatus, CheckKind, CheckResult, CheckStatus, Fingerprint, ItemValue,
     MetricResult, PairResults, RESULTS_SCHEMA, RunInfo, RunResults, Severity, Summary,
 };
+use evalgate::unstable::metrics::Direction;
 
 pub const HIGHER: Direction = Direction::HigherIsBetter;
 pub const LOWER: Direction = Direction::LowerIsBetter;
