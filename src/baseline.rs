@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 /// What a run measured, apart from the system: the dataset, the items, the references and the
 /// metric definitions with their settings. A baseline whose fingerprint differs measured
 /// something else, so its numbers are not compared. (The system is not part of it: a changed
-/// system is what a run exists to compare; see `PairResults::system_config` in the results.)
+/// system is what a run exists to compare; see `EvaluationResults::system_config` in the results.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fingerprint {
     /// `sha256:` over the dataset's items (ids, input and reference hashes, metadata).
@@ -40,7 +40,7 @@ pub struct Fingerprint {
     pub metric_settings: BTreeMap<String, serde_json::Value>,
 }
 
-/// State of a pair's baseline.
+/// State of a evaluation's baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BaselineStatus {

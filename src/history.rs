@@ -1,7 +1,7 @@
 //! The run history: an append-only JSON-lines file (`history.jsonl`), one [`HistoryRecord`] per
 //! run, kept by the nightly workflow on a dedicated branch.
 //!
-//! Format `evalgate.history/v1`: every line is one JSON object. Metrics are a map keyed by metric
+//! Format `evalgate.history/v2` (v1 called `evaluations` `pairs`): every line is one JSON object. Metrics are a map keyed by metric
 //! id, so adding metrics later adds keys, never columns; readers must ignore fields they do not
 //! know, and new fields are only ever added (renames or removals bump the version). Appending
 //! rewrites the file atomically (temp file + rename) with every earlier line byte for byte as it
@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::results::{BaselineStatus, CheckStatus, RunResults, Summary};
 
 /// Schema identifier of history records.
-pub const HISTORY_SCHEMA: &str = "evalgate.history/v1";
+pub const HISTORY_SCHEMA: &str = "evalgate.history/v2";
 
 /// One line of the history file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,12 +39,12 @@ pub struct HistoryRecord {
     /// Check counts.
     pub summary: Summary,
     /// One entry per dataset × system.
-    pub pairs: Vec<HistoryPair>,
+    pub evaluations: Vec<HistoryEvaluation>,
 }
 
 /// One dataset × system in a history record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HistoryPair {
+pub struct HistoryEvaluation {
     /// Dataset id.
     pub dataset: String,
     /// Dataset version.
@@ -59,7 +59,7 @@ pub struct HistoryPair {
     pub metric_version: String,
     /// Baseline state in that run.
     pub baseline_status: BaselineStatus,
-    /// Set when the pair could not be computed.
+    /// Set when the evaluation could not be computed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Metric id → dataset-level value.
@@ -77,8 +77,9 @@ impl HistoryRecord {
     pub fn from_results(results: &RunResults) -> Self {
         let mut counted = results.clone();
         counted.recount();
-        let trials = |pair: &crate::results::PairResults, status: CheckStatus| {
-            pair.checks
+        let trials = |evaluation: &crate::results::EvaluationResults, status: CheckStatus| {
+            evaluation
+                .checks
                 .iter()
                 .filter(|c| c.status == status)
                 .map(|c| c.trial.clone())
@@ -93,10 +94,10 @@ impl HistoryRecord {
             config_path: results.run.config_path.clone(),
             config_hash: results.run.config_hash.clone(),
             summary: counted.summary,
-            pairs: results
-                .pairs
+            evaluations: results
+                .evaluations
                 .iter()
-                .map(|p| HistoryPair {
+                .map(|p| HistoryEvaluation {
                     dataset: p.dataset.clone(),
                     dataset_version: p.dataset_version,
                     system: p.system.clone(),

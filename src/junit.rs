@@ -33,7 +33,7 @@ pub fn write(
     skipped: &[SkippedTrial],
 ) -> Result<()> {
     let mut suite = TestSuite::new(xml_text(suite_name));
-    let with_changes = results.pairs.iter().flat_map(|p| {
+    let with_changes = results.evaluations.iter().flat_map(|p| {
         p.checks
             .iter()
             .map(move |c| (c, p.baseline.system_changes.as_slice()))

@@ -78,6 +78,8 @@ pub mod unstable {
     pub mod dataset;
     #[path = "error.rs"]
     pub mod error;
+    #[path = "evaluation.rs"]
+    pub mod evaluation;
     #[path = "fsutil.rs"]
     pub mod fsutil;
     #[path = "generate.rs"]
@@ -94,8 +96,6 @@ pub mod unstable {
     pub mod numbers;
     #[path = "outside.rs"]
     pub mod outside;
-    #[path = "pair.rs"]
-    pub mod pair;
     #[path = "pricing.rs"]
     pub mod pricing;
     #[path = "process.rs"]
@@ -114,8 +114,8 @@ pub mod unstable {
 
 // Inside the crate every module keeps its short path (`crate::config`, ...).
 pub(crate) use unstable::{
-    baseline, cache, checks, config, dataset, error, fsutil, generate, junit, metrics, numbers,
-    outside, pair, pricing, process, report, systems, text,
+    baseline, cache, checks, config, dataset, error, evaluation, fsutil, generate, junit, metrics,
+    numbers, outside, pricing, process, report, systems, text,
 };
 
 pub use unstable::error::{Error, Result};

@@ -26,7 +26,7 @@ pub struct RunResults {
     /// Run metadata.
     pub run: RunInfo,
     /// One entry per dataset × system computed in this run.
-    pub pairs: Vec<PairResults>,
+    pub evaluations: Vec<EvaluationResults>,
     /// Checks that belong to no dataset × system computed in this run: whether the baselines of
     /// other tiers were made with a system's current configuration (`stale_baseline` checks).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -74,7 +74,7 @@ pub struct Summary {
 
 /// Everything computed for one dataset × system.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PairResults {
+pub struct EvaluationResults {
     /// Dataset id.
     pub dataset: String,
     /// Dataset version.
@@ -97,14 +97,14 @@ pub struct PairResults {
     pub metrics: BTreeMap<String, MetricResult>,
     /// The baseline compared against.
     pub baseline: BaselineInfo,
-    /// Every check of this pair that ran in this run.
+    /// Every check of this evaluation that ran in this run.
     pub checks: Vec<CheckResult>,
     /// How the outputs were produced: cache use and warnings (absent when nothing was generated).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<GenerationSummary>,
 }
 
-/// Output-cache statistics and generation warnings of a pair.
+/// Output-cache statistics and generation warnings of a evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GenerationSummary {
     /// Whether the outputs went through the output cache at all.
@@ -120,18 +120,18 @@ pub struct GenerationSummary {
     pub warnings: Vec<String>,
 }
 
-/// One metric's values in a pair.
+/// One metric's values in a evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricResult {
     /// Dataset-level value.
     pub value: f64,
     /// Which way is better.
     pub direction: Direction,
-    /// Per-item values aligned with `PairResults::items` (`null` where not applicable).
+    /// Per-item values aligned with `EvaluationResults::items` (`null` where not applicable).
     pub per_item: Vec<Option<f64>>,
 }
 
-/// The baseline a pair was compared with.
+/// The baseline a evaluation was compared with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BaselineInfo {
     /// The snapshot file, relative to the project root (`baselines/<dataset>__<system>.snap`).
@@ -240,9 +240,9 @@ impl RunResults {
         crate::fsutil::write_atomic(path, text.as_bytes())
     }
 
-    /// Every check of the run: each pair's, then [`RunResults::other_checks`].
+    /// Every check of the run: each evaluation's, then [`RunResults::other_checks`].
     pub fn all_checks(&self) -> impl Iterator<Item = &CheckResult> {
-        self.pairs
+        self.evaluations
             .iter()
             .flat_map(|p| &p.checks)
             .chain(&self.other_checks)

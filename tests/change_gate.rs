@@ -177,7 +177,7 @@ impl Project {
             self.pending().is_empty(),
             "no pending snapshot after accepting"
         );
-        assert!(clean.pairs[0].baseline.system_changes.is_empty());
+        assert!(clean.evaluations[0].baseline.system_changes.is_empty());
         self
     }
 }
@@ -196,12 +196,12 @@ fn junit(root: &Path) -> String {
 #[test]
 fn a_worse_script_fails_with_the_delta_and_the_changed_file_a_better_one_is_promoted() {
     let p = Project::new("").with_accepted_baseline();
-    let baseline = p.results(&[]).pairs[0].metrics["rouge1_f1"].value;
+    let baseline = p.results(&[]).evaluations[0].metrics["rouge1_f1"].value;
 
     // (a) Make the summariser worse by editing the module it imports (not yet committed).
     p.write("helpers.py", HELPERS_FIRST_WORD);
     let results = p.results(&[]);
-    let pair = &results.pairs[0];
+    let pair = &results.evaluations[0];
     assert_eq!(pair.baseline.status, BaselineStatus::Present);
     assert_eq!(pair.baseline.system_changes, ["file helpers.py changed"]);
     let vs = check(&results, "smoke::demo_v1::summ::rouge1_f1::vs_baseline");
@@ -252,8 +252,8 @@ fn a_worse_script_fails_with_the_delta_and_the_changed_file_a_better_one_is_prom
     let next = p.results(&[]);
     assert_eq!(next.summary.failed, 0);
     assert!(p.pending().is_empty(), "clean after promotion");
-    assert!(next.pairs[0].baseline.system_changes.is_empty());
-    assert!(next.pairs[0].metrics["rouge1_f1"].value > baseline);
+    assert!(next.evaluations[0].baseline.system_changes.is_empty());
+    assert!(next.evaluations[0].metrics["rouge1_f1"].value > baseline);
 }
 
 #[test]
@@ -266,7 +266,7 @@ fn a_changed_parameter_is_named_and_compared() {
     );
     let results = p.results(&[]);
     assert_eq!(
-        results.pairs[0].baseline.system_changes,
+        results.evaluations[0].baseline.system_changes,
         ["params.sentences 1 → 2"]
     );
     let vs = check(&results, "smoke::demo_v1::summ::rougeL_f1::vs_baseline");
@@ -278,7 +278,7 @@ fn a_changed_parameter_is_named_and_compared() {
 fn editing_an_imported_module_misses_the_cache_and_dataset_docs_do_not() {
     let p = Project::new("");
     let first = p.results(&[]);
-    let g = first.pairs[0].generation.clone().unwrap();
+    let g = first.evaluations[0].generation.clone().unwrap();
     assert_eq!(
         (g.cache, g.cache_hits, g.cache_misses),
         (CacheUse::Used, 0, 3)
@@ -289,25 +289,33 @@ fn editing_an_imported_module_misses_the_cache_and_dataset_docs_do_not() {
     // folder is never an input.
     p.write("datasets/demo_v1/README.md", "How the items were chosen.");
     let second = p.results(&[]);
-    let g = second.pairs[0].generation.clone().unwrap();
+    let g = second.evaluations[0].generation.clone().unwrap();
     assert_eq!((g.cache_hits, g.cache_misses), (3, 0));
     assert_eq!(p.starts(), 3, "served from the cache");
 
     // An edit of the imported module, uncommitted: every item is generated again.
     p.write("helpers.py", HELPERS_FIRST_TWO);
     let third = p.results(&[]);
-    let g = third.pairs[0].generation.clone().unwrap();
+    let g = third.evaluations[0].generation.clone().unwrap();
     assert_eq!((g.cache_hits, g.cache_misses), (0, 3));
     assert_eq!(p.starts(), 6);
     assert!(
-        third.pairs[0].metrics["rouge1_f1"].value > first.pairs[0].metrics["rouge1_f1"].value,
+        third.evaluations[0].metrics["rouge1_f1"].value
+            > first.evaluations[0].metrics["rouge1_f1"].value,
         "new outputs, not stale ones"
     );
 
     // A new untracked module the program might import counts too.
     p.write("extra.py", "X = 1\n");
     let fourth = p.results(&[]);
-    assert_eq!(fourth.pairs[0].generation.as_ref().unwrap().cache_misses, 3);
+    assert_eq!(
+        fourth.evaluations[0]
+            .generation
+            .as_ref()
+            .unwrap()
+            .cache_misses,
+        3
+    );
 }
 
 #[test]
@@ -324,8 +332,13 @@ fn inputs_narrow_the_files_that_count() {
     p.results(&[]);
     p.write("NOTES.md", "unrelated");
     let again = p.results(&[]);
-    assert_eq!(again.pairs[0].generation.as_ref().unwrap().cache_hits, 3);
-    let files = again.pairs[0].system_config["files"].as_object().unwrap();
+    assert_eq!(
+        again.evaluations[0].generation.as_ref().unwrap().cache_hits,
+        3
+    );
+    let files = again.evaluations[0].system_config["files"]
+        .as_object()
+        .unwrap();
     let names: Vec<&String> = files.keys().collect();
     assert_eq!(names, ["helpers.py", "summarize.py"]);
 
@@ -336,7 +349,7 @@ fn inputs_narrow_the_files_that_count() {
             "params = { sentences = 1 }\ninputs = [\"prompts/*.txt\"]",
         ),
     );
-    let error = p.results(&[]).pairs[0].error.clone().unwrap();
+    let error = p.results(&[]).evaluations[0].error.clone().unwrap();
     assert!(
         error.contains("`inputs` pattern `prompts/*.txt` matches no file"),
         "{error}"
@@ -410,7 +423,7 @@ fn a_smoke_run_reports_the_full_tiers_stale_baselines() {
     p.dataset("demo_full_v1", ITEMS);
     let first = p.results(&["--include-ignored"]);
     let errors: Vec<_> = first
-        .pairs
+        .evaluations
         .iter()
         .filter_map(|r| r.error.as_ref())
         .collect();
@@ -469,12 +482,16 @@ fn latency_alone_leaves_no_pending_snapshot_and_replay_is_not_cached() {
         &text.replace("target/cache", "target/cache2"),
     );
     let results = p.results(&[]);
-    let summ = results.pairs.iter().find(|r| r.system == "summ").unwrap();
+    let summ = results
+        .evaluations
+        .iter()
+        .find(|r| r.system == "summ")
+        .unwrap();
     assert_eq!(summ.generation.as_ref().unwrap().cache_misses, 3);
     assert!(p.pending().is_empty(), "{:?}", p.pending());
 
     let recorded = results
-        .pairs
+        .evaluations
         .iter()
         .find(|r| r.system == "recorded")
         .unwrap();
@@ -490,7 +507,7 @@ fn latency_alone_leaves_no_pending_snapshot_and_replay_is_not_cached() {
     );
     let results = p.results(&[]);
     let recorded = results
-        .pairs
+        .evaluations
         .iter()
         .find(|r| r.system == "recorded")
         .unwrap();

@@ -404,7 +404,7 @@ fn harness_runs_an_external_metric_and_records_it() {
         &std::fs::read_to_string(tmp.path().join("out/results.json")).unwrap(),
     )
     .unwrap();
-    let pair = &results["pairs"][0];
+    let pair = &results["evaluations"][0];
     let m = &pair["metrics"]["len_score"];
     // "The cat sat on the mat." = 23, "Dogs bark loudly." = 17, "Rain falls." = 11 characters.
     assert_eq!(m["per_item"], json!([0.23, 0.17, 0.11]));
@@ -428,7 +428,7 @@ fn harness_fails_the_trial_of_a_garbage_metric_with_the_message() {
         (0, 1)
     );
     let results = out.results.unwrap();
-    let pair = &results.pairs[0];
+    let pair = &results.evaluations[0];
     assert_contains(
         pair.error.as_deref().unwrap(),
         &[
@@ -459,7 +459,7 @@ fn a_broken_metric_fails_only_its_own_trials_and_writes_no_pending_baseline() {
         (1, 1)
     );
     let results = out.results.unwrap();
-    let pair = &results.pairs[0];
+    let pair = &results.evaluations[0];
     let status = |metric: &str| {
         pair.checks
             .iter()

@@ -99,7 +99,7 @@ fn values_that_overflow_or_are_not_finite_never_pass() {
     ));
     let out = p.run(&[]).unwrap();
     let results = out.results.unwrap();
-    let value = results.pairs[0].metrics["huge"].value;
+    let value = results.evaluations[0].metrics["huge"].value;
     assert!(
         value.is_finite() && (value - 1.7e308).abs() < 1e294,
         "{value}"
@@ -113,7 +113,7 @@ fn values_that_overflow_or_are_not_finite_never_pass() {
         let p = Project::new(&suite("\"odd\"", "[checks.odd]\nmin = 0.0\n"));
         let out = p.run_with(p.harness().metric(Odd(bad)), &[]).unwrap();
         assert!(out.conclusion.has_failed(), "{bad} must not pass");
-        let check = &out.results.unwrap().pairs[0].checks[0];
+        let check = &out.results.unwrap().evaluations[0].checks[0];
         assert_eq!(check.status, CheckStatus::Failed);
         assert!(
             check
@@ -382,7 +382,7 @@ fn empty_inputs_and_references_are_refused_at_load() {
         assert!(refused.contains(expected), "{refused}");
         let out = p.run(&[]).unwrap();
         assert!(out.conclusion.has_failed());
-        let error = out.results.unwrap().pairs[0].error.clone().unwrap();
+        let error = out.results.unwrap().evaluations[0].error.clone().unwrap();
         assert!(error.contains(expected), "{error}");
     }
 }

@@ -205,7 +205,7 @@ fn missing_baseline_is_ignored_then_accepted_then_regression_fails() {
 
     // 3. Raise the baseline well above the result: the vs_baseline trial fails with the numbers.
     let text = std::fs::read_to_string(p.snap()).unwrap();
-    let current = out.results.as_ref().unwrap().pairs[0].metrics["word_recall"].value;
+    let current = out.results.as_ref().unwrap().evaluations[0].metrics["word_recall"].value;
     let raised = text.replace(
         &format!("\"word_recall\": {current}"),
         "\"word_recall\": 0.99",
@@ -235,7 +235,7 @@ fn missing_baseline_is_ignored_then_accepted_then_regression_fails() {
     assert_eq!(std::fs::read_to_string(p.snap()).unwrap(), raised);
     let results = RunResults::read(&p.root.join("out/results.json")).unwrap();
     assert_eq!(results.summary.failed, 1);
-    let check = results.pairs[0]
+    let check = results.evaluations[0]
         .checks
         .iter()
         .find(|c| c.status == CheckStatus::Failed)
@@ -255,7 +255,7 @@ fn changed_dataset_fails_with_the_item_and_rehash_is_a_fingerprint_mismatch() {
     let out = p.run("smoke");
     assert_eq!(out.conclusion.num_failed, 2);
     let results = out.results.unwrap();
-    let err = results.pairs[0].error.as_deref().unwrap();
+    let err = results.evaluations[0].error.as_deref().unwrap();
     assert!(
         err.contains("(`a`)") && err.contains("input hash mismatch"),
         "{err}"
@@ -265,7 +265,7 @@ fn changed_dataset_fails_with_the_item_and_rehash_is_a_fingerprint_mismatch() {
     evalgate::unstable::dataset::write_hashes(&p.root.join("datasets/demo_v1")).unwrap();
     let out = p.run("smoke");
     let results = out.results.unwrap();
-    let vs = results.pairs[0]
+    let vs = results.evaluations[0]
         .checks
         .iter()
         .find(|c| c.trial.ends_with("::vs_baseline"))

@@ -75,19 +75,19 @@ fn second_run_of_a_command_system_is_served_from_the_cache() {
     let (first, r1) = run(p.path());
     assert!(!first.has_failed());
     assert_eq!(starts(), 3, "one process per item on the first run");
-    let g1 = r1.pairs[0].generation.clone().unwrap();
+    let g1 = r1.evaluations[0].generation.clone().unwrap();
     assert_eq!((g1.cache_hits, g1.cache_misses), (0, 3));
 
     let (second, r2) = run(p.path());
     assert!(!second.has_failed());
     assert_eq!(starts(), 3, "the second run started no process");
-    let g2 = r2.pairs[0].generation.clone().unwrap();
+    let g2 = r2.evaluations[0].generation.clone().unwrap();
     assert_eq!((g2.cache_hits, g2.cache_misses), (3, 0));
     assert!(g2.saved_ms > 0.0);
     // Identical results, latency included (a cache hit keeps the original measurement).
-    assert_eq!(r1.pairs[0].metrics, r2.pairs[0].metrics);
+    assert_eq!(r1.evaluations[0].metrics, r2.evaluations[0].metrics);
     // "summary of a (no prefix)" against "summary of a": P = 3/5, R = 1.
-    assert!((r1.pairs[0].metrics["rouge1_f1"].value - 0.75).abs() < 1e-12);
+    assert!((r1.evaluations[0].metrics["rouge1_f1"].value - 0.75).abs() < 1e-12);
 
     // EVALGATE_CACHE is read per run; "refresh" regenerates everything.
     // (Not set here: changing the environment would race with other tests in this binary.)
@@ -107,7 +107,7 @@ fn a_crashing_command_fails_its_trials_with_the_item_and_stderr() {
     );
     let (conclusion, results) = run(p.path());
     assert_eq!(conclusion.num_failed, 2, "min and vs_baseline both fail");
-    let pair = &results.pairs[0];
+    let pair = &results.evaluations[0];
     let error = pair.error.as_deref().unwrap();
     for part in [
         "system `boom` failed on 3 of 3 items",
@@ -186,7 +186,7 @@ fn openai_system_reports_cost_latency_and_warns_on_an_unpriced_model() {
     assert_eq!(conclusion.num_failed, 0);
     let pricing = |system: &str| {
         results
-            .pairs
+            .evaluations
             .iter()
             .find(|pr| pr.system == system)
             .unwrap()
@@ -205,7 +205,7 @@ fn openai_system_reports_cost_latency_and_warns_on_an_unpriced_model() {
         warned.message
     );
     let priced = results
-        .pairs
+        .evaluations
         .iter()
         .find(|pr| pr.system == "priced")
         .unwrap();
@@ -265,7 +265,7 @@ fn without_a_pricing_table_the_cost_is_a_warning_and_token_counts_still_compute(
          [checks.cost_usd]\nmax = 1.0\n",
     );
     let (conclusion, results) = run(p.path());
-    let pair = &results.pairs[0];
+    let pair = &results.evaluations[0];
     let check = |trial: &str| {
         pair.checks
             .iter()

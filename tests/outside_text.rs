@@ -75,7 +75,7 @@ fn assert_inert(what: &str, text: &str) {
 /// Every message of a run: pair errors and check messages.
 fn messages(results: &RunResults) -> Vec<String> {
     let mut out = Vec::new();
-    for pair in &results.pairs {
+    for pair in &results.evaluations {
         out.extend(pair.error.clone());
         out.extend(pair.checks.iter().map(|c| c.message.clone()));
     }
@@ -184,7 +184,7 @@ impl Run {
 
     fn first_error(&self) -> &str {
         self.results
-            .pairs
+            .evaluations
             .iter()
             .find_map(|p| p.error.as_deref())
             .expect("a pair failed")
@@ -647,7 +647,7 @@ fn one_10_mb_stderr_line_gives_bounded_messages_and_results() {
                 message.len()
             );
         }
-        assert!(run.results.pairs[0].checks.len() >= 4, "{name}");
+        assert!(run.results.evaluations[0].checks.len() >= 4, "{name}");
         assert!(
             run.results_json.len() < 100_000,
             "{name}: results.json is {} bytes",
@@ -863,7 +863,7 @@ fn junit_xml_stays_xml_whatever_a_message_holds() {
     let results = evalgate::results::RunResults {
         schema: evalgate::results::RESULTS_SCHEMA.to_string(),
         run: Default::default(),
-        pairs: Vec::new(),
+        evaluations: Vec::new(),
         other_checks: vec![check],
         summary: Default::default(),
     };

@@ -14,12 +14,12 @@ use report_support::{podcast_pair, regress, run};
 /// pair and that one check.
 fn parts_of(results: &RunResults) -> Vec<RunResults> {
     let mut parts = Vec::new();
-    for pair in &results.pairs {
+    for pair in &results.evaluations {
         for check in &pair.checks {
             let mut part_pair = pair.clone();
             part_pair.checks = vec![check.clone()];
             let mut part = results.clone();
-            part.pairs = vec![part_pair];
+            part.evaluations = vec![part_pair];
             part.recount();
             parts.push(part);
         }
@@ -59,8 +59,8 @@ fn parts_merge_back_into_the_whole_run() {
     parts.reverse(); // order of the inputs does not matter
     assert_eq!(parts.len(), 6);
     let merged = merge(labelled(parts)).expect("merge");
-    assert_eq!(merged.pairs.len(), 2);
-    for (m, w) in merged.pairs.iter().zip(&whole.pairs) {
+    assert_eq!(merged.evaluations.len(), 2);
+    for (m, w) in merged.evaluations.iter().zip(&whole.evaluations) {
         assert_eq!(m.dataset, w.dataset);
         assert_eq!(m.system, w.system);
         assert_eq!(m.metrics, w.metrics);
@@ -117,7 +117,7 @@ fn refuses_shards_from_different_configurations() {
 fn refuses_parts_of_one_pair_with_different_fingerprints() {
     let whole = full_run();
     let mut parts = parts_of(&whole);
-    parts[1].pairs[0].fingerprint.dataset_hash = "sha256:changed".into();
+    parts[1].evaluations[0].fingerprint.dataset_hash = "sha256:changed".into();
     let err = merge(labelled(parts)).unwrap_err().to_string();
     assert!(err.contains("different fingerprint"), "{err}");
     assert!(err.contains("podcast_summaries_v1"), "{err}");
@@ -128,7 +128,7 @@ fn refuses_one_trial_with_two_different_results() {
     let whole = full_run();
     let mut parts = parts_of(&whole);
     let mut twin = parts[0].clone();
-    twin.pairs[0].checks[0].message = "ran again, measured differently".into();
+    twin.evaluations[0].checks[0].message = "ran again, measured differently".into();
     parts.push(twin);
     let err = merge(labelled(parts)).unwrap_err().to_string();
     assert!(err.contains("appears in both"), "{err}");
@@ -158,7 +158,7 @@ fn merge_command_reads_a_parts_folder() {
         String::from_utf8_lossy(&status.stderr)
     );
     let merged = RunResults::read(&out).unwrap();
-    assert_eq!(merged.pairs.len(), 2);
+    assert_eq!(merged.evaluations.len(), 2);
     assert_eq!(merged.summary.failed, 1);
 
     // Files given one by one work the same.
@@ -240,9 +240,9 @@ fn history_appends_one_line_per_run_and_keeps_earlier_lines() {
         "1111111111111111111111111111111111111111"
     );
     assert_eq!(record["summary"]["failed"], 1);
-    assert_eq!(record["pairs"][0]["metrics"]["rougeL_f1"], 0.40);
+    assert_eq!(record["evaluations"][0]["metrics"]["rougeL_f1"], 0.40);
     assert_eq!(
-        record["pairs"][0]["failed"][0],
+        record["evaluations"][0]["failed"][0],
         "smoke::podcast_summaries_v1::extractive_lead3::rougeL_f1::vs_baseline"
     );
 

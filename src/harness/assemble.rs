@@ -8,21 +8,21 @@ use std::time::SystemTime;
 use libtest_mimic::Arguments;
 
 use super::context::{RecordPlace, RunContext};
-use crate::pair::PairOutcome;
+use crate::evaluation::Evaluation;
 use crate::results::{
-    BaselineInfo, BaselineStatus, CacheUse, CheckResult, Fingerprint, GenerationSummary,
-    MetricResult, PairResults, RESULTS_SCHEMA, RunInfo, RunResults, Summary,
+    BaselineInfo, BaselineStatus, CacheUse, CheckResult, EvaluationResults, Fingerprint,
+    GenerationSummary, MetricResult, RESULTS_SCHEMA, RunInfo, RunResults, Summary,
 };
 
 impl RunContext {
-    /// The results of the trials that ran (pairs no selected trial needed are left out).
+    /// The results of the trials that ran (evaluations no selected trial needed are left out).
     pub(crate) fn results(&self, started: SystemTime, args: &Arguments) -> RunResults {
         let records = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        let mut by_pair: BTreeMap<(&str, &str), Vec<CheckResult>> = BTreeMap::new();
+        let mut by_evaluation: BTreeMap<(&str, &str), Vec<CheckResult>> = BTreeMap::new();
         let mut other_checks = Vec::new();
         for (place, record) in records.iter() {
             match place {
-                RecordPlace::Pair { dataset, system } => by_pair
+                RecordPlace::Evaluation { dataset, system } => by_evaluation
                     .entry((dataset.as_str(), system.as_str()))
                     .or_default()
                     .push(record.clone()),
@@ -30,16 +30,16 @@ impl RunContext {
             }
         }
         other_checks.sort_by(|a, b| a.trial.cmp(&b.trial));
-        let mut pairs = Vec::new();
-        for ((dataset, system), cell) in &self.pairs {
+        let mut evaluations = Vec::new();
+        for ((dataset, system), cell) in &self.evaluations {
             let Some(outcome) = cell.get() else { continue };
-            let mut checks = by_pair
+            let mut checks = by_evaluation
                 .remove(&(dataset.as_str(), system.as_str()))
                 .unwrap_or_default();
             checks.sort_by(|a, b| a.trial.cmp(&b.trial));
-            pairs.push(match outcome {
-                Ok(pair) => self.pair_results(pair, checks),
-                Err(message) => self.failed_pair_results(dataset, system, message, checks),
+            evaluations.push(match outcome {
+                Ok(evaluation) => self.evaluation_results(evaluation, checks),
+                Err(message) => self.failed_evaluation_results(dataset, system, message, checks),
             });
         }
         let mut filters = Vec::new();
@@ -57,7 +57,7 @@ impl RunContext {
                 filters,
                 shard: std::env::var("EVALGATE_SHARD").ok(),
             },
-            pairs,
+            evaluations,
             other_checks,
             summary: Summary::default(),
         };
@@ -65,23 +65,28 @@ impl RunContext {
         results
     }
 
-    fn pair_results(&self, pair: &PairOutcome, checks: Vec<CheckResult>) -> PairResults {
-        let dataset = &pair.dataset;
-        PairResults {
+    fn evaluation_results(
+        &self,
+        evaluation: &Evaluation,
+        checks: Vec<CheckResult>,
+    ) -> EvaluationResults {
+        let dataset = &evaluation.dataset;
+        EvaluationResults {
             dataset: dataset.id.clone(),
             dataset_version: dataset.version,
-            system: pair.system.clone(),
-            fingerprint: pair.fingerprint.clone(),
-            system_config: pair.system_config.clone(),
-            error: (!pair.metric_errors.is_empty()).then(|| {
-                pair.metric_errors
+            system: evaluation.system.clone(),
+            fingerprint: evaluation.fingerprint.clone(),
+            system_config: evaluation.system_config.clone(),
+            error: (!evaluation.metric_errors.is_empty()).then(|| {
+                evaluation
+                    .metric_errors
                     .values()
                     .cloned()
                     .collect::<Vec<_>>()
                     .join("\n")
             }),
             items: dataset.items.iter().map(|i| i.id.clone()).collect(),
-            metrics: pair
+            metrics: evaluation
                 .metrics
                 .iter()
                 .map(|(id, v)| {
@@ -99,43 +104,43 @@ impl RunContext {
                 })
                 .collect(),
             baseline: BaselineInfo {
-                file: pair.baseline_file.clone(),
-                status: pair.baseline.status,
-                metrics: pair
+                file: evaluation.baseline_file.clone(),
+                status: evaluation.baseline.status,
+                metrics: evaluation
                     .baseline
                     .baseline
                     .as_ref()
                     .map(|b| b.body.metrics.clone())
                     .unwrap_or_default(),
-                pending_file: pair
+                pending_file: evaluation
                     .baseline
                     .pending
                     .as_ref()
                     .map(|p| self.suite.display_path(p)),
-                system_changes: pair.baseline.system_changes.clone(),
+                system_changes: evaluation.baseline.system_changes.clone(),
             },
             checks,
             generation: Some(GenerationSummary {
-                cache: pair.cache_use,
-                cache_hits: pair.stats.hits,
-                cache_misses: match pair.cache_use {
+                cache: evaluation.cache_use,
+                cache_hits: evaluation.stats.hits,
+                cache_misses: match evaluation.cache_use {
                     CacheUse::NotCached => 0,
-                    _ => pair.stats.misses,
+                    _ => evaluation.stats.misses,
                 },
-                saved_ms: pair.stats.saved_ms,
-                warnings: pair.stats.warnings.clone(),
+                saved_ms: evaluation.stats.saved_ms,
+                warnings: evaluation.stats.warnings.clone(),
             }),
         }
     }
 
-    fn failed_pair_results(
+    fn failed_evaluation_results(
         &self,
         dataset: &str,
         system: &str,
         message: &str,
         checks: Vec<CheckResult>,
-    ) -> PairResults {
-        PairResults {
+    ) -> EvaluationResults {
+        EvaluationResults {
             dataset: dataset.to_string(),
             dataset_version: 0,
             system: system.to_string(),

@@ -9,8 +9,8 @@ use crate::cache::OutputCache;
 use crate::config::{Suite, SystemKind};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
+use crate::evaluation::Evaluation;
 use crate::metrics::MetricRegistry;
-use crate::pair::PairOutcome;
 use crate::pricing::PriceTable;
 use crate::results::{CacheUse, CheckResult};
 use crate::systems::System;
@@ -47,8 +47,8 @@ impl CacheMode {
 /// Where a trial's record belongs in the results.
 pub(crate) enum RecordPlace {
     /// With its dataset × system.
-    Pair { dataset: String, system: String },
-    /// Among the checks of no computed pair (`stale_baseline`).
+    Evaluation { dataset: String, system: String },
+    /// Among the checks of no computed evaluation (`stale_baseline`).
     Other,
 }
 
@@ -60,7 +60,7 @@ pub(crate) struct RunContext {
     pub registered: BTreeMap<String, Arc<dyn System>>,
     pub systems: BTreeMap<String, Shared<dyn System>>,
     pub datasets: BTreeMap<String, Shared<Dataset>>,
-    pub pairs: BTreeMap<(String, String), Shared<PairOutcome>>,
+    pub evaluations: BTreeMap<(String, String), Shared<Evaluation>>,
     pub records: Mutex<Vec<(RecordPlace, CheckResult)>>,
     pub cache: Option<OutputCache>,
     pub cache_mode: CacheMode,
@@ -71,7 +71,7 @@ pub(crate) struct RunContext {
 }
 
 impl RunContext {
-    /// A context for the given datasets and pairs; nothing is computed yet.
+    /// A context for the given datasets and evaluations; nothing is computed yet.
     pub fn new(
         suite: Suite,
         metrics: MetricRegistry,
@@ -100,8 +100,8 @@ impl RunContext {
                 .iter()
                 .map(|d| (d.clone(), OnceLock::new()))
                 .collect(),
-            pairs: plan
-                .pairs
+            evaluations: plan
+                .evaluations
                 .iter()
                 .map(|p| (p.clone(), OnceLock::new()))
                 .collect(),
@@ -160,13 +160,13 @@ impl RunContext {
     }
 
     /// The outcome of a dataset × system: outputs, metrics and the baseline comparison.
-    pub fn pair(
+    pub fn evaluation(
         &self,
         dataset: &str,
         system: &str,
-    ) -> std::result::Result<Arc<PairOutcome>, String> {
+    ) -> std::result::Result<Arc<Evaluation>, String> {
         let key = (dataset.to_string(), system.to_string());
-        self.pairs[&key]
+        self.evaluations[&key]
             .get_or_init(|| {
                 let ds = self.dataset(dataset)?;
                 let sys = self.system(system)?;
@@ -186,7 +186,7 @@ impl RunContext {
                         "executable": executable,
                     });
                 }
-                let setup = crate::pair::GenerationSetup {
+                let setup = crate::evaluation::GenerationSetup {
                     cache: if cached { self.cache.as_ref() } else { None },
                     cache_fingerprint: &cache_fingerprint,
                     cache_use,
@@ -194,7 +194,7 @@ impl RunContext {
                     pricing: self.pricing.as_ref(),
                 };
                 let compute = || {
-                    crate::pair::compute(
+                    crate::evaluation::compute(
                         &self.suite,
                         &self.metrics,
                         ds,
@@ -204,7 +204,7 @@ impl RunContext {
                         setup,
                     )
                 };
-                // A panicking Rust system or plugin fails this pair's trials, not the run.
+                // A panicking Rust system or plugin fails this evaluation's trials, not the run.
                 match std::panic::catch_unwind(std::panic::AssertUnwindSafe(compute)) {
                     Ok(result) => result.map(Arc::new).map_err(|e| e.to_string()),
                     Err(panic) => Err(format!(

@@ -9,9 +9,9 @@ use super::context::{RecordPlace, RunContext};
 use super::plan::{Subject, TrialSpec};
 use crate::checks::{CheckInput, beyond_item_bound, evaluate, evaluate_items};
 use crate::config::Check;
+use crate::evaluation::Evaluation;
 use crate::metrics::MetricDef;
 use crate::numbers::fmt;
-use crate::pair::PairOutcome;
 use crate::results::{BaselineStatus, CheckKind, CheckResult, CheckStatus};
 
 /// What libtest is told about a trial.
@@ -49,8 +49,10 @@ impl RunContext {
                 (place_of(spec), self.judge_stale(spec, tiers, *line))
             }
             Subject::Metric { def, check, item } => {
-                let record = match self.pair(&spec.dataset, &spec.system) {
-                    Ok(pair) => self.judge_metric(spec, def, check, item.as_deref(), &pair),
+                let record = match self.evaluation(&spec.dataset, &spec.system) {
+                    Ok(evaluation) => {
+                        self.judge_metric(spec, def, check, item.as_deref(), &evaluation)
+                    }
                     Err(message) => {
                         let mut r = self.new_record(spec, Some(def), check);
                         r.status = CheckStatus::Failed;
@@ -95,11 +97,11 @@ impl RunContext {
         def: &MetricDef,
         check: &Check,
         item: Option<&str>,
-        pair: &PairOutcome,
+        evaluation: &Evaluation,
     ) -> CheckResult {
         let mut record = self.new_record(spec, Some(def), check);
         if check.kind == CheckKind::Pricing {
-            match &pair.pricing_warning {
+            match &evaluation.pricing_warning {
                 Some(warning) => {
                     record.status = CheckStatus::Warned;
                     record.message = warning.clone();
@@ -108,23 +110,23 @@ impl RunContext {
             }
             return record;
         }
-        if let Some(error) = pair.metric_errors.get(&def.id) {
+        if let Some(error) = evaluation.metric_errors.get(&def.id) {
             record.status = CheckStatus::Failed;
             record.message = error.clone();
             return record;
         }
-        let values = &pair.metrics[&def.id];
+        let values = &evaluation.metrics[&def.id];
         record.value = Some(values.aggregate);
-        let items: Vec<(&str, Option<f64>)> = pair
+        let items: Vec<(&str, Option<f64>)> = evaluation
             .dataset
             .items
             .iter()
             .zip(&values.per_item)
             .map(|(i, v)| (i.id.as_str(), *v))
             .collect();
-        let baseline = pair.baseline.baseline.as_ref().filter(|_| {
+        let baseline = evaluation.baseline.baseline.as_ref().filter(|_| {
             // Only a baseline that measured the same things lends its item values.
-            pair.baseline.status == BaselineStatus::Present
+            evaluation.baseline.status == BaselineStatus::Present
         });
         let baseline_items: Option<BTreeMap<&str, f64>> =
             baseline.map(|b| b.body.item_values(&def.id));
@@ -136,7 +138,7 @@ impl RunContext {
             baseline_items,
         };
         match check.kind {
-            CheckKind::VsBaseline => self.judge_vs_baseline(spec, check, pair, input, record),
+            CheckKind::VsBaseline => self.judge_vs_baseline(spec, check, evaluation, input, record),
             CheckKind::ItemMin | CheckKind::ItemMax => match item {
                 Some(item) => judge_one_item(spec, check, &input, item, record),
                 None => {
@@ -171,13 +173,13 @@ impl RunContext {
         &self,
         spec: &TrialSpec,
         check: &Check,
-        pair: &PairOutcome,
+        evaluation: &Evaluation,
         mut input: CheckInput<'_>,
         mut record: CheckResult,
     ) -> CheckResult {
         let def = input.def;
-        let synced = &pair.baseline;
-        record.file = pair.baseline_file.clone();
+        let synced = &evaluation.baseline;
+        record.file = evaluation.baseline_file.clone();
         record.line = synced
             .baseline
             .as_ref()
@@ -187,7 +189,7 @@ impl RunContext {
                 "run `cargo insta review` (or `cargo insta accept`) to accept the pending \
                  snapshot {} as {}",
                 self.suite.display_path(p),
-                pair.baseline_file
+                evaluation.baseline_file
             ),
             None => "no pending snapshot was written because a metric failed to compute; fix it \
                      and rerun"
@@ -204,7 +206,7 @@ impl RunContext {
                 record.message = format!(
                     "baseline {} measured something else, so its numbers are not comparable: {}. \
                      If this change is intended, {pending}",
-                    pair.baseline_file,
+                    evaluation.baseline_file,
                     synced.mismatch.join("; ")
                 );
                 return record;
@@ -219,7 +221,7 @@ impl RunContext {
             record.status = CheckStatus::Ignored;
             record.message = format!(
                 "no baseline value for `{}` in {} (a metric added since): {pending}",
-                def.id, pair.baseline_file
+                def.id, evaluation.baseline_file
             );
             return record;
         };
@@ -240,7 +242,7 @@ impl RunContext {
         locate(spec, record)
     }
 
-    /// Whether the baseline of another tier's pair was made with the current configuration.
+    /// Whether the baseline of another tier's evaluation was made with the current configuration.
     fn judge_stale(&self, spec: &TrialSpec, tiers: &[String], line: u32) -> CheckResult {
         let check = Check {
             line: Some(line),
@@ -315,7 +317,7 @@ impl RunContext {
 fn place_of(spec: &TrialSpec) -> RecordPlace {
     match spec.subject {
         Subject::StaleBaseline { .. } => RecordPlace::Other,
-        Subject::Metric { .. } => RecordPlace::Pair {
+        Subject::Metric { .. } => RecordPlace::Evaluation {
             dataset: spec.dataset.clone(),
             system: spec.system.clone(),
         },

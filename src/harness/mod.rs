@@ -215,11 +215,11 @@ impl Harness {
 /// Shows the problems met while producing outputs on the console (stderr), so a local run sees
 /// what results.json and the reports record.
 fn print_generation_warnings(results: &RunResults) {
-    for pair in &results.pairs {
-        for warning in pair.generation.iter().flat_map(|g| &g.warnings) {
+    for evaluation in &results.evaluations {
+        for warning in evaluation.generation.iter().flat_map(|g| &g.warnings) {
             eprintln!(
                 "evalgate: warning: {} × {}: {warning}",
-                pair.dataset, pair.system
+                evaluation.dataset, evaluation.system
             );
         }
     }

@@ -42,27 +42,27 @@ pub(crate) struct TrialSpec {
 /// What a trial judges.
 #[derive(Debug, Clone)]
 pub(crate) enum Subject {
-    /// A check on a metric of a pair computed in this run; `item` for per-item trials.
+    /// A check on a metric of a evaluation computed in this run; `item` for per-item trials.
     Metric {
         def: MetricDef,
         check: Check,
         item: Option<String>,
     },
-    /// Whether the baseline of a pair from other tiers (not computed) was made with the system's
+    /// Whether the baseline of a evaluation from other tiers (not computed) was made with the system's
     /// current configuration.
     StaleBaseline {
-        /// The tiers the pair belongs to.
+        /// The tiers the evaluation belongs to.
         tiers: Vec<String>,
         /// Line of `[systems.<name>]` in the suite file.
         line: u32,
     },
 }
 
-/// The trials of a suite, with the datasets and pairs they may need.
+/// The trials of a suite, with the datasets and evaluations they may need.
 pub(crate) struct Plan {
     pub trials: Vec<TrialSpec>,
     pub datasets: Vec<String>,
-    pub pairs: Vec<(String, String)>,
+    pub evaluations: Vec<(String, String)>,
 }
 
 /// Plans every trial of every tier, in tier, dataset, system, metric, check order.
@@ -70,7 +70,7 @@ pub(crate) fn plan_trials(suite: &Suite, metrics: &MetricRegistry) -> Plan {
     let mut plan = Plan {
         trials: Vec::new(),
         datasets: Vec::new(),
-        pairs: Vec::new(),
+        evaluations: Vec::new(),
     };
     let mut item_ids = ItemIds::default();
     for tier in &suite.tiers {
@@ -78,7 +78,7 @@ pub(crate) fn plan_trials(suite: &Suite, metrics: &MetricRegistry) -> Plan {
             let ds = &suite.datasets[ds_id];
             push_unique(&mut plan.datasets, ds_id.clone());
             for system in &ds.systems {
-                push_unique(&mut plan.pairs, (ds_id.clone(), system.clone()));
+                push_unique(&mut plan.evaluations, (ds_id.clone(), system.clone()));
                 let trial = |name: String, subject: Subject| TrialSpec {
                     name,
                     tier: tier.name.clone(),
@@ -151,7 +151,7 @@ pub(crate) fn plan_trials(suite: &Suite, metrics: &MetricRegistry) -> Plan {
     plan
 }
 
-/// The `stale_baseline` trials of `tier`: pairs of other tiers whose system `tier` runs.
+/// The `stale_baseline` trials of `tier`: evaluations of other tiers whose system `tier` runs.
 fn stale_baseline_trials(suite: &Suite, tier: &crate::config::Tier) -> Vec<TrialSpec> {
     let runs = |ds: &String, system: &String| {
         tier.datasets.contains(ds) && suite.datasets[ds].systems.contains(system)

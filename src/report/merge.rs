@@ -1,9 +1,9 @@
 //! Merging partial results (nextest parts, CI shards) into one run.
 //!
 //! Under nextest every test process runs one trial and writes a complete results file holding
-//! just its dataset × system pair and one check; shards merge their parts, and the final job
+//! just its dataset × system evaluation and one check; shards merge their parts, and the final job
 //! merges the shards. Merging refuses inputs that describe different runs (git commit,
-//! configuration hash, evalgate version) and parts of one pair whose fingerprints, items or
+//! configuration hash, evalgate version) and parts of one evaluation whose fingerprints, items or
 //! baselines differ. Checks are unioned; the same trial may appear twice only with identical
 //! content.
 
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::results::{CheckResult, PairResults, RESULTS_SCHEMA, RunResults, Summary};
+use crate::results::{CheckResult, EvaluationResults, RESULTS_SCHEMA, RunResults, Summary};
 
 /// Expands the command-line inputs: files are taken as given, folders contribute their
 /// `*.json` files (sorted). Errors when nothing is left.
@@ -61,11 +61,11 @@ pub fn merge(inputs: Vec<(PathBuf, RunResults)>) -> Result<RunResults> {
     };
     let mut run = first.run.clone();
     run.shard = None;
-    let mut pairs: BTreeMap<(String, String), (PathBuf, PairResults)> = BTreeMap::new();
+    let mut evaluations: BTreeMap<(String, String), (PathBuf, EvaluationResults)> = BTreeMap::new();
     let mut trial_sources: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut other_checks: BTreeMap<String, (PathBuf, CheckResult)> = BTreeMap::new();
     add_other_checks(&mut other_checks, &first_path, &first.other_checks)?;
-    add_pairs(&mut pairs, &mut trial_sources, &first_path, first)?;
+    add_evaluations(&mut evaluations, &mut trial_sources, &first_path, first)?;
 
     for (path, results) in iter {
         same_run(&first_path, &run, &path, &results)?;
@@ -81,17 +81,17 @@ pub fn merge(inputs: Vec<(PathBuf, RunResults)>) -> Result<RunResults> {
             }
         }
         add_other_checks(&mut other_checks, &path, &results.other_checks)?;
-        add_pairs(&mut pairs, &mut trial_sources, &path, results)?;
+        add_evaluations(&mut evaluations, &mut trial_sources, &path, results)?;
     }
 
     let mut merged = RunResults {
         schema: RESULTS_SCHEMA.to_string(),
         run,
-        pairs: pairs
+        evaluations: evaluations
             .into_values()
-            .map(|(_, mut pair)| {
-                pair.checks.sort_by(|a, b| a.trial.cmp(&b.trial));
-                pair
+            .map(|(_, mut evaluation)| {
+                evaluation.checks.sort_by(|a, b| a.trial.cmp(&b.trial));
+                evaluation
             })
             .collect(),
         other_checks: other_checks.into_values().map(|(_, c)| c).collect(),
@@ -101,7 +101,7 @@ pub fn merge(inputs: Vec<(PathBuf, RunResults)>) -> Result<RunResults> {
     Ok(merged)
 }
 
-/// Adds checks that belong to no pair (`stale_baseline`), once per trial.
+/// Adds checks that belong to no evaluation (`stale_baseline`), once per trial.
 fn add_other_checks(
     seen: &mut BTreeMap<String, (PathBuf, CheckResult)>,
     path: &Path,
@@ -168,25 +168,25 @@ fn same_run(
     Ok(())
 }
 
-fn add_pairs(
-    pairs: &mut BTreeMap<(String, String), (PathBuf, PairResults)>,
+fn add_evaluations(
+    evaluations: &mut BTreeMap<(String, String), (PathBuf, EvaluationResults)>,
     trial_sources: &mut BTreeMap<String, PathBuf>,
     path: &Path,
     results: RunResults,
 ) -> Result<()> {
-    for pair in results.pairs {
-        let key = (pair.dataset.clone(), pair.system.clone());
-        match pairs.get_mut(&key) {
+    for evaluation in results.evaluations {
+        let key = (evaluation.dataset.clone(), evaluation.system.clone());
+        match evaluations.get_mut(&key) {
             None => {
-                for check in &pair.checks {
+                for check in &evaluation.checks {
                     trial_sources.insert(check.trial.clone(), path.to_path_buf());
                 }
-                let mut pair = pair;
-                dedupe_checks(&mut pair.checks, path, trial_sources)?;
-                pairs.insert(key, (path.to_path_buf(), pair));
+                let mut evaluation = evaluation;
+                dedupe_checks(&mut evaluation.checks, path, trial_sources)?;
+                evaluations.insert(key, (path.to_path_buf(), evaluation));
             }
             Some((first_path, existing)) => {
-                merge_pair(existing, first_path, pair, path, trial_sources)?;
+                merge_evaluation(existing, first_path, evaluation, path, trial_sources)?;
             }
         }
     }
@@ -232,10 +232,10 @@ fn duplicate_trial(trial: &str, path: &Path, earlier: &Path) -> Error {
     ))
 }
 
-fn merge_pair(
-    existing: &mut PairResults,
+fn merge_evaluation(
+    existing: &mut EvaluationResults,
     existing_path: &Path,
-    part: PairResults,
+    part: EvaluationResults,
     path: &Path,
     trial_sources: &mut BTreeMap<String, PathBuf>,
 ) -> Result<()> {

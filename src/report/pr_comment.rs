@@ -4,8 +4,8 @@
 
 use crate::report::markdown::{BoundedDocument, code};
 use crate::report::sections::{
-    Counts, check_entry, checks_with, counts_table, generation_warnings, headline, pair_section,
-    pairs_in_report_order, tiers,
+    Counts, check_entry, checks_with, counts_table, evaluation_section,
+    evaluations_in_report_order, generation_warnings, headline, tiers,
 };
 use crate::results::{BaselineStatus, CheckStatus, RunResults};
 
@@ -49,23 +49,27 @@ pub fn render(results: &RunResults, options: &CommentOptions) -> String {
     head.push('\n');
 
     let mut doc = BoundedDocument::new(head);
-    for pair in pairs_in_report_order(results) {
-        doc.push(pair_section(pair, "this PR"));
+    for evaluation in evaluations_in_report_order(results) {
+        doc.push(evaluation_section(evaluation, "this PR"));
     }
 
     let failed = checks_with(results, CheckStatus::Failed);
     let warned = checks_with(results, CheckStatus::Warned);
-    let broken: Vec<_> = results.pairs.iter().filter(|p| p.error.is_some()).collect();
+    let broken: Vec<_> = results
+        .evaluations
+        .iter()
+        .filter(|p| p.error.is_some())
+        .collect();
     if !failed.is_empty() || !broken.is_empty() {
         doc.push("## What failed and why\n".to_string());
         for check in failed {
             doc.push(check_entry(check));
         }
-        for pair in broken.iter().filter(|p| p.checks.is_empty()) {
+        for evaluation in broken.iter().filter(|p| p.checks.is_empty()) {
             doc.push(format!(
                 "- ❌ {} · {} could not be computed (see its section above)\n",
-                crate::report::markdown::text(&pair.dataset),
-                crate::report::markdown::text(&pair.system)
+                crate::report::markdown::text(&evaluation.dataset),
+                crate::report::markdown::text(&evaluation.system)
             ));
         }
     }
@@ -93,12 +97,12 @@ pub fn render(results: &RunResults, options: &CommentOptions) -> String {
 /// How to accept new numbers as baselines; empty when nothing is pending, regressed or missing.
 fn promote_section(results: &RunResults) -> String {
     let pending: Vec<&str> = results
-        .pairs
+        .evaluations
         .iter()
         .filter_map(|p| p.baseline.pending_file.as_deref())
         .collect();
     let needs_baseline = results
-        .pairs
+        .evaluations
         .iter()
         .any(|p| p.baseline.status != BaselineStatus::Present);
     let changed = results

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use crate::metrics::Direction;
 use crate::report::markdown::{code, number, percent_change, signed, text};
 use crate::results::{
-    BaselineStatus, CheckKind, CheckResult, CheckStatus, PairResults, RunResults,
+    BaselineStatus, CheckKind, CheckResult, CheckStatus, EvaluationResults, RunResults,
 };
 
 /// Tables with more rows than this fold their unchanged rows into `<details>`.
@@ -29,8 +29,8 @@ pub struct Counts {
     pub warned: usize,
     /// Checks not evaluated (no baseline yet, ...).
     pub ignored: usize,
-    /// Pairs that could not be computed and have no failed check of their own.
-    pub broken_pairs: usize,
+    /// Evaluations that could not be computed and have no failed check of their own.
+    pub broken_evaluations: usize,
 }
 
 impl Counts {
@@ -40,14 +40,14 @@ impl Counts {
         for check in &results.other_checks {
             c.add(check.status);
         }
-        for pair in &results.pairs {
-            let mut pair_failed = false;
-            for check in &pair.checks {
+        for evaluation in &results.evaluations {
+            let mut evaluation_failed = false;
+            for check in &evaluation.checks {
                 c.add(check.status);
-                pair_failed |= check.status == CheckStatus::Failed;
+                evaluation_failed |= check.status == CheckStatus::Failed;
             }
-            if pair.error.is_some() && !pair_failed {
-                c.broken_pairs += 1;
+            if evaluation.error.is_some() && !evaluation_failed {
+                c.broken_evaluations += 1;
             }
         }
         c
@@ -64,7 +64,7 @@ impl Counts {
 
     /// True when nothing fails the gate.
     pub fn gate_passes(&self) -> bool {
-        self.failed == 0 && self.broken_pairs == 0
+        self.failed == 0 && self.broken_evaluations == 0
     }
 }
 
@@ -85,11 +85,11 @@ pub fn headline(counts: &Counts) -> String {
         if counts.failed > 0 {
             parts.push(plural(counts.failed, "regression", "regressions"));
         }
-        if counts.broken_pairs > 0 {
+        if counts.broken_evaluations > 0 {
             parts.push(plural(
-                counts.broken_pairs,
+                counts.broken_evaluations,
                 "dataset × system not computed",
-                "dataset × system pairs not computed",
+                "evaluations (dataset × system) not computed",
             ));
         }
         let warnings = if counts.warned > 0 {
@@ -184,20 +184,23 @@ pub struct MetricRow {
     pub mark: RowMark,
 }
 
-/// The rows of a pair: every metric computed or in the baseline, in id order.
-pub fn metric_rows(pair: &PairResults) -> Vec<MetricRow> {
-    let baseline_usable = pair.baseline.status == BaselineStatus::Present;
-    let ids: BTreeSet<&String> = pair
+/// The rows of a evaluation: every metric computed or in the baseline, in id order.
+pub fn metric_rows(evaluation: &EvaluationResults) -> Vec<MetricRow> {
+    let baseline_usable = evaluation.baseline.status == BaselineStatus::Present;
+    let ids: BTreeSet<&String> = evaluation
         .metrics
         .keys()
-        .chain(pair.baseline.metrics.keys())
-        .chain(pair.checks.iter().map(|c| &c.metric))
+        .chain(evaluation.baseline.metrics.keys())
+        .chain(evaluation.checks.iter().map(|c| &c.metric))
         .collect();
     ids.into_iter()
         .map(|id| {
-            let checks: Vec<&CheckResult> =
-                pair.checks.iter().filter(|c| &c.metric == id).collect();
-            let metric = pair.metrics.get(id);
+            let checks: Vec<&CheckResult> = evaluation
+                .checks
+                .iter()
+                .filter(|c| &c.metric == id)
+                .collect();
+            let metric = evaluation.metrics.get(id);
             let current = metric
                 .map(|m| m.value)
                 .or_else(|| checks.iter().find_map(|c| c.value));
@@ -205,7 +208,8 @@ pub fn metric_rows(pair: &PairResults) -> Vec<MetricRow> {
                 .map(|m| m.direction)
                 .or_else(|| checks.iter().find_map(|c| c.direction));
             let baseline = if baseline_usable {
-                pair.baseline
+                evaluation
+                    .baseline
                     .metrics
                     .get(id)
                     .copied()
@@ -290,11 +294,17 @@ fn table(rows: &[&MetricRow], current_label: &str) -> String {
 /// The section for one dataset × system: heading, baseline state, and the comparison table
 /// (`current_label` names the current column, e.g. `this PR`). Unchanged rows fold into
 /// `<details>` when the table has more than [`FOLD_ROWS_ABOVE`] rows.
-pub fn pair_section(pair: &PairResults, current_label: &str) -> String {
-    let rows = metric_rows(pair);
-    let failed =
-        pair.checks.iter().any(|c| c.status == CheckStatus::Failed) || pair.error.is_some();
-    let warned = pair.checks.iter().any(|c| c.status == CheckStatus::Warned);
+pub fn evaluation_section(evaluation: &EvaluationResults, current_label: &str) -> String {
+    let rows = metric_rows(evaluation);
+    let failed = evaluation
+        .checks
+        .iter()
+        .any(|c| c.status == CheckStatus::Failed)
+        || evaluation.error.is_some();
+    let warned = evaluation
+        .checks
+        .iter()
+        .any(|c| c.status == CheckStatus::Warned);
     let icon = if failed {
         "❌"
     } else if warned {
@@ -304,31 +314,31 @@ pub fn pair_section(pair: &PairResults, current_label: &str) -> String {
     };
     let mut out = format!(
         "### {icon} {} · {}\n\n",
-        text(&pair.dataset),
-        text(&pair.system)
+        text(&evaluation.dataset),
+        text(&evaluation.system)
     );
-    if let Some(error) = &pair.error {
+    if let Some(error) = &evaluation.error {
         out.push_str(&format!(
             "**Could not be computed:** {}\n\n",
             crate::report::markdown::text_limited(error, 1000)
         ));
     }
-    match pair.baseline.status {
+    match evaluation.baseline.status {
         BaselineStatus::Present => {}
         BaselineStatus::Missing => out.push_str(&format!(
             "🆕 No baseline yet ({}): these numbers are not compared; see *How to promote*.\n\n",
-            code(&pair.baseline.file)
+            code(&evaluation.baseline.file)
         )),
         BaselineStatus::FingerprintMismatch => out.push_str(&format!(
             "⚠️ The baseline {} measured something else (other data, items, references, metric \
              definitions or metric settings), so its numbers are not compared; promote a new \
              baseline.\n\n",
-            code(&pair.baseline.file)
+            code(&evaluation.baseline.file)
         )),
     }
-    let system_changed = !pair.baseline.system_changes.is_empty();
+    let system_changed = !evaluation.baseline.system_changes.is_empty();
     if system_changed {
-        let changes: Vec<String> = pair
+        let changes: Vec<String> = evaluation
             .baseline
             .system_changes
             .iter()
@@ -338,7 +348,7 @@ pub fn pair_section(pair: &PairResults, current_label: &str) -> String {
             "🔧 **System {} changed since the baseline:** {}. The values below compare {current_label} \
              with the baseline made before the change; if the change is intended, promote the \
              pending baseline with it.\n\n",
-            code(&pair.system),
+            code(&evaluation.system),
             changes.join(", ")
         ));
     }
@@ -488,8 +498,8 @@ const GENERATION_WARNINGS_SHOWN: usize = 10;
 /// other runs' locks, retried HTTP calls), per dataset × system; empty when there were none.
 pub fn generation_warnings(results: &RunResults) -> String {
     let mut out = String::new();
-    for pair in &results.pairs {
-        let Some(generation) = &pair.generation else {
+    for evaluation in &results.evaluations {
+        let Some(generation) = &evaluation.generation else {
             continue;
         };
         if generation.warnings.is_empty() {
@@ -497,8 +507,8 @@ pub fn generation_warnings(results: &RunResults) -> String {
         }
         out.push_str(&format!(
             "- {} · {}: {}\n",
-            text(&pair.dataset),
-            text(&pair.system),
+            text(&evaluation.dataset),
+            text(&evaluation.system),
             plural(generation.warnings.len(), "warning", "warnings")
         ));
         for warning in generation.warnings.iter().take(GENERATION_WARNINGS_SHOWN) {
@@ -531,9 +541,9 @@ pub fn checks_with(results: &RunResults, status: CheckStatus) -> Vec<&CheckResul
     checks
 }
 
-/// Pairs sorted by dataset, then system; failing pairs first, then warning ones.
-pub fn pairs_in_report_order(results: &RunResults) -> Vec<&PairResults> {
-    let rank = |p: &PairResults| {
+/// Evaluations sorted by dataset, then system; failing evaluations first, then warning ones.
+pub fn evaluations_in_report_order(results: &RunResults) -> Vec<&EvaluationResults> {
+    let rank = |p: &EvaluationResults| {
         if p.error.is_some() || p.checks.iter().any(|c| c.status == CheckStatus::Failed) {
             0
         } else if p.checks.iter().any(|c| c.status == CheckStatus::Warned) {
@@ -542,7 +552,8 @@ pub fn pairs_in_report_order(results: &RunResults) -> Vec<&PairResults> {
             2
         }
     };
-    let mut pairs: Vec<&PairResults> = results.pairs.iter().collect();
-    pairs.sort_by(|a, b| (rank(a), &a.dataset, &a.system).cmp(&(rank(b), &b.dataset, &b.system)));
-    pairs
+    let mut evaluations: Vec<&EvaluationResults> = results.evaluations.iter().collect();
+    evaluations
+        .sort_by(|a, b| (rank(a), &a.dataset, &a.system).cmp(&(rank(b), &b.dataset, &b.system)));
+    evaluations
 }

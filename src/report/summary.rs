@@ -3,8 +3,8 @@
 
 use crate::report::markdown::{BoundedDocument, code};
 use crate::report::sections::{
-    Counts, check_entry, checks_with, counts_table, generation_warnings, headline, pair_section,
-    pairs_in_report_order, tiers,
+    Counts, check_entry, checks_with, counts_table, evaluation_section,
+    evaluations_in_report_order, generation_warnings, headline, tiers,
 };
 use crate::results::{CheckStatus, RunResults};
 
@@ -33,9 +33,9 @@ pub fn render(results: &RunResults) -> String {
         code(&run.finished_at)
     ));
     head.push_str(&format!(
-        "| evalgate | {} |\n| dataset × system pairs | {} |\n\n",
+        "| evalgate | {} |\n| evaluations (dataset × system) | {} |\n\n",
         code(&run.evalgate_version),
-        results.pairs.len()
+        results.evaluations.len()
     ));
     head.push_str(&counts_table(&counts));
     head.push_str("\n↑ higher is better, ↓ lower is better.\n\n");
@@ -59,8 +59,8 @@ pub fn render(results: &RunResults) -> String {
     if !generation.is_empty() {
         doc.push(generation.replacen("## ", "### ", 1));
     }
-    for pair in pairs_in_report_order(results) {
-        doc.push(pair_section(pair, "this run"));
+    for evaluation in evaluations_in_report_order(results) {
+        doc.push(evaluation_section(evaluation, "this run"));
     }
     doc.render(MAX_SUMMARY_UNITS, |omitted| {
         format!(

@@ -4,16 +4,16 @@
 use std::collections::BTreeMap;
 
 use evalgate::results::{
-    BaselineInfo, BaselineStatus, CheckKind, CheckResult, CheckStatus, Fingerprint, ItemValue,
-    MetricResult, PairResults, RESULTS_SCHEMA, RunInfo, RunResults, Severity, Summary,
+    BaselineInfo, BaselineStatus, CheckKind, CheckResult, CheckStatus, EvaluationResults,
+    Fingerprint, ItemValue, MetricResult, RESULTS_SCHEMA, RunInfo, RunResults, Severity, Summary,
 };
 use evalgate::unstable::metrics::Direction;
 
 pub const HIGHER: Direction = Direction::HigherIsBetter;
 pub const LOWER: Direction = Direction::LowerIsBetter;
 
-/// A run over `pairs`, with the summary recounted.
-pub fn run(pairs: Vec<PairResults>) -> RunResults {
+/// A run over `evaluations`, with the summary recounted.
+pub fn run(evaluations: Vec<EvaluationResults>) -> RunResults {
     let mut r = RunResults {
         schema: RESULTS_SCHEMA.to_string(),
         run: RunInfo {
@@ -26,7 +26,7 @@ pub fn run(pairs: Vec<PairResults>) -> RunResults {
             filters: vec!["smoke".into()],
             shard: None,
         },
-        pairs,
+        evaluations,
         other_checks: Vec::new(),
         summary: Summary::default(),
     };
@@ -41,7 +41,7 @@ pub fn pair(
     dataset: &str,
     system: &str,
     metrics: &[(&str, Direction, f64, Option<f64>)],
-) -> PairResults {
+) -> EvaluationResults {
     let items = vec![
         "item_a".to_string(),
         "item_b".to_string(),
@@ -93,7 +93,7 @@ pub fn pair(
             line: Some(4),
         });
     }
-    PairResults {
+    EvaluationResults {
         dataset: dataset.to_string(),
         dataset_version: 1,
         system: system.to_string(),
@@ -126,7 +126,7 @@ pub fn pair(
 
 /// Turns the `vs_baseline` check of `metric` into a regression with `status` and `severity`.
 pub fn regress(
-    pair: &mut PairResults,
+    pair: &mut EvaluationResults,
     metric: &str,
     status: CheckStatus,
     severity: Severity,
@@ -155,7 +155,7 @@ pub fn regress(
 }
 
 /// The standard podcast pair: ROUGE-L (higher is better), WER and latency (lower is better).
-pub fn podcast_pair(rouge_l: f64, wer: f64, latency: f64) -> PairResults {
+pub fn podcast_pair(rouge_l: f64, wer: f64, latency: f64) -> EvaluationResults {
     pair(
         "podcast_summaries_v1",
         "extractive_lead3",

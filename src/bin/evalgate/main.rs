@@ -26,7 +26,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Score prediction/reference pairs (ROUGE, BLEU, chrF, WER family) from a JSON-lines file.
+    /// Score prediction/reference evaluations (ROUGE, BLEU, chrF, WER family) from a JSON-lines file.
     Score(ScoreArgs),
     /// Dataset maintenance.
     #[command(subcommand)]

@@ -75,11 +75,11 @@ pub fn run(command: &ReportCommand) -> Result<(), Failure> {
             let merged = merge::merge_files(&files)?;
             merged.write(output)?;
             eprintln!(
-                "evalgate report merge: {} files → {} ({} pairs, {} passed, {} failed, {} warned, \
+                "evalgate report merge: {} files → {} ({} evaluations, {} passed, {} failed, {} warned, \
                  {} ignored)",
                 files.len(),
                 output.display(),
-                merged.pairs.len(),
+                merged.evaluations.len(),
                 merged.summary.passed,
                 merged.summary.failed,
                 merged.summary.warned,

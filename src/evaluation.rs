@@ -1,5 +1,5 @@
 //! One dataset × system: generate outputs, score every configured metric, compare with the
-//! baseline. Computed once per process and shared by all trials of the pair.
+//! baseline. Computed once per process and shared by all trials of the evaluation.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use crate::systems::{Generation, System, SystemRequest};
 
 /// Everything computed for a dataset × system.
 #[derive(Debug)]
-pub struct PairOutcome {
+pub struct Evaluation {
     /// The dataset.
     pub dataset: Arc<Dataset>,
     /// System name.
@@ -45,7 +45,7 @@ pub struct PairOutcome {
     pub baseline_file: String,
 }
 
-/// How outputs are produced for a pair: cache use and pricing.
+/// How outputs are produced for a evaluation: cache use and pricing.
 #[derive(Clone, Copy)]
 pub struct GenerationSetup<'a> {
     /// The cache, or `None` to bypass it.
@@ -70,7 +70,7 @@ pub fn compute(
     system: &dyn System,
     metric_ids: &[String],
     setup: GenerationSetup<'_>,
-) -> Result<PairOutcome> {
+) -> Result<Evaluation> {
     let requests: Vec<SystemRequest<'_>> = dataset
         .items
         .iter()
@@ -208,7 +208,7 @@ pub fn compute(
         .collect();
     let synced = baseline::sync(&path, &body, &volatile, &expression, write_pending)?;
     let baseline_file = suite.display_path(&path);
-    Ok(PairOutcome {
+    Ok(Evaluation {
         dataset,
         system: system_name.to_string(),
         fingerprint,
