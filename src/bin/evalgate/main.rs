@@ -45,7 +45,9 @@ struct ScoreArgs {
     /// JSON lines `{"id": str, "prediction": str, "reference": str}`.
     #[arg(long)]
     input: PathBuf,
-    /// Apply the Porter stemmer in ROUGE (rouge-score's `use_stemmer=True`).
+    /// Apply the Porter stemmer in ROUGE (rouge-score's `use_stemmer=True`). Off by default, as
+    /// in rouge-score; a suite's `[suite] stemmer` is on by default, so pass --stemmer to
+    /// reproduce a suite's ROUGE numbers.
     #[arg(long)]
     stemmer: bool,
     /// Print one object with corpus-level BLEU, chrF and WER-family values instead of one per line.

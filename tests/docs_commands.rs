@@ -1,0 +1,276 @@
+//! Every command the documentation and the workflows show is one that works today:
+//!
+//! - `evalgate …` (also as `cargo run -- …` or `./target/debug/evalgate …`): the subcommand and
+//!   every flag exist — the command is run with `--help` appended, which the argument parser
+//!   accepts only when everything before it is valid (file names need not exist);
+//! - `cargo test --test benchmarks -- <args>`: the test target exists and the libtest arguments
+//!   select at least one trial of this repository's suite (listed in-process, nothing runs);
+//! - other programs (`git`, `cargo install`, `cargo insta`, `cargo nextest`, `python3`, `printf`)
+//!   are the user's tools and only have to be known here, so a new kind of command is a
+//!   deliberate addition to this test.
+//!
+//! Commands come from the `sh`/`bash` code blocks of README.md and docs/**/*.md, and from the
+//! `run:` steps of .github/workflows/*.yml.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Markdown files that show commands.
+fn markdown_files() -> Vec<PathBuf> {
+    let mut files = vec![root().join("README.md")];
+    let mut stack = vec![root().join("docs")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Shell lines of a text: continuation lines joined, comments and prompts dropped.
+fn shell_lines(lines: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in lines {
+        let line = line.trim();
+        let line = line.strip_prefix("$ ").unwrap_or(line);
+        if current.is_empty() && (line.is_empty() || line.starts_with('#')) {
+            continue;
+        }
+        match line.strip_suffix('\\') {
+            Some(start) => {
+                current.push_str(start);
+                current.push(' ');
+            }
+            None => {
+                current.push_str(line);
+                let command = match current.find(" # ") {
+                    Some(at) => current[..at].trim_end().to_string(),
+                    None => current.trim_end().to_string(),
+                };
+                out.push(command);
+                current.clear();
+            }
+        }
+    }
+    out
+}
+
+/// (file, command) for every command in the docs' shell blocks.
+fn documented_commands() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for file in markdown_files() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let shown = file.strip_prefix(root()).unwrap().display().to_string();
+        let mut block: Option<Vec<&str>> = None;
+        for line in text.lines() {
+            match (&mut block, line.trim_start()) {
+                (None, fence) if fence == "```sh" || fence == "```bash" => block = Some(Vec::new()),
+                (Some(lines), "```") => {
+                    for command in shell_lines(lines) {
+                        out.push((shown.clone(), command));
+                    }
+                    block = None;
+                }
+                (Some(lines), _) => lines.push(line),
+                (None, _) => {}
+            }
+        }
+    }
+    out
+}
+
+/// (file, command) for every `run:` step of the workflows that calls evalgate.
+fn workflow_commands() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let dir = root().join(".github/workflows");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let shown = path.strip_prefix(root()).unwrap().display().to_string();
+        for command in shell_lines(&lines) {
+            let command = command.trim_start_matches("run:").trim().to_string();
+            if command.contains("target/debug/evalgate ") {
+                out.push((shown.clone(), command));
+            }
+        }
+    }
+    out
+}
+
+/// Splits a command line into words, honouring simple quotes; a redirection ends the command.
+fn words(command: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let mut has = false;
+    for c in command.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                has = true;
+            }
+            (None, ' ') => {
+                if has || !word.is_empty() {
+                    out.push(std::mem::take(&mut word));
+                }
+                has = false;
+            }
+            (None, '>' | '|' | '&' | ';') => break,
+            (None, c) => word.push(c),
+        }
+    }
+    if has || !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+/// The arguments after the program when `words` call the evalgate CLI (`evalgate ...`,
+/// `./target/debug/evalgate ...`, or `cargo run -- ...` in this repository).
+fn evalgate_args(words: &[String]) -> Option<Vec<String>> {
+    let at = if words.len() > 2 && words[0] == "cargo" && words[1] == "run" {
+        words.iter().position(|w| w == "--")?
+    } else {
+        words
+            .iter()
+            .position(|w| w == "evalgate" || w.ends_with("/evalgate"))?
+    };
+    Some(words[at + 1..].to_vec())
+}
+
+/// A documented word as a value the parser accepts: optional-part brackets dropped
+/// (`[--stemmer]`), and placeholders (`N`, `RUN_URL`, `DIR...`, `$pr`, `${{ … }}`) replaced by
+/// `1`, which every option taking a value accepts.
+fn placeholder_filled(word: &str) -> String {
+    let word = word.trim_start_matches('[').trim_end_matches(']');
+    let placeholder = word.contains('$')
+        || (word.starts_with(|c: char| c.is_ascii_uppercase())
+            && word
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '.'));
+    if placeholder {
+        "1".to_string()
+    } else {
+        word.to_string()
+    }
+}
+
+/// Programs whose commands the docs may show without this test running them.
+const USER_TOOLS: &[&[&str]] = &[
+    &["git"],
+    &["python3"],
+    &["printf"],
+    &["cargo", "install"],
+    &["cargo", "insta"],
+    &["cargo", "nextest"],
+    &["cargo", "fmt"],
+    &["cargo", "clippy"],
+    &["pip"],
+];
+
+fn check(file: &str, command: &str) -> Result<(), String> {
+    let words = words(command);
+    let fail = |why: String| Err(format!("{file}: `{command}`: {why}"));
+    if words.is_empty() {
+        return Ok(());
+    }
+    if let Some(args) = evalgate_args(&words) {
+        let args: Vec<String> = args.iter().map(|w| placeholder_filled(w)).collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_evalgate"))
+            .args(&args)
+            .arg("--help")
+            .output()
+            .unwrap();
+        if !out.status.success() {
+            return fail(format!(
+                "the evalgate command line refuses it: {}",
+                String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("")
+            ));
+        }
+        return Ok(());
+    }
+    if words[0] == "cargo" && words.get(1).is_some_and(|w| w == "test") {
+        let Some(sep) = words.iter().position(|w| w == "--") else {
+            return if words.len() == 2 {
+                Ok(())
+            } else {
+                fail("only `cargo test` and `cargo test --test benchmarks -- ...` are known".into())
+            };
+        };
+        if words[2..sep] != ["--test".to_string(), "benchmarks".to_string()] {
+            return fail("the benchmark trials run with `cargo test --test benchmarks`".into());
+        }
+        let mut args: Vec<&str> = words[sep + 1..].iter().map(String::as_str).collect();
+        args.push("--list");
+        let out_dir = tempfile::tempdir().unwrap();
+        evalgate::Harness::new()
+            .config(root().join("evalgate.toml"))
+            .output_dir(out_dir.path())
+            .run(&support::quiet_args(out_dir.path(), &args))
+            .map_err(|e| format!("{file}: `{command}`: {e}"))?;
+        let listed = std::fs::read_to_string(out_dir.path().join("libtest.log")).unwrap();
+        if !listed.lines().any(|l| l.ends_with(": test")) {
+            return fail("its filter selects no trial".into());
+        }
+        return Ok(());
+    }
+    if USER_TOOLS
+        .iter()
+        .any(|tool| tool.iter().zip(&words).all(|(a, b)| a == b) && words.len() >= tool.len())
+    {
+        return Ok(());
+    }
+    fail("an unknown kind of command: run it in this test, or add its tool to USER_TOOLS".into())
+}
+
+#[test]
+fn every_documented_command_works() {
+    let commands: Vec<(String, String)> = documented_commands()
+        .into_iter()
+        .chain(workflow_commands())
+        .collect();
+    assert!(
+        commands.len() >= 15,
+        "found only {} commands; did the docs' code fences change?",
+        commands.len()
+    );
+    let evalgate = commands
+        .iter()
+        .filter(|(_, c)| evalgate_args(&words(c)).is_some())
+        .count();
+    assert!(evalgate >= 8, "only {evalgate} evalgate commands found");
+    let failures: Vec<String> = commands
+        .iter()
+        .filter_map(|(file, command)| check(file, command).err())
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_checker_catches_a_wrong_flag_and_an_empty_filter() {
+    assert!(check("x.md", "evalgate report summary --results r.json").is_ok());
+    let wrong = check("x.md", "evalgate report summary --result r.json").unwrap_err();
+    assert!(wrong.contains("refuses it"), "{wrong}");
+    assert!(check("x.md", "cargo run -- dataset verify datasets/x").is_ok());
+    assert!(check("x.md", "cargo run -- dataset check datasets/x").is_err());
+    assert!(check("x.md", "cargo test --test benchmarks -- smoke").is_ok());
+    let none = check("x.md", "cargo test --test benchmarks -- nosuchtier").unwrap_err();
+    assert!(none.contains("selects no trial"), "{none}");
+    assert!(check("x.md", "rm -rf /").is_err());
+}
