@@ -275,13 +275,17 @@ fn build(dir: &Path, file: &Path, manifest: DatasetManifest, mode: HashMode) -> 
     })
 }
 
+/// How to write a dataset's hashes: the `evalgate` binary of this crate (`cargo run -- dataset
+/// hash` inside evalgate's own repository).
+const HASH_COMMAND: &str = "`evalgate dataset hash <dataset folder>`";
+
 const REHASH_HINT: &str = "if the change is intended, make a new dataset version and run \
-                           `cargo run -- dataset hash <dataset folder>`";
+                           `evalgate dataset hash <dataset folder>`";
 
 fn verify_hashes(at: &str, recorded: Option<&ItemHashes>, actual: &ItemHashes) -> Result<()> {
     let Some(recorded) = recorded else {
         return Err(Error::Dataset(format!(
-            "{at}: no content hashes recorded; run `cargo run -- dataset hash <dataset folder>`"
+            "{at}: no content hashes recorded; run {HASH_COMMAND}"
         )));
     };
     if recorded.input != actual.input {

@@ -200,7 +200,10 @@ fn check(file: &str, command: &str) -> Result<(), String> {
         if !out.status.success() {
             return fail(format!(
                 "the evalgate command line refuses it: {}",
-                String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("")
+                String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
             ));
         }
         return Ok(());
