@@ -40,7 +40,7 @@ pub struct Fingerprint {
     pub metric_settings: BTreeMap<String, serde_json::Value>,
 }
 
-/// State of a evaluation's baseline.
+/// State of an evaluation's baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BaselineStatus {
@@ -51,6 +51,8 @@ pub enum BaselineStatus {
     /// A baseline exists but measured something else: other data, items, references, metric
     /// definitions or metric settings.
     FingerprintMismatch,
+    /// A baseline file exists, but the evaluation failed before it could be compared with it.
+    NotCompared,
 }
 
 /// The body of a baseline snapshot.
@@ -73,14 +75,26 @@ impl BaselineBody {
         serde_json::to_string_pretty(self).expect("baseline serializes")
     }
 
-    /// The body without the metrics in `volatile` (values that vary with the machine), for
-    /// deciding whether a result changed.
-    fn without(&self, volatile: &BTreeSet<String>) -> BaselineBody {
-        let mut body = self.clone();
-        body.metrics.retain(|id, _| !volatile.contains(id));
-        for values in body.items.values_mut() {
-            if let Some(map) = values.as_object_mut() {
-                map.retain(|id, _| !volatile.contains(id));
+    /// The body with the values of the metrics in `volatile` (values that vary with the machine)
+    /// blanked out, for deciding whether a result changed: a volatile metric that appears or
+    /// disappears is still a change, a new value of one is not.
+    fn without(&self, volatile: &BTreeSet<String>) -> serde_json::Value {
+        let mut body = serde_json::to_value(self).expect("baseline serializes");
+        let blank = |map: &mut serde_json::Map<String, serde_json::Value>| {
+            for (id, value) in map.iter_mut() {
+                if volatile.contains(id) {
+                    *value = serde_json::Value::Null;
+                }
+            }
+        };
+        if let Some(metrics) = body["metrics"].as_object_mut() {
+            blank(metrics);
+        }
+        if let Some(items) = body["items"].as_object_mut() {
+            for values in items.values_mut() {
+                if let Some(map) = values.as_object_mut() {
+                    blank(map);
+                }
             }
         }
         body
@@ -444,6 +458,23 @@ mod tests {
         std::fs::rename(first, &snap).unwrap();
         let s = sync(&snap, &with_latency(12.5), &volatile, "x", true).unwrap();
         assert!(s.pending.is_none());
+        // A latency metric added since the baseline is a change, though its value is volatile.
+        let mut added = with_latency(12.5);
+        added.metrics.insert("latency_p50_ms".into(), 11.0);
+        let s = sync(
+            &snap,
+            &added,
+            &volatile
+                .iter()
+                .cloned()
+                .chain(["latency_p50_ms".to_string()])
+                .collect(),
+            "x",
+            true,
+        )
+        .unwrap();
+        assert!(s.pending.is_some(), "a new metric gets its baseline value");
+        std::fs::remove_file(s.pending.unwrap()).unwrap();
         // A quality change writes it, with the new latency too.
         let mut worse = with_latency(12.5);
         worse.metrics.insert("rougeL_f1".into(), 0.4);

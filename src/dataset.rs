@@ -223,16 +223,19 @@ fn build(dir: &Path, file: &Path, manifest: DatasetManifest, mode: HashMode) -> 
         }
         // Degenerate texts are data bugs that metrics would score silently (WER against an
         // empty reference counts every output word as an error; ROUGE and BLEU give 0).
-        if input.trim().is_empty() {
+        if !crate::text::has_visible_text(&input) {
             return Err(Error::Dataset(format!(
-                "{at}: the input is empty; give the item the text its systems should process, \
-                 or remove the item"
+                "{at}: the input is empty (nothing but white space or invisible characters); give \
+                 the item the text its systems should process, or remove the item"
             )));
         }
-        if let Some(n) = references.iter().position(|r| r.trim().is_empty()) {
+        if let Some(n) = references
+            .iter()
+            .position(|r| !crate::text::has_visible_text(r))
+        {
             return Err(Error::Dataset(format!(
-                "{at}: reference {} is empty; every reference needs text (drop it, or fix the \
-                 data)",
+                "{at}: reference {} is empty (nothing but white space or invisible characters); \
+                 every reference needs text (drop it, or fix the data)",
                 n + 1
             )));
         }

@@ -45,12 +45,20 @@ pub struct Evaluation {
     pub baseline_file: String,
 }
 
-/// How outputs are produced for a evaluation: cache use and pricing.
+/// The configuration of a system as evalgate records it (results, baselines, cache keys): its
+/// [`System::fingerprint`] without secrets ([`crate::outside::scrub_config`]).
+pub fn system_config(system: &dyn System) -> serde_json::Value {
+    crate::outside::scrub_config(&system.fingerprint())
+}
+
+/// How outputs are produced for an evaluation: cache use and pricing.
 #[derive(Clone, Copy)]
 pub struct GenerationSetup<'a> {
     /// The cache, or `None` to bypass it.
     pub cache: Option<&'a OutputCache>,
-    /// What keys the cache: the system's fingerprint, or more (see
+    /// The system's configuration as recorded ([`system_config`]).
+    pub system_config: &'a serde_json::Value,
+    /// What keys the cache: the system's configuration, or more (see
     /// [`System::fingerprint_covers_code`]).
     pub cache_fingerprint: &'a serde_json::Value,
     /// How outputs relate to the cache, for the results.
@@ -89,7 +97,7 @@ pub fn compute(
     system
         .check_items(&ids)
         .map_err(|e| Error::System(format!("system `{system_name}` on `{}`: {e}", dataset.id)))?;
-    let system_config = system.fingerprint();
+    let system_config = setup.system_config.clone();
     let label = format!("{}::{}", dataset.id, system_name);
     let options = GenerateOptions {
         cache: setup.cache,

@@ -316,7 +316,9 @@ impl Run<'_, '_> {
                     Err(outcome) => outcome,
                     Ok(lock) => {
                         let started = Instant::now();
-                        let result = self.system.generate(&self.requests[index]);
+                        let result = guarded(self.requests[index].item_id, || {
+                            self.system.generate(&self.requests[index])
+                        });
                         let measured_ms = started.elapsed().as_secs_f64() * 1000.0;
                         let result = result.map(|g| fresh(g, measured_ms));
                         self.store(index, &result);
@@ -368,7 +370,16 @@ impl Run<'_, '_> {
             let batch: Vec<SystemRequest<'_>> =
                 mine.iter().map(|(_, i, _)| self.requests[*i]).collect();
             let started = Instant::now();
-            let generated = self.system.generate_batch(&batch);
+            let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.system.generate_batch(&batch)
+            }))
+            .unwrap_or_else(|panic| {
+                let why = crate::metrics::panic_message(panic.as_ref());
+                batch
+                    .iter()
+                    .map(|r| Err(panicked(r.item_id, &why)))
+                    .collect()
+            });
             let per_item_ms = started.elapsed().as_secs_f64() * 1000.0 / batch.len() as f64;
             let generated: Vec<Result<GeneratedItem>> = if generated.len() == batch.len() {
                 generated
@@ -398,6 +409,20 @@ impl Run<'_, '_> {
             .map(|o| o.expect("every batch item has an outcome"))
             .collect()
     }
+}
+
+/// Runs one item's generation; a panic in the system is this item's error, with its message.
+fn guarded(item_id: &str, generate: impl FnOnce() -> Result<Generation>) -> Result<Generation> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(generate)).unwrap_or_else(|panic| {
+        Err(panicked(
+            item_id,
+            &crate::metrics::panic_message(panic.as_ref()),
+        ))
+    })
+}
+
+fn panicked(item_id: &str, why: &str) -> Error {
+    Error::System(format!("item `{item_id}`: the system panicked: {why}"))
 }
 
 /// A freshly generated item; the measured latency is used unless the system reported its own.

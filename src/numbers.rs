@@ -6,6 +6,9 @@ pub fn fmt(v: f64) -> String {
     if v == 0.0 {
         return "0".to_string();
     }
+    if v.abs() >= 1e12 || !v.is_finite() {
+        return format!("{v:.4e}");
+    }
     let s = format!("{v:.4}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" || s.is_empty() || s == "0" {

@@ -217,12 +217,15 @@ impl Secrets {
     }
 
     /// The values of the secret-looking variables ([`is_secret_name`]) in evalgate's own
-    /// environment, which every child process inherits (`GITHUB_TOKEN`, `OPENAI_API_KEY`, ...).
+    /// environment, which every child process inherits (`GITHUB_TOKEN`, `OPENAI_API_KEY`, ...),
+    /// and of the variables the suite names as holding a key ([`declare_secret_env`]), whatever
+    /// their names.
     pub fn from_env() -> Self {
+        let declared = declared_secret_envs();
         let mut secrets = Secrets::none();
         for (name, value) in std::env::vars_os() {
             if let (Some(name), Some(value)) = (name.to_str(), value.to_str()) {
-                if is_secret_name(name) {
+                if is_secret_name(name) || declared.contains(name) {
                     secrets.add(value);
                 }
             }
@@ -247,12 +250,17 @@ impl Secrets {
         self
     }
 
-    /// Adds the user and password of every URL in `text` (`https://user:password@host/`).
+    /// Adds the user and password of every URL in `text` (`https://user:password@host/`), and
+    /// the HTTP Basic credential an HTTP client makes of them (`base64(user:password)`).
     pub fn with_url_credentials(mut self, text: &str) -> Self {
+        use base64::Engine as _;
         for (start, end) in url_userinfo_spans(text) {
-            for part in text[start..end].split(':') {
+            let userinfo = &text[start..end];
+            for part in userinfo.split(':') {
                 self.add(part);
             }
+            let decoded = percent_decode(userinfo);
+            self.add(&base64::engine::general_purpose::STANDARD.encode(decoded.as_bytes()));
         }
         self
     }
@@ -298,6 +306,7 @@ impl Secrets {
             }
         }
         let out = redact_url_credentials(&out).into_owned();
+        let out = redact_query_secrets(&out).into_owned();
         let out = redact_key_shapes(&out);
         self.redact_cut(&out)
     }
@@ -339,6 +348,120 @@ impl Secrets {
             .map(str::len)
             .max()
     }
+}
+
+/// Environment variable names the suite declares as holding a secret (an openai system's
+/// `api_key_env`), whatever they are called.
+static DECLARED_SECRET_ENVS: std::sync::RwLock<std::collections::BTreeSet<String>> =
+    std::sync::RwLock::new(std::collections::BTreeSet::new());
+
+/// Declares that the environment variable `name` holds a secret: its value is redacted from
+/// outside text like the values of secret-looking names ([`Secrets::from_env`]).
+pub fn declare_secret_env(name: &str) {
+    DECLARED_SECRET_ENVS
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(name.to_string());
+}
+
+fn declared_secret_envs() -> std::collections::BTreeSet<String> {
+    DECLARED_SECRET_ENVS
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+}
+
+/// A configuration value (a system's fingerprint) without the secrets it may hold: credentials
+/// and secret-named query parameters of URLs and key-shaped tokens in every string, and the
+/// string value of every key with a secret-looking name (`"<secret>"`). What changes when a
+/// password changes is not the system's output, so nothing is lost for comparing or caching.
+pub fn scrub_config(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => {
+            let s = redact_url_credentials(s);
+            let s = redact_query_secrets(&s);
+            Value::String(redact_key_shapes(&s))
+        }
+        Value::Array(items) => Value::Array(items.iter().map(scrub_config).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        Value::String(_) if is_secret_name(k) => Value::String("<secret>".into()),
+                        other => scrub_config(other),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// URL query parameters whose names look secret (`token`, `api_key`, `sig`, `password`, ...)
+/// with their values replaced by [`REDACTED`]: `?token=abc&page=2` → `?token=[redacted]&page=2`.
+pub fn redact_query_secrets(text: &str) -> Cow<'_, str> {
+    let mut out = String::new();
+    let mut last = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if matches!(bytes[i], b'?' | b'&') {
+            let name_start = i + 1;
+            let name_end = text[name_start..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                .map_or(text.len(), |e| name_start + e);
+            if name_end < text.len() && bytes[name_end] == b'=' && name_end > name_start {
+                let name = &text[name_start..name_end];
+                let upper = name.to_ascii_uppercase();
+                let secret = is_secret_name(name)
+                    || ["SIG", "SIGNATURE", "PASS", "PWD", "APIKEY"]
+                        .iter()
+                        .any(|w| upper == *w || upper.ends_with(w));
+                let value_start = name_end + 1;
+                let value_end = text[value_start..]
+                    .find(|c: char| {
+                        c.is_whitespace() || matches!(c, '&' | '#' | '"' | '\'' | '`' | '<' | '>')
+                    })
+                    .map_or(text.len(), |e| value_start + e);
+                if secret && value_end > value_start && &text[value_start..value_end] != REDACTED {
+                    out.push_str(&text[last..value_start]);
+                    out.push_str(REDACTED);
+                    last = value_end;
+                    i = value_end;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    if last == 0 {
+        Cow::Borrowed(text)
+    } else {
+        out.push_str(&text[last..]);
+        Cow::Owned(out)
+    }
+}
+
+/// `%XX` sequences decoded (invalid ones kept as they are).
+fn percent_decode(text: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Percent-encodes everything but unreserved URL characters.

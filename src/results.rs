@@ -104,7 +104,7 @@ pub struct EvaluationResults {
     pub generation: Option<GenerationSummary>,
 }
 
-/// Output-cache statistics and generation warnings of a evaluation.
+/// Output-cache statistics and generation warnings of an evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GenerationSummary {
     /// Whether the outputs went through the output cache at all.
@@ -120,7 +120,7 @@ pub struct GenerationSummary {
     pub warnings: Vec<String>,
 }
 
-/// One metric's values in a evaluation.
+/// One metric's values in an evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricResult {
     /// Dataset-level value.
@@ -131,7 +131,7 @@ pub struct MetricResult {
     pub per_item: Vec<Option<f64>>,
 }
 
-/// The baseline a evaluation was compared with.
+/// The baseline an evaluation was compared with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BaselineInfo {
     /// The snapshot file, relative to the project root (`baselines/<dataset>__<system>.snap`).

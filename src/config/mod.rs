@@ -222,7 +222,7 @@ impl Suite {
                 return Err(Error::Config(format!(
                     "{}: tier name `{}` may only use letters, digits, `_`, `-` and `.`",
                     at(name.span()),
-                    name.get_ref()
+                    crate::outside::escaped(name.get_ref(), 100)
                 )));
             }
             for d in &tier.datasets {
@@ -258,12 +258,16 @@ impl Suite {
         let mut seen_folded: BTreeMap<(&str, String), &str> = BTreeMap::new();
         for (what, name) in named {
             let text = name.get_ref();
-            if !is_name_segment(text) || text.contains("__") {
+            // `<dataset>__<system>` names one file per evaluation only when neither name holds
+            // `__` nor starts or ends with `_` (`a_` × `b` and `a` × `_b` would both be `a___b`).
+            let separable = !text.contains("__") && !text.starts_with('_') && !text.ends_with('_');
+            if !is_name_segment(text) || !separable {
                 return Err(Error::Config(format!(
-                    "{}: {what} name `{text}` may only use letters, digits, `_`, `-` and `.`, and \
-                     not `__` (it becomes part of trial names and of baseline file names \
-                     `<dataset>__<system>.snap`)",
-                    at(name.span())
+                    "{}: {what} name `{}` may only use letters, digits, `_`, `-` and `.`, not \
+                     `__` and not `_` at either end (it becomes part of trial names and of \
+                     baseline file names `<dataset>__<system>.snap`)",
+                    at(name.span()),
+                    crate::outside::escaped(text, 100)
                 )));
             }
             if let Some(other) = seen_folded.insert((what, text.to_ascii_lowercase()), text) {

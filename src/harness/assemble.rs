@@ -140,6 +140,7 @@ impl RunContext {
         message: &str,
         checks: Vec<CheckResult>,
     ) -> EvaluationResults {
+        let snapshot = crate::baseline::snapshot_path(&self.suite.baselines_dir, dataset, system);
         EvaluationResults {
             dataset: dataset.to_string(),
             dataset_version: 0,
@@ -156,12 +157,12 @@ impl RunContext {
             items: Vec::new(),
             metrics: BTreeMap::new(),
             baseline: BaselineInfo {
-                file: self.suite.display_path(&crate::baseline::snapshot_path(
-                    &self.suite.baselines_dir,
-                    dataset,
-                    system,
-                )),
-                status: BaselineStatus::Missing,
+                file: self.suite.display_path(&snapshot),
+                status: if snapshot.exists() {
+                    BaselineStatus::NotCompared
+                } else {
+                    BaselineStatus::Missing
+                },
                 metrics: BTreeMap::new(),
                 pending_file: None,
                 system_changes: Vec::new(),

@@ -178,7 +178,8 @@ impl RunContext {
                     (true, CacheMode::Refresh) => CacheUse::Refreshed,
                     (true, CacheMode::On) => CacheUse::Used,
                 };
-                let mut cache_fingerprint = sys.fingerprint();
+                let system_config = crate::evaluation::system_config(sys.as_ref());
+                let mut cache_fingerprint = system_config.clone();
                 if cached && cfg.kind == SystemKind::Rust && !sys.fingerprint_covers_code() {
                     let executable = self.executable_hash()?;
                     cache_fingerprint = serde_json::json!({
@@ -187,6 +188,7 @@ impl RunContext {
                     });
                 }
                 let setup = crate::evaluation::GenerationSetup {
+                    system_config: &system_config,
                     cache: if cached { self.cache.as_ref() } else { None },
                     cache_fingerprint: &cache_fingerprint,
                     cache_use,

@@ -38,6 +38,10 @@ impl RunContext {
             );
             (place_of(spec), record)
         });
+        // Messages quote outside text (file names, keys, ids, program output): one last pass
+        // makes them safe for the console, CI logs and XML, whatever path they took here.
+        let mut record = record;
+        record.message = crate::outside::inert(&record.message).into_owned();
         let answer = answer(&record);
         self.record(place, record);
         answer
@@ -191,11 +195,23 @@ impl RunContext {
                 self.suite.display_path(p),
                 evaluation.baseline_file
             ),
-            None => "no pending snapshot was written because a metric failed to compute; fix it \
-                     and rerun"
-                .to_string(),
+            None if !evaluation.metric_errors.is_empty() => {
+                "no pending snapshot was written because a metric failed to compute; fix it and \
+                 rerun"
+                    .to_string()
+            }
+            None => format!(
+                "no pending snapshot was written because the results equal {}",
+                evaluation.baseline_file
+            ),
         };
         match synced.status {
+            // Only an evaluation that failed goes uncompared, and its trials fail before this.
+            BaselineStatus::NotCompared => {
+                record.status = CheckStatus::Failed;
+                record.message = format!("{} was not compared", evaluation.baseline_file);
+                return record;
+            }
             BaselineStatus::Missing => {
                 record.status = CheckStatus::Ignored;
                 record.message = format!("no baseline: {pending}");
@@ -258,7 +274,7 @@ impl RunContext {
             .collect::<Vec<_>>()
             .join(", ");
         let current = match self.system(&spec.system) {
-            Ok(system) => system.fingerprint(),
+            Ok(system) => crate::evaluation::system_config(system.as_ref()),
             Err(message) => {
                 record.status = CheckStatus::Failed;
                 record.message = message;
@@ -342,6 +358,12 @@ fn judge_one_item(
         ("below the minimum", "≥")
     };
     let bound = fmt(check.threshold.unwrap_or(f64::NAN));
+    if verdict.applicable == 0 {
+        // The metric applies to no item at all: every per-item trial says so and fails.
+        record.status = CheckStatus::Failed;
+        record.message = verdict.message;
+        return locate(spec, record);
+    }
     match input.items.iter().find(|(id, _)| *id == item) {
         None => {
             record.status = CheckStatus::Failed;

@@ -110,7 +110,7 @@ impl Harness {
         match self.run(&args) {
             Ok(outcome) => outcome.conclusion.exit_code(),
             Err(e) => {
-                eprintln!("evalgate: {e}");
+                eprintln!("evalgate: {}", crate::outside::inert(&e.to_string()));
                 ExitCode::from(2)
             }
         }

@@ -42,13 +42,13 @@ pub(crate) struct TrialSpec {
 /// What a trial judges.
 #[derive(Debug, Clone)]
 pub(crate) enum Subject {
-    /// A check on a metric of a evaluation computed in this run; `item` for per-item trials.
+    /// A check on a metric of an evaluation computed in this run; `item` for per-item trials.
     Metric {
         def: MetricDef,
         check: Check,
         item: Option<String>,
     },
-    /// Whether the baseline of a evaluation from other tiers (not computed) was made with the system's
+    /// Whether the baseline of an evaluation from other tiers (not computed) was made with the system's
     /// current configuration.
     StaleBaseline {
         /// The tiers the evaluation belongs to.

@@ -184,7 +184,7 @@ pub struct MetricRow {
     pub mark: RowMark,
 }
 
-/// The rows of a evaluation: every metric computed or in the baseline, in id order.
+/// The rows of an evaluation: every metric computed or in the baseline, in id order.
 pub fn metric_rows(evaluation: &EvaluationResults) -> Vec<MetricRow> {
     let baseline_usable = evaluation.baseline.status == BaselineStatus::Present;
     let ids: BTreeSet<&String> = evaluation
@@ -217,7 +217,10 @@ pub fn metric_rows(evaluation: &EvaluationResults) -> Vec<MetricRow> {
             } else {
                 None
             };
-            let mark = if checks.iter().any(|c| c.status == CheckStatus::Failed) {
+            // A metric without a value was not computed, whatever its checks say about that.
+            let mark = if current.is_none() {
+                RowMark::NotComputed
+            } else if checks.iter().any(|c| c.status == CheckStatus::Failed) {
                 RowMark::Regression
             } else if checks.iter().any(|c| c.status == CheckStatus::Warned) {
                 RowMark::Warning
@@ -324,7 +327,8 @@ pub fn evaluation_section(evaluation: &EvaluationResults, current_label: &str) -
         ));
     }
     match evaluation.baseline.status {
-        BaselineStatus::Present => {}
+        // The error above says why; the baseline is there and was not looked at.
+        BaselineStatus::Present | BaselineStatus::NotCompared => {}
         BaselineStatus::Missing => out.push_str(&format!(
             "🆕 No baseline yet ({}): these numbers are not compared; see *How to promote*.\n\n",
             code(&evaluation.baseline.file)

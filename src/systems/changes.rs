@@ -98,18 +98,22 @@ fn files_diff(old: &Value, new: &Value, out: &mut Vec<String>) {
     let b = new.as_object().unwrap_or(&empty);
     let paths: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
     for path in paths {
+        let shown = crate::outside::escaped(path, 200);
         match (a.get(path), b.get(path)) {
-            (Some(x), Some(y)) if x != y => out.push(format!("file {path} changed")),
-            (None, Some(_)) => out.push(format!("file {path} added")),
-            (Some(_), None) => out.push(format!("file {path} removed")),
+            (Some(x), Some(y)) if x != y => out.push(format!("file {shown} changed")),
+            (None, Some(_)) => out.push(format!("file {shown} added")),
+            (Some(_), None) => out.push(format!("file {shown} removed")),
             _ => {}
         }
     }
 }
 
+/// `path.key`, the key quoted as outside text: one visible line (it comes from the suite file or
+/// a file name, and ends up in messages).
 fn join(path: &str, key: &str) -> String {
+    let key = crate::outside::escaped(key, 120);
     if path.is_empty() {
-        key.to_string()
+        key
     } else {
         format!("{path}.{key}")
     }
@@ -137,7 +141,7 @@ fn shown(value: &Value) -> String {
     match value {
         Value::Null => "none".to_string(),
         _ if is_long(value) => "…".to_string(),
-        other => other.to_string(),
+        other => crate::outside::escaped(&other.to_string(), 120),
     }
 }
 

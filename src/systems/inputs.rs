@@ -7,7 +7,8 @@
 //! - **Default** (no `inputs` key): every file git tracks in the project (the folder of the suite
 //!   file and below) plus the untracked, not-ignored files under the command's `workdir`; except
 //!   the datasets folder, the baselines folder, the output-cache folder and the suite file itself
-//!   (their content is fingerprinted separately, or does not determine outputs). Files modified in
+//!   (their content is fingerprinted separately, or does not determine outputs), and Python's
+//!   compiled files (`__pycache__/`, `*.pyc`), which follow the sources. Files modified in
 //!   the working tree count as they are on disk: users edit and run before they commit.
 //! - **`inputs = ["summarizer/**/*.py", "prompts/*.txt"]`**: exactly the files matching these glob
 //!   patterns (relative to the project root; `**` spans folders; a pattern naming a folder takes
@@ -171,8 +172,20 @@ fn default_git_files(scope: &InputScope<'_>, git: &Git) -> Result<BTreeMap<Strin
         let Some((meta, path)) = entry.split_once('\t') else {
             continue;
         };
-        let object = meta.split(' ').nth(1).unwrap_or_default();
-        files.insert(path.to_string(), format!("git:{object}"));
+        let mut fields = meta.split(' ');
+        let mode = fields.next().unwrap_or_default();
+        let object = fields.next().unwrap_or_default();
+        // Git records a symbolic link's target path, not what it points at: a link to a module
+        // elsewhere counts by the content it reaches.
+        let hash = if mode == "120000" {
+            linked_content_hash(&scope.root.join(path))?
+        } else {
+            None
+        };
+        files.insert(
+            path.to_string(),
+            hash.unwrap_or_else(|| format!("git:{object}")),
+        );
     }
     let mut dirty = git.list(&["ls-files", "-m", "-z"])?;
     let workdir = scope
@@ -232,7 +245,8 @@ fn walked_files(scope: &InputScope<'_>) -> Result<BTreeMap<String, String>> {
                 scope.root.display()
             ))
         })?;
-        if !entry.file_type().is_file() {
+        let is_linked_file = entry.file_type().is_symlink() && entry.path().is_file();
+        if !entry.file_type().is_file() && !is_linked_file {
             continue;
         }
         if files.len() >= MAX_WALKED_FILES {
@@ -292,8 +306,13 @@ fn pattern_files(
     }
     paths.sort();
     paths.dedup();
+    let linked = paths.iter().any(|p| {
+        std::fs::symlink_metadata(scope.root.join(p)).is_ok_and(|m| m.file_type().is_symlink())
+    });
     let hashes = match git {
-        Some(git) if paths.iter().all(|p| !p.contains('\n')) => git.hash_objects(&paths)?,
+        Some(git) if !linked && paths.iter().all(|p| !p.contains('\n')) => {
+            git.hash_objects(&paths)?
+        }
         _ => paths
             .iter()
             .map(|p| {
@@ -307,8 +326,24 @@ fn pattern_files(
     Ok(paths.into_iter().zip(hashes).collect())
 }
 
+/// `sha256:` of the file a symbolic link reaches; `None` when it reaches no file.
+fn linked_content_hash(link: &Path) -> Result<Option<String>> {
+    if link.is_file() {
+        crate::fsutil::sha256_file(link).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 fn excluded(scope: &InputScope<'_>, path: &Path) -> bool {
-    scope.exclude.iter().any(|e| path.starts_with(e))
+    scope.exclude.iter().any(|e| path.starts_with(e)) || is_build_artifact(path)
+}
+
+/// Files an interpreter writes next to the sources it runs (Python's `__pycache__/*.pyc`): they
+/// follow the sources, and would differ between a developer's checkout and CI's.
+fn is_build_artifact(path: &Path) -> bool {
+    path.components().any(|c| c.as_os_str() == "__pycache__")
+        || path.extension().is_some_and(|e| e == "pyc" || e == "pyo")
 }
 
 /// `path` relative to `root` with `/` separators (the path itself when outside the root).
@@ -414,6 +449,33 @@ mod tests {
         // A deleted file is gone from the set.
         std::fs::remove_file(root.join("prompt.txt")).unwrap();
         assert!(!input_files(&scope).unwrap().contains_key("prompt.txt"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_count_by_what_they_reach_and_compiled_python_not_at_all() {
+        let tmp = repo();
+        let root = tmp.path();
+        let outside = tempfile::tempdir().unwrap();
+        write(outside.path(), "shared.py", "N = 5\n");
+        std::os::unix::fs::symlink(outside.path().join("shared.py"), root.join("linked.py"))
+            .unwrap();
+        git(root, &["add", "-A"]);
+        let exclude = [root.join("datasets"), root.join("baselines")];
+        let scope = default_scope(root, &exclude);
+        let before = input_files(&scope).unwrap();
+        assert!(before["linked.py"].starts_with("sha256:"), "{before:?}");
+        write(outside.path(), "shared.py", "N = 15\n");
+        let after = input_files(&scope).unwrap();
+        assert_ne!(
+            before["linked.py"], after["linked.py"],
+            "an edit through the link counts"
+        );
+
+        write(root, "__pycache__/helpers.cpython-311.pyc", "bytecode");
+        write(root, "old.pyc", "bytecode");
+        let files = input_files(&scope).unwrap();
+        assert!(!files.keys().any(|k| k.contains("pyc")), "{files:?}");
     }
 
     #[test]

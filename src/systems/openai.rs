@@ -128,6 +128,10 @@ impl OpenAiSystem {
                 ),
             ));
         }
+        if let Some(name) = &api_key_env {
+            // Its value is a secret wherever it shows up, whatever the variable is called.
+            crate::outside::declare_secret_env(name);
+        }
         let system_prompt = prompt(&keys, project_root, "system_prompt")?;
         let user_prompt = prompt(&keys, project_root, "user_prompt")?
             .unwrap_or_else(|| Template::parse("{input}").expect("valid template"));

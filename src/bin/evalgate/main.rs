@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use evalgate::unstable::outside::inert;
 use evalgate::unstable::{dataset, history, results::RunResults, score};
 
 /// evalgate: ML output quality as `cargo test` results.
@@ -118,11 +119,11 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(message)) => {
-            eprintln!("evalgate {name}: error: {message}");
+            eprintln!("evalgate {name}: error: {}", inert(&message));
             ExitCode::from(2)
         }
         Err(Failure::Remote(message)) => {
-            eprintln!("evalgate {name}: error: {message}");
+            eprintln!("evalgate {name}: error: {}", inert(&message));
             ExitCode::from(1)
         }
     }

@@ -75,6 +75,11 @@ impl TranscriptCleaner {
 }
 
 impl System for TranscriptCleaner {
+    /// Built-ins run in-process and are deterministic: faster than a cache read.
+    fn cacheable(&self) -> bool {
+        false
+    }
+
     fn fingerprint(&self) -> Value {
         fingerprint("transcript_cleaner", json!({}))
     }

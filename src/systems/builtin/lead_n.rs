@@ -40,6 +40,11 @@ impl LeadN {
 }
 
 impl System for LeadN {
+    /// Built-ins run in-process and are deterministic: faster than a cache read.
+    fn cacheable(&self) -> bool {
+        false
+    }
+
     fn fingerprint(&self) -> Value {
         fingerprint("lead_n", json!({ "sentences": self.sentences }))
     }

@@ -102,6 +102,11 @@ impl TextRank {
 }
 
 impl System for TextRank {
+    /// Built-ins run in-process and are deterministic: faster than a cache read.
+    fn cacheable(&self) -> bool {
+        false
+    }
+
     fn fingerprint(&self) -> Value {
         fingerprint("textrank", json!({ "sentences": self.sentences }))
     }
