@@ -393,6 +393,24 @@ impl Phrases {
     }
 }
 
+/// True when `text` holds something a reader can see: a character that is not white space, a
+/// control character or an invisible format character (zero-width space and joiners, the soft
+/// hyphen, the byte-order mark, bidi controls: Unicode category Cf).
+pub fn has_visible_text(text: &str) -> bool {
+    text.chars()
+        .any(|c| !c.is_whitespace() && !c.is_control() && !is_format_char(c))
+}
+
+/// Unicode's invisible format characters (general category Cf).
+fn is_format_char(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}' | '\u{08E2}'
+        | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}' | '\u{110BD}'
+        | '\u{110CD}' | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0001}' | '\u{E0020}'..='\u{E007F}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -458,22 +476,4 @@ mod tests {
             ["don't", "stop", "it’s", "3", "5", "o'clock", "quoted"]
         );
     }
-}
-
-/// True when `text` holds something a reader can see: a character that is not white space, a
-/// control character or an invisible format character (zero-width space and joiners, the soft
-/// hyphen, the byte-order mark, bidi controls: Unicode category Cf).
-pub fn has_visible_text(text: &str) -> bool {
-    text.chars()
-        .any(|c| !c.is_whitespace() && !c.is_control() && !is_format_char(c))
-}
-
-/// Unicode's invisible format characters (general category Cf).
-fn is_format_char(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}' | '\u{08E2}'
-        | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
-        | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}' | '\u{110BD}'
-        | '\u{110CD}' | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}'
-        | '\u{1D173}'..='\u{1D17A}' | '\u{E0001}' | '\u{E0020}'..='\u{E007F}')
 }
