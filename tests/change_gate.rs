@@ -349,9 +349,10 @@ fn inputs_narrow_the_files_that_count() {
             "params = { sentences = 1 }\ninputs = [\"prompts/*.txt\"]",
         ),
     );
-    let error = p.results(&[]).evaluations[0].error.clone().unwrap();
+    // A pattern that matches nothing is an error when the suite loads, with its line.
+    let error = p.run(&["--list"]).unwrap_err().to_string();
     assert!(
-        error.contains("`inputs` pattern `prompts/*.txt` matches no file"),
+        error.contains("evalgate.toml:15: `systems.summ.inputs` pattern `prompts/*.txt` matches no file"),
         "{error}"
     );
 }

@@ -96,14 +96,21 @@ impl CommandSystem {
     /// and line when the keys carry them.
     pub fn from_keys(keys: Keys<'_>, project_root: &Path, not_inputs: &[PathBuf]) -> Result<Self> {
         let mut system = Self::parse(keys, project_root)?;
-        system.files = system.read_input_files(project_root, not_inputs)?;
+        system.files = system
+            .read_input_files(project_root, not_inputs)
+            .map_err(|e| input_error(&keys, e))?;
         Ok(system)
     }
 
     /// Checks a `[systems.<name>]` table as [`CommandSystem::from_keys`] does, without
     /// reading the files the program may read (for validating a suite when it loads).
     pub fn check_config(keys: Keys<'_>, project_root: &Path) -> Result<()> {
-        Self::parse(keys, project_root).map(|_| ())
+        let system = Self::parse(keys, project_root)?;
+        if let Some(patterns) = &system.inputs {
+            crate::systems::inputs::check_patterns(project_root, patterns)
+                .map_err(|e| input_error(&keys, e))?;
+        }
+        Ok(())
     }
 
     /// Reads the settings; `files` is left empty.
@@ -203,8 +210,7 @@ impl CommandSystem {
             patterns: self.inputs.as_deref(),
             exclude: not_inputs,
         };
-        let mut files = input_files(&scope)
-            .map_err(|e| Error::Config(format!("systems.{}: {e}", self.name)))?;
+        let mut files = input_files(&scope)?;
         // Files named on the command line are inputs even when `inputs` leaves them out.
         for arg in &self.command {
             let path = self.workdir.join(arg);
@@ -462,6 +468,14 @@ impl Drop for CommandSystem {
                 process.stop();
             }
         }
+    }
+}
+
+/// A problem with the input files, as an error about the `inputs` key (with its file and line).
+fn input_error(keys: &Keys<'_>, e: Error) -> Error {
+    match e {
+        Error::Config(problem) => keys.error("inputs", &problem),
+        other => other,
     }
 }
 

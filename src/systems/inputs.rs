@@ -269,43 +269,7 @@ fn pattern_files(
     patterns: &[String],
     git: Option<&Git>,
 ) -> Result<BTreeMap<String, String>> {
-    let mut paths = Vec::new();
-    for pattern in patterns {
-        let full = scope.root.join(pattern);
-        let matches = glob::glob(&full.to_string_lossy()).map_err(|e| {
-            Error::Config(format!(
-                "`inputs` pattern `{pattern}` is not a valid glob pattern: {e}"
-            ))
-        })?;
-        let before = paths.len();
-        for found in matches {
-            let found = found.map_err(|e| {
-                let path = e.path().to_path_buf();
-                Error::read(&path, e.into())
-            })?;
-            if found.is_dir() {
-                for entry in walkdir::WalkDir::new(&found).sort_by_file_name() {
-                    let entry = entry.map_err(|e| {
-                        Error::System(format!("cannot list {}: {e}", found.display()))
-                    })?;
-                    if entry.file_type().is_file() {
-                        paths.push(relative(scope.root, entry.path()));
-                    }
-                }
-            } else if found.is_file() {
-                paths.push(relative(scope.root, &found));
-            }
-        }
-        if paths.len() == before {
-            return Err(Error::Config(format!(
-                "`inputs` pattern `{pattern}` matches no file under {}; fix the pattern (it is \
-                 relative to the project root) or remove it",
-                scope.root.display()
-            )));
-        }
-    }
-    paths.sort();
-    paths.dedup();
+    let paths = matched_paths(scope.root, patterns)?;
     let linked = paths.iter().any(|p| {
         std::fs::symlink_metadata(scope.root.join(p)).is_ok_and(|m| m.file_type().is_symlink())
     });
@@ -324,6 +288,53 @@ fn pattern_files(
             .collect::<Result<Vec<_>>>()?,
     };
     Ok(paths.into_iter().zip(hashes).collect())
+}
+
+/// Checks that every `inputs` pattern is valid and matches at least one file below `root`,
+/// without reading the files (for validating a suite when it loads). The error says which
+/// pattern and why, in words that follow the key: `pattern `x` matches no file ...`.
+pub fn check_patterns(root: &Path, patterns: &[String]) -> Result<()> {
+    matched_paths(root, patterns).map(|_| ())
+}
+
+/// The files the patterns match, relative to `root`, sorted, each once.
+fn matched_paths(root: &Path, patterns: &[String]) -> Result<Vec<String>> {
+    let mut paths = Vec::new();
+    for pattern in patterns {
+        let full = root.join(pattern);
+        let matches = glob::glob(&full.to_string_lossy()).map_err(|e| {
+            Error::Config(format!("pattern `{pattern}` is not a valid glob pattern: {e}"))
+        })?;
+        let before = paths.len();
+        for found in matches {
+            let found = found.map_err(|e| {
+                let path = e.path().to_path_buf();
+                Error::read(&path, e.into())
+            })?;
+            if found.is_dir() {
+                for entry in walkdir::WalkDir::new(&found).sort_by_file_name() {
+                    let entry = entry.map_err(|e| {
+                        Error::System(format!("cannot list {}: {e}", found.display()))
+                    })?;
+                    if entry.file_type().is_file() {
+                        paths.push(relative(root, entry.path()));
+                    }
+                }
+            } else if found.is_file() {
+                paths.push(relative(root, &found));
+            }
+        }
+        if paths.len() == before {
+            return Err(Error::Config(format!(
+                "pattern `{pattern}` matches no file under {}; fix the pattern (it is relative \
+                 to the project root) or remove it",
+                root.display()
+            )));
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    Ok(paths)
 }
 
 /// `sha256:` of the file a symbolic link reaches; `None` when it reaches no file.
@@ -501,7 +512,7 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(
-            err.contains("`inputs` pattern `prompts/*.txt` matches no file"),
+            err.contains("pattern `prompts/*.txt` matches no file"),
             "{err}"
         );
     }

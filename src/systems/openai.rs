@@ -154,10 +154,13 @@ impl OpenAiSystem {
         };
         for reserved in ["model", "messages"] {
             if extra_body.contains_key(reserved) {
-                return Err(Error::Config(format!(
-                    "systems.{name}.extra_body.{reserved} would replace the request's `{reserved}`; \
-                     set it with the dedicated key instead"
-                )));
+                return Err(keys.error(
+                    "extra_body",
+                    &format!(
+                        "sets `{reserved}`, which would replace the request's `{reserved}`; set \
+                         it with the dedicated key instead"
+                    ),
+                ));
             }
         }
         let timeout = keys.positive_secs("timeout_secs")?.unwrap_or(120.0);
