@@ -45,6 +45,9 @@ pub struct Evaluation {
     pub baseline_file: String,
 }
 
+/// Items generated at once for a system that sets no `concurrency` of its own.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
 /// The configuration of a system as evalgate records it (results, baselines, cache keys): its
 /// [`System::fingerprint`] without secrets ([`crate::outside::scrub_config`]).
 pub fn system_config(system: &dyn System) -> serde_json::Value {
@@ -65,6 +68,8 @@ pub struct GenerationSetup<'a> {
     pub cache_use: CacheUse,
     /// Regenerate every output and overwrite the cached entries.
     pub refresh: bool,
+    /// The system's limit on generations at once, shared by all its evaluations in the run.
+    pub limiter: Option<&'a crate::generate::Limiter>,
     /// Prices for systems that name a model.
     pub pricing: Option<&'a PriceTable>,
 }
@@ -102,8 +107,9 @@ pub fn compute(
     let options = GenerateOptions {
         cache: setup.cache,
         refresh_cache: setup.refresh,
-        concurrency: 4,
+        concurrency: DEFAULT_CONCURRENCY,
         progress_label: &label,
+        limiter: setup.limiter,
     };
     let (results, mut stats) = generate_all(
         system,

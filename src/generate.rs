@@ -40,6 +40,49 @@ pub struct GenerateOptions<'a> {
     pub concurrency: usize,
     /// Label of the progress bar (e.g. `dataset::system`).
     pub progress_label: &'a str,
+    /// Shared by every evaluation of one system in a run, so its concurrency holds across
+    /// datasets evaluated at the same time; `None` limits this call only.
+    pub limiter: Option<&'a Limiter>,
+}
+
+/// At most `n` generations of one system at once, across the calls that share it.
+#[derive(Debug)]
+pub struct Limiter {
+    free: Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+impl Limiter {
+    /// A limit of `n` at once (0 counts as 1).
+    pub fn new(n: usize) -> Limiter {
+        Limiter {
+            free: Mutex::new(n.max(1)),
+            freed: std::sync::Condvar::new(),
+        }
+    }
+
+    /// Waits for a free place; it is given back when the guard drops.
+    pub fn acquire(&self) -> Permit<'_> {
+        let mut free = self.free.lock().unwrap_or_else(|p| p.into_inner());
+        while *free == 0 {
+            free = self.freed.wait(free).unwrap_or_else(|p| p.into_inner());
+        }
+        *free -= 1;
+        Permit { limiter: self }
+    }
+}
+
+/// One place taken from a [`Limiter`].
+#[derive(Debug)]
+pub struct Permit<'a> {
+    limiter: &'a Limiter,
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        *self.limiter.free.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        self.limiter.freed.notify_one();
+    }
 }
 
 /// One item's output and whether it came from the cache.
@@ -129,6 +172,7 @@ pub fn generate_all(
         refresh: options.refresh_cache,
         progress: &progress,
         warnings: Mutex::new(Vec::new()),
+        limiter: options.limiter,
     };
     while !pending.is_empty() {
         let outcomes = if system.prefers_batch() {
@@ -243,6 +287,7 @@ struct Run<'a, 'r> {
     refresh: bool,
     progress: &'a Progress,
     warnings: Mutex<Vec<String>>,
+    limiter: Option<&'a Limiter>,
 }
 
 impl Run<'_, '_> {
@@ -316,9 +361,11 @@ impl Run<'_, '_> {
                     Err(outcome) => outcome,
                     Ok(lock) => {
                         let started = Instant::now();
+                        let permit = self.limiter.map(Limiter::acquire);
                         let result = guarded(self.requests[index].item_id, || {
                             self.system.generate(&self.requests[index])
                         });
+                        drop(permit);
                         let measured_ms = started.elapsed().as_secs_f64() * 1000.0;
                         let result = result.map(|g| fresh(g, measured_ms));
                         self.store(index, &result);

@@ -76,6 +76,7 @@ fn run(
         refresh_cache: refresh,
         concurrency,
         progress_label: "test::summ",
+        limiter: None,
     };
     let (results, stats) = generate_all(
         system,
@@ -214,6 +215,7 @@ fn failures_are_errors_and_are_not_cached() {
         refresh_cache: false,
         concurrency: 2,
         progress_label: "test::crash",
+        limiter: None,
     };
     for _ in 0..2 {
         let (results, stats) = generate_all(
@@ -610,4 +612,39 @@ fn concurrency_is_the_systems_own_setting_else_the_option() {
         // Parallel where allowed (exact counts could flake on a loaded machine).
         assert!(max >= expected.min(2), "{case}");
     }
+}
+
+#[test]
+fn a_shared_limiter_holds_a_systems_concurrency_across_datasets() {
+    // Two evaluations of one system at the same time (two datasets), its limit 1 in all.
+    let system = InFlight {
+        now: AtomicUsize::new(0),
+        max: AtomicUsize::new(0),
+        limit: Some(1),
+    };
+    let limiter = evalgate::unstable::generate::Limiter::new(1);
+    let items = Items::new();
+    std::thread::scope(|scope| {
+        for label in ["a::sys", "b::sys"] {
+            let (system, items, limiter) = (&system, &items, &limiter);
+            scope.spawn(move || {
+                let options = GenerateOptions {
+                    cache: None,
+                    refresh_cache: false,
+                    concurrency: 4,
+                    progress_label: label,
+                    limiter: Some(limiter),
+                };
+                let (results, _) = generate_all(
+                    system,
+                    &system.fingerprint(),
+                    &items.requests(),
+                    &items.hashes,
+                    &options,
+                );
+                assert!(results.iter().all(|r| r.is_ok()));
+            });
+        }
+    });
+    assert_eq!(system.max.load(Ordering::SeqCst), 1);
 }

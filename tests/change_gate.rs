@@ -352,7 +352,9 @@ fn inputs_narrow_the_files_that_count() {
     // A pattern that matches nothing is an error when the suite loads, with its line.
     let error = p.run(&["--list"]).unwrap_err().to_string();
     assert!(
-        error.contains("evalgate.toml:15: `systems.summ.inputs` pattern `prompts/*.txt` matches no file"),
+        error.contains(
+            "evalgate.toml:15: `systems.summ.inputs` pattern `prompts/*.txt` matches no file"
+        ),
         "{error}"
     );
 }

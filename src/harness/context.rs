@@ -59,6 +59,8 @@ pub(crate) struct RunContext {
     /// Rust systems registered with `Harness::system`.
     pub registered: BTreeMap<String, Arc<dyn System>>,
     pub systems: BTreeMap<String, Shared<dyn System>>,
+    /// Each system's limit on generations at once, across its evaluations.
+    limiters: BTreeMap<String, OnceLock<crate::generate::Limiter>>,
     pub datasets: BTreeMap<String, Shared<Dataset>>,
     pub evaluations: BTreeMap<(String, String), Shared<Evaluation>>,
     pub records: Mutex<Vec<(RecordPlace, CheckResult)>>,
@@ -91,6 +93,11 @@ impl RunContext {
         });
         RunContext {
             systems: suite
+                .systems
+                .keys()
+                .map(|s| (s.clone(), OnceLock::new()))
+                .collect(),
+            limiters: suite
                 .systems
                 .keys()
                 .map(|s| (s.clone(), OnceLock::new()))
@@ -187,7 +194,14 @@ impl RunContext {
                         "executable": executable,
                     });
                 }
+                let limiter = self.limiters[system].get_or_init(|| {
+                    crate::generate::Limiter::new(
+                        sys.max_concurrency()
+                            .unwrap_or(crate::evaluation::DEFAULT_CONCURRENCY),
+                    )
+                });
                 let setup = crate::evaluation::GenerationSetup {
+                    limiter: Some(limiter),
                     system_config: &system_config,
                     cache: if cached { self.cache.as_ref() } else { None },
                     cache_fingerprint: &cache_fingerprint,

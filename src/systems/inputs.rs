@@ -303,7 +303,9 @@ fn matched_paths(root: &Path, patterns: &[String]) -> Result<Vec<String>> {
     for pattern in patterns {
         let full = root.join(pattern);
         let matches = glob::glob(&full.to_string_lossy()).map_err(|e| {
-            Error::Config(format!("pattern `{pattern}` is not a valid glob pattern: {e}"))
+            Error::Config(format!(
+                "pattern `{pattern}` is not a valid glob pattern: {e}"
+            ))
         })?;
         let before = paths.len();
         for found in matches {
