@@ -20,12 +20,65 @@ pub(super) struct Override {
     pub(super) system: Option<String>,
     pub(super) metric: String,
     pub(super) checks: CheckSet,
+    /// Line of each `<kind> = false`.
+    pub(super) off_lines: BTreeMap<CheckKind, u32>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub(super) struct CheckTable {
     pub(super) per_metric: BTreeMap<String, CheckSet>,
+    /// Line of each `<kind> = false` in `[checks.<metric>]`.
+    pub(super) per_metric_off_lines: BTreeMap<String, BTreeMap<CheckKind, u32>>,
     pub(super) overrides: Vec<Override>,
+}
+
+impl CheckTable {
+    /// The checks of one dataset × system × metric after the defaults, `[checks.<metric>]` and
+    /// the first `upto` `[[overrides]]` entries.
+    pub(super) fn merged(
+        &self,
+        dataset: &str,
+        system: &str,
+        metric: &str,
+        reference_based: bool,
+        upto: usize,
+    ) -> CheckSet {
+        let mut merged = CheckSet::new();
+        if reference_based {
+            merged.insert(
+                CheckKind::VsBaseline,
+                Some(Check {
+                    threshold_pct: Some(DEFAULT_MAX_DROP_PCT),
+                    ..Check::new(CheckKind::VsBaseline, Severity::Error)
+                }),
+            );
+        }
+        if let Some(per) = self.per_metric.get(metric) {
+            merged.extend(per.clone());
+        }
+        for o in self.overrides.iter().take(upto) {
+            if o.applies(dataset, system, metric) {
+                merged.extend(o.checks.clone());
+            }
+        }
+        merged
+    }
+}
+
+impl Override {
+    /// True when the entry refines the checks of this dataset × system × metric.
+    pub(super) fn applies(&self, dataset: &str, system: &str, metric: &str) -> bool {
+        self.metric == metric
+            && self.dataset.as_deref().is_none_or(|d| d == dataset)
+            && self.system.as_deref().is_none_or(|s| s == system)
+    }
+}
+
+/// What one `[checks.<metric>]` table or `[[overrides]]` entry sets.
+pub(super) struct Resolved {
+    pub(super) checks: CheckSet,
+    /// Line of each `<kind> = false`.
+    pub(super) off_lines: BTreeMap<CheckKind, u32>,
 }
 
 /// The default allowed relative drop for reference-based metrics without configured checks.
@@ -45,7 +98,8 @@ pub(super) fn resolve_checks(
     raw: RawCheckSet<'_>,
     lines: &LineIndex,
     file: &str,
-) -> Result<CheckSet> {
+) -> Result<Resolved> {
+    let mut off_lines = BTreeMap::new();
     let RawCheckSet {
         min,
         max,
@@ -58,7 +112,10 @@ pub(super) fn resolve_checks(
         let Some(bound) = bound else { continue };
         let line = lines.line(bound.span().start);
         let check = match bound.get_ref() {
-            RawBound::Off(false) => None,
+            RawBound::Off(false) => {
+                off_lines.insert(kind, line);
+                None
+            }
             RawBound::Off(true) => {
                 return Err(Error::Config(format!(
                     "{file}:{line}: `{key}.{}` = true has no bound; give a number or \
@@ -97,6 +154,7 @@ pub(super) fn resolve_checks(
         let table = match bound.get_ref() {
             RawItemBound::Off(false) => {
                 out.insert(kind, None);
+                off_lines.insert(kind, line);
                 continue;
             }
             RawItemBound::Off(true) => {
@@ -153,7 +211,10 @@ pub(super) fn resolve_checks(
     if let Some(vs) = vs {
         let line = lines.line(vs.span().start);
         let check = match vs.get_ref() {
-            RawVsBaseline::Off(false) => None,
+            RawVsBaseline::Off(false) => {
+                off_lines.insert(CheckKind::VsBaseline, line);
+                None
+            }
             RawVsBaseline::Off(true) => {
                 return Err(Error::Config(format!(
                     "{file}:{line}: `{key}.vs_baseline` = true has no bound; give \
@@ -187,5 +248,8 @@ pub(super) fn resolve_checks(
         };
         out.insert(CheckKind::VsBaseline, check);
     }
-    Ok(out)
+    Ok(Resolved {
+        checks: out,
+        off_lines,
+    })
 }

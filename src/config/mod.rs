@@ -15,12 +15,12 @@ mod systems;
 use toml::Spanned;
 
 pub use self::checks::DEFAULT_MAX_DROP_PCT;
-use self::checks::{CheckSet, CheckTable, Override, RawCheckSet, resolve_checks};
+use self::checks::{CheckTable, Override, RawCheckSet, resolve_checks};
 use self::lines::LineIndex;
 use self::raw::RawConfig;
 pub use self::systems::{ExternalMetricConfig, SystemConfig, SystemKind};
 pub use crate::checks::Check;
-use crate::checks::{CheckKind, Severity};
+use crate::checks::CheckKind;
 use crate::error::{Error, Result};
 use crate::metrics::external::ExternalMetric;
 use crate::metrics::{MetricDef, MetricRegistry};
@@ -131,6 +131,30 @@ impl Suite {
             external_metrics.push(metric);
         }
         let metrics = &metrics;
+
+        // A name listed twice would run its trials twice.
+        let no_repeats = |list: &[Spanned<String>], key: &str| -> Result<()> {
+            for (n, entry) in list.iter().enumerate() {
+                if list[..n].iter().any(|e| e.get_ref() == entry.get_ref()) {
+                    return Err(Error::Config(format!(
+                        "{}: `{key}` lists `{}` twice; list it once",
+                        at(entry.span()),
+                        entry.get_ref()
+                    )));
+                }
+            }
+            Ok(())
+        };
+        no_repeats(&raw.suite.metrics, "suite.metrics")?;
+        for (name, tier) in &raw.tiers {
+            no_repeats(&tier.datasets, &format!("tiers.{}.datasets", name.get_ref()))?;
+        }
+        for (id, ds) in &raw.datasets {
+            no_repeats(&ds.systems, &format!("datasets.{}.systems", id.get_ref()))?;
+            if let Some(metrics) = &ds.metrics {
+                no_repeats(metrics, &format!("datasets.{}.metrics", id.get_ref()))?;
+            }
+        }
 
         let check_metric = |id: &Spanned<String>, key: &str| -> Result<()> {
             if metrics.definition(id.get_ref()).is_none() {
@@ -397,7 +421,18 @@ impl Suite {
                 &lines,
                 &file,
             )?;
-            table.per_metric.insert(id.get_ref().clone(), resolved);
+            if resolved.checks.is_empty() {
+                return Err(Error::Config(format!(
+                    "{}: `[checks.{}]` sets no check; give `min`, `max`, `vs_baseline`, \
+                     `item_min` or `item_max`, or remove the table",
+                    at(id.span()),
+                    id.get_ref()
+                )));
+            }
+            table.per_metric.insert(id.get_ref().clone(), resolved.checks);
+            table
+                .per_metric_off_lines
+                .insert(id.get_ref().clone(), resolved.off_lines);
         }
         for ov in &raw.overrides {
             let o = ov.get_ref();
@@ -456,13 +491,22 @@ impl Suite {
                 &lines,
                 &file,
             )?;
+            if resolved.checks.is_empty() {
+                return Err(Error::Config(format!(
+                    "{}: this `[[overrides]]` entry sets no check; give `min`, `max`, \
+                     `vs_baseline`, `item_min` or `item_max`, or remove it",
+                    at(ov.span())
+                )));
+            }
             table.overrides.push(Override {
                 dataset: o.dataset.as_ref().map(|d| d.get_ref().clone()),
                 system: o.system.as_ref().map(|s| s.get_ref().clone()),
                 metric: o.metric.get_ref().clone(),
-                checks: resolved,
+                checks: resolved.checks,
+                off_lines: resolved.off_lines,
             });
         }
+        check_switches_off_something(&table, &datasets, metrics, &file)?;
 
         Ok(Suite {
             name: raw
@@ -519,29 +563,70 @@ impl Suite {
     /// item_min, item_max):
     /// built-in defaults, then `[checks.<metric>]`, then matching `[[overrides]]` in file order.
     pub fn checks_for(&self, dataset: &str, system: &str, def: &MetricDef) -> Vec<Check> {
-        let mut merged = CheckSet::new();
-        if def.reference_based {
-            merged.insert(
-                CheckKind::VsBaseline,
-                Some(Check {
-                    threshold_pct: Some(DEFAULT_MAX_DROP_PCT),
-                    ..Check::new(CheckKind::VsBaseline, Severity::Error)
-                }),
-            );
-        }
-        if let Some(per) = self.checks.per_metric.get(&def.id) {
-            merged.extend(per.clone());
-        }
-        for o in &self.checks.overrides {
-            let applies = o.metric == def.id
-                && o.dataset.as_deref().is_none_or(|d| d == dataset)
-                && o.system.as_deref().is_none_or(|s| s == system);
-            if applies {
-                merged.extend(o.checks.clone());
+        self.checks
+            .merged(
+                dataset,
+                system,
+                &def.id,
+                def.reference_based,
+                self.checks.overrides.len(),
+            )
+            .into_values()
+            .flatten()
+            .collect()
+    }
+}
+
+/// `<kind> = false` must switch off a check that would otherwise run: a default, a
+/// `[checks.<metric>]` entry, or an earlier override, for some dataset × system it applies to.
+fn check_switches_off_something(
+    table: &CheckTable,
+    datasets: &BTreeMap<String, DatasetConfig>,
+    metrics: &MetricRegistry,
+    file: &str,
+) -> Result<()> {
+    let reference_based = |metric: &str| {
+        metrics
+            .definition(metric)
+            .is_some_and(|d| d.reference_based)
+    };
+    let nothing = |kind: CheckKind, metric: &str, line: u32| {
+        Error::Config(format!(
+            "{file}:{line}: `{} = false` switches off a check `{metric}` does not have there \
+             ({}); remove it",
+            kind.as_str(),
+            match kind {
+                CheckKind::VsBaseline => "only reference-based metrics have one by default",
+                _ => "no check of this kind is set before this line",
+            }
+        ))
+    };
+    for (metric, offs) in &table.per_metric_off_lines {
+        for (kind, line) in offs {
+            let default = *kind == CheckKind::VsBaseline && reference_based(metric);
+            if !default {
+                return Err(nothing(*kind, metric, *line));
             }
         }
-        merged.into_values().flatten().collect()
     }
+    for (index, o) in table.overrides.iter().enumerate() {
+        for (kind, line) in &o.off_lines {
+            let switched = datasets.values().any(|d| {
+                d.metrics.contains(&o.metric)
+                    && d.systems.iter().any(|s| {
+                        o.applies(&d.id, s, &o.metric)
+                            && table
+                                .merged(&d.id, s, &o.metric, reference_based(&o.metric), index)
+                                .get(kind)
+                                .is_some_and(Option::is_some)
+                    })
+            });
+            if !switched {
+                return Err(nothing(*kind, &o.metric, *line));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads the suite file, with an error that says where evalgate looked.
@@ -563,6 +648,7 @@ fn is_name_segment(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Severity;
     use crate::metrics::{Direction, Metric, MetricValues, ScoringItem, ScoringOptions};
     use std::sync::Arc;
 
@@ -700,6 +786,23 @@ vs_baseline = { max_drop = 0.05 }
             (
                 "\n[checks.score]\nitem_min = true\n",
                 "evalgate.toml:14: `checks.score.item_min` = true has no bound",
+            ),
+            ("\n[checks.leak]\n", "evalgate.toml:13: `[checks.leak]` sets no check"),
+            (
+                "\n[checks.leak]\nvs_baseline = false\n",
+                "evalgate.toml:14: `vs_baseline = false` switches off a check `leak` does not have",
+            ),
+            (
+                "\n[checks.leak]\nmax = 0.1\n\n[[overrides]]\nmetric = \"leak\"\nmin = false\n",
+                "evalgate.toml:18: `min = false` switches off a check `leak` does not have",
+            ),
+            (
+                "\n[[overrides]]\nmetric = \"leak\"\n",
+                "evalgate.toml:13: this `[[overrides]]` entry sets no check",
+            ),
+            (
+                "\n[tiers.nightly]\ndatasets = [\"d\", \"d\"]\n",
+                "evalgate.toml:14: `tiers.nightly.datasets` lists `d` twice",
             ),
             (
                 "\n[checks.score]\nmin = \"0.2\"\n",
