@@ -34,10 +34,11 @@ pub struct Fingerprint {
     /// Version of the metric definitions (bumped whenever a metric's numbers change meaning),
     /// with `+plugins:<hash>` when plugin metrics report a configuration.
     pub metric_version: String,
-    /// The suite settings that change the computed metrics' numbers: `[metric_params.<id>]` of
-    /// each computed metric that has one, and `stemmer` when a ROUGE metric is computed.
+    /// Per metric id, the suite settings that change its numbers: its `[metric_params.<id>]`,
+    /// `stemmer` for ROUGE. Only metrics with settings appear. A metric whose settings changed
+    /// is not comparable with its baseline value; the other metrics still are.
     #[serde(default)]
-    pub metric_settings: BTreeMap<String, serde_json::Value>,
+    pub metric_settings: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
 }
 
 /// State of an evaluation's baseline.
@@ -175,14 +176,16 @@ pub fn read(path: &Path) -> Result<Option<Loaded>> {
 pub enum Loaded {
     /// A baseline in this version's format.
     Current(Box<LoadedBaseline>),
-    /// A baseline written by evalgate 0.1, whose fingerprint hashed the system configuration
-    /// instead of keeping it; it cannot be compared and is replaced by accepting a new one.
+    /// A baseline written by another evalgate version in another format (a fingerprint that
+    /// hashed the system configuration, settings not kept per metric, ...): it cannot be
+    /// compared and is replaced by accepting a new one.
     OlderFormat,
 }
 
+/// An evalgate baseline (a JSON body with a `fingerprint` object) in a format this version does
+/// not read.
 fn is_older_format(body: &str) -> bool {
-    serde_json::from_str::<serde_json::Value>(body)
-        .is_ok_and(|v| v["fingerprint"].get("system_config_hash").is_some())
+    serde_json::from_str::<serde_json::Value>(body).is_ok_and(|v| v["fingerprint"].is_object())
 }
 
 /// The result of comparing a run with its baseline file.
@@ -197,6 +200,8 @@ pub struct Synced {
     /// What changed in the system's configuration since the baseline (see
     /// [`crate::systems::changes::describe`]); empty without a baseline.
     pub system_changes: Vec<String>,
+    /// Metrics whose settings changed since the baseline, with how ([`settings_changes`]).
+    pub changed_settings: BTreeMap<String, Vec<String>>,
     /// The pending file written by this run, when the result differs from the baseline.
     pub pending: Option<PathBuf>,
 }
@@ -223,8 +228,8 @@ pub fn sync(
             None,
             BaselineStatus::FingerprintMismatch,
             vec![
-                "it was written by an older evalgate, in a format that does not keep the system \
-                 configuration"
+                "it was written by another evalgate version, in a format this one does not \
+                 read"
                     .to_string(),
             ],
         ),
@@ -241,6 +246,10 @@ pub fn sync(
     let system_changes = baseline
         .as_ref()
         .map(|b| crate::systems::changes::describe(&b.body.system_config, &current.system_config))
+        .unwrap_or_default();
+    let changed_settings = baseline
+        .as_ref()
+        .map(|b| settings_changes(&b.body.fingerprint, &current.fingerprint))
         .unwrap_or_default();
     let same = baseline
         .as_ref()
@@ -277,6 +286,7 @@ pub fn sync(
         status,
         mismatch,
         system_changes,
+        changed_settings,
         pending,
     })
 }
@@ -323,13 +333,34 @@ pub fn fingerprint_differences(baseline: &Fingerprint, current: &Fingerprint) ->
             baseline.metric_version, current.metric_version
         ));
     }
-    if baseline.metric_settings != current.metric_settings {
-        let old = serde_json::to_value(&baseline.metric_settings).unwrap_or_default();
-        let new = serde_json::to_value(&current.metric_settings).unwrap_or_default();
-        let changes = crate::systems::changes::describe(&old, &new);
-        out.push(format!("metric settings changed: {}", changes.join(", ")));
-    }
     out
+}
+
+/// Per metric id, how its settings changed from `baseline` to `current` (only metrics whose
+/// settings differ): those metrics measured something else, the others did not.
+pub fn settings_changes(
+    baseline: &Fingerprint,
+    current: &Fingerprint,
+) -> BTreeMap<String, Vec<String>> {
+    let empty = BTreeMap::new();
+    let ids: BTreeSet<&String> = baseline
+        .metric_settings
+        .keys()
+        .chain(current.metric_settings.keys())
+        .collect();
+    ids.into_iter()
+        .filter_map(|id| {
+            let old = baseline.metric_settings.get(id).unwrap_or(&empty);
+            let new = current.metric_settings.get(id).unwrap_or(&empty);
+            (old != new).then(|| {
+                let as_json = |m: &BTreeMap<String, serde_json::Value>| {
+                    serde_json::to_value(m).unwrap_or_default()
+                };
+                let changes = crate::systems::changes::describe(&as_json(old), &as_json(new));
+                (id.clone(), changes)
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -426,18 +457,21 @@ mod tests {
             "the new configuration is recorded by a pending snapshot"
         );
 
+        let mut other_settings = body(0.5);
+        other_settings.fingerprint.metric_settings = BTreeMap::from([(
+            "rougeL_f1".to_string(),
+            BTreeMap::from([("stemmer".to_string(), serde_json::json!(false))]),
+        )]);
+        let s = sync(&snap, &other_settings, &none(), "x", true).unwrap();
+        // The metric whose settings changed is not comparable; the evaluation as a whole is.
+        assert_eq!(s.status, BaselineStatus::Present);
+        assert_eq!(s.changed_settings["rougeL_f1"], ["stemmer added (false)"]);
+
         let mut other_data = body(0.5);
         other_data.fingerprint.dataset_hash = "sha256:e".into();
-        other_data.fingerprint.metric_settings =
-            BTreeMap::from([("stemmer".to_string(), serde_json::json!(false))]);
         let s = sync(&snap, &other_data, &none(), "x", true).unwrap();
         assert_eq!(s.status, BaselineStatus::FingerprintMismatch);
-        assert_eq!(s.mismatch.len(), 2, "{:?}", s.mismatch);
-        assert!(
-            s.mismatch[1].contains("stemmer added (false)"),
-            "{:?}",
-            s.mismatch
-        );
+        assert_eq!(s.mismatch.len(), 1, "{:?}", s.mismatch);
     }
 
     #[test]
@@ -499,7 +533,7 @@ mod tests {
         .unwrap();
         let s = sync(&snap, &body(0.5), &none(), "x", true).unwrap();
         assert_eq!(s.status, BaselineStatus::FingerprintMismatch);
-        assert!(s.mismatch[0].contains("older evalgate"));
+        assert!(s.mismatch[0].contains("another evalgate version"));
         assert!(s.pending.is_some());
     }
 }

@@ -208,7 +208,7 @@ pub fn compute(
             .flat_map(|i| (1..=i.references.len()).map(move |n| format!("{}#{n}", i.id)))
             .collect(),
         metric_version,
-        metric_settings: registry.settings(&wanted, &options),
+        metric_settings: registry.settings_per_metric(&wanted, &options),
     };
     let body = baseline_body(&fingerprint, &system_config, &dataset, &metrics);
     let path = baseline::snapshot_path(&suite.baselines_dir, &dataset.id, system_name);

@@ -350,7 +350,12 @@ fn inputs_narrow_the_files_that_count() {
         ),
     );
     // A pattern that matches nothing is an error when the suite loads, with its line.
-    let error = p.run(&["--list"]).unwrap_err().to_string();
+    let error = Harness::new()
+        .config(p.root.join("evalgate.toml"))
+        .output_dir(p.root.join("out"))
+        .run(&support::quiet_args(&p.root.join("out"), &["--list"]))
+        .unwrap_err()
+        .to_string();
     assert!(
         error.contains(
             "evalgate.toml:15: `systems.summ.inputs` pattern `prompts/*.txt` matches no file"

@@ -357,7 +357,10 @@ fn config_errors_name_the_key() {
     );
     assert!(bad(&format!("{base}temperature = 5")).contains("systems.chat.temperature"));
     assert!(bad("model = \"m\"").contains("`systems.chat.base_url` is missing"));
-    assert!(bad(&format!("{base}extra_body = {{ model = \"x\" }}")).contains("extra_body.model"));
+    assert!(
+        bad(&format!("{base}extra_body = {{ model = \"x\" }}"))
+            .contains("`systems.chat.extra_body` sets `model`")
+    );
 }
 
 /// A completion whose first choice has this `message` and `finish_reason`.
@@ -507,6 +510,7 @@ fn failed_answers_are_never_cached() {
         refresh_cache: false,
         concurrency: 1,
         progress_label: "demo::chat",
+        limiter: None,
     };
     let key = OutputCache::key(&fingerprint, &requests[0], &hashes[0]);
     for expected in ["cut at max_tokens", "empty `choices[0].message.content`"] {

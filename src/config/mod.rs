@@ -147,7 +147,10 @@ impl Suite {
         };
         no_repeats(&raw.suite.metrics, "suite.metrics")?;
         for (name, tier) in &raw.tiers {
-            no_repeats(&tier.datasets, &format!("tiers.{}.datasets", name.get_ref()))?;
+            no_repeats(
+                &tier.datasets,
+                &format!("tiers.{}.datasets", name.get_ref()),
+            )?;
         }
         for (id, ds) in &raw.datasets {
             no_repeats(&ds.systems, &format!("datasets.{}.systems", id.get_ref()))?;
@@ -429,7 +432,9 @@ impl Suite {
                     id.get_ref()
                 )));
             }
-            table.per_metric.insert(id.get_ref().clone(), resolved.checks);
+            table
+                .per_metric
+                .insert(id.get_ref().clone(), resolved.checks);
             table
                 .per_metric_off_lines
                 .insert(id.get_ref().clone(), resolved.off_lines);
@@ -787,7 +792,10 @@ vs_baseline = { max_drop = 0.05 }
                 "\n[checks.score]\nitem_min = true\n",
                 "evalgate.toml:14: `checks.score.item_min` = true has no bound",
             ),
-            ("\n[checks.leak]\n", "evalgate.toml:13: `[checks.leak]` sets no check"),
+            (
+                "\n[checks.leak]\n",
+                "evalgate.toml:13: `[checks.leak]` sets no check",
+            ),
             (
                 "\n[checks.leak]\nvs_baseline = false\n",
                 "evalgate.toml:14: `vs_baseline = false` switches off a check `leak` does not have",

@@ -229,6 +229,17 @@ impl RunContext {
             }
             BaselineStatus::Present => {}
         }
+        if let Some(changes) = synced.changed_settings.get(&def.id) {
+            record.status = CheckStatus::Failed;
+            record.message = format!(
+                "baseline {} measured {} with other settings, so its value is not comparable: {}. \
+                 If this change is intended, {pending}",
+                evaluation.baseline_file,
+                def.id,
+                changes.join(", ")
+            );
+            return record;
+        }
         let Some(baseline_value) = synced
             .baseline
             .as_ref()
@@ -301,7 +312,7 @@ impl RunContext {
             Ok(Some(crate::baseline::Loaded::OlderFormat)) => {
                 record.status = CheckStatus::Warned;
                 record.message = format!(
-                    "the baseline {shown} of tier {tier_list} was written by an older evalgate; \
+                    "the baseline {shown} of tier {tier_list} was written by another evalgate version; \
                      {refresh}"
                 );
             }

@@ -364,24 +364,20 @@ impl MetricRegistry {
         }
     }
 
-    /// The settings that change the numbers of `ids` ([`Metric::settings`] of each family
-    /// producing them), merged by name.
-    pub fn settings(
+    /// Per metric id, the settings that change its numbers ([`Metric::settings`] of its
+    /// family); ids without settings are left out.
+    pub fn settings_per_metric(
         &self,
         ids: &[&str],
         options: &ScoringOptions,
-    ) -> BTreeMap<String, serde_json::Value> {
-        let mut per_family: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
-        for id in ids {
-            if let Some((family, _)) = self.by_id.get(*id) {
-                per_family.entry(*family).or_default().push(id);
-            }
-        }
-        let mut out = BTreeMap::new();
-        for (family, wanted) in per_family {
-            out.extend(self.families[family].settings(&wanted, options));
-        }
-        out
+    ) -> BTreeMap<String, BTreeMap<String, serde_json::Value>> {
+        ids.iter()
+            .filter_map(|id| {
+                let (family, _) = self.by_id.get(*id)?;
+                let settings = self.families[*family].settings(&[id], options);
+                (!settings.is_empty()).then(|| (id.to_string(), settings))
+            })
+            .collect()
     }
 
     /// A hash over the configuration fingerprints of the families producing `ids` (plugins
