@@ -264,7 +264,7 @@ impl MetricRegistry {
         let item_ids: Vec<&str> = items.iter().map(|i| i.id).collect();
         let mut out = BTreeMap::new();
         for (ids, values) in self.score_families(items, wanted, options)? {
-            collect_family(&mut out, &ids, values?, &item_ids)?;
+            collect_family(&mut out, &ids, values?, &item_ids, |id| self.definition(id))?;
         }
         Ok(out)
     }
@@ -281,7 +281,9 @@ impl MetricRegistry {
         let mut out = BTreeMap::new();
         for (ids, values) in self.score_families(items, wanted, options)? {
             let mut family = BTreeMap::new();
-            match values.and_then(|v| collect_family(&mut family, &ids, v, &item_ids)) {
+            match values.and_then(|v| {
+                collect_family(&mut family, &ids, v, &item_ids, |id| self.definition(id))
+            }) {
                 Ok(()) => out.extend(family.into_iter().map(|(id, v)| (id, Ok(v)))),
                 Err(e) if ids.len() == 1 => {
                     out.insert(ids[0].to_string(), Err(e.to_string()));
@@ -310,7 +312,9 @@ impl MetricRegistry {
         self.score_families(items, &[id], options)
             .and_then(|mut runs| {
                 let (_, values) = runs.pop().expect("one family runs for one id");
-                collect_family(&mut alone, &[id], values?, &item_ids)
+                collect_family(&mut alone, &[id], values?, &item_ids, |id| {
+                    self.definition(id)
+                })
             })
             .map_err(|e| e.to_string())?;
         alone
@@ -422,11 +426,12 @@ type FamilyRun<'w> = (Vec<&'w str>, Result<Vec<MetricValues>>);
 
 /// Files a family's values by id, failing when it left out one of the ids asked of it, gave
 /// per-item values that do not align with the items, or gave a value that is not finite.
-fn collect_family(
+fn collect_family<'d>(
     out: &mut BTreeMap<String, MetricValues>,
     ids: &[&str],
     values: Vec<MetricValues>,
     item_ids: &[&str],
+    defs: impl Fn(&str) -> Option<&'d MetricDef>,
 ) -> Result<()> {
     for v in values {
         if v.per_item.len() != item_ids.len() {
@@ -439,6 +444,9 @@ fn collect_family(
             )));
         }
         check_finite(&v, item_ids)?;
+        if let Some(def) = defs(&v.id) {
+            check_range(&v, def, item_ids)?;
+        }
         out.insert(v.id.clone(), v);
     }
     match ids.iter().find(|id| !out.contains_key(**id)) {
@@ -447,6 +455,40 @@ fn collect_family(
         ))),
         None => Ok(()),
     }
+}
+
+/// Checks that a family's values lie in the range its definition declares (with float noise
+/// allowed): `Err` names the metric, the item and the range.
+fn check_range(values: &MetricValues, def: &MetricDef, item_ids: &[&str]) -> Result<()> {
+    let (low, high) = def.range;
+    let noise = |bound: f64| 1e-9 * bound.abs().max(1.0);
+    let outside =
+        |x: f64| low.is_some_and(|l| x < l - noise(l)) || high.is_some_and(|h| x > h + noise(h));
+    let range = || {
+        let shown = |b: Option<f64>| b.map_or("∞".to_string(), |b| b.to_string());
+        format!("[{}, {}]", shown(low).replace('∞', "-∞"), shown(high))
+    };
+    for (index, value) in values.per_item.iter().enumerate() {
+        if let Some(x) = value {
+            if outside(*x) {
+                let item = item_ids.get(index).copied().unwrap_or("?");
+                return Err(Error::Metric(format!(
+                    "metric `{}` gave {x} for item `{item}`, outside its declared range {}",
+                    values.id,
+                    range()
+                )));
+            }
+        }
+    }
+    if outside(values.aggregate) {
+        return Err(Error::Metric(format!(
+            "metric `{}` gave {} as its dataset value, outside its declared range {}",
+            values.id,
+            values.aggregate,
+            range()
+        )));
+    }
+    Ok(())
 }
 
 /// The message of a caught panic payload.
