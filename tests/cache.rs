@@ -2,6 +2,8 @@
 //! regenerated, concurrent runs do not duplicate work, results do not depend on concurrency,
 //! locks left by interrupted runs are taken over, live ones are waited on.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -36,6 +38,11 @@ impl Items {
         }
     }
 
+    /// The cache key of item `index` for a system with `fingerprint`.
+    fn key(&self, fingerprint: &Value, index: usize) -> CacheKey {
+        OutputCache::key(fingerprint, &self.requests()[index], &self.hashes[index])
+    }
+
     fn requests(&self) -> Vec<SystemRequest<'_>> {
         INPUTS
             .iter()
@@ -48,20 +55,33 @@ impl Items {
     }
 }
 
-fn command_system(mode: &str, count_file: &Path, batch: bool) -> CommandSystem {
-    let text = format!(
-        "command = [\"sh\", \"tests/fixtures/fake_system.sh\", \"{mode}\"]\nbatch = {batch}\n\
-         env = {{ COUNT_FILE = \"{}\" }}",
-        count_file.display()
-    );
-    let table: toml::Table = toml::from_str(&text).unwrap();
-    CommandSystem::from_config("summ", &table, Path::new(env!("CARGO_MANIFEST_DIR")), &[]).unwrap()
+/// The fixture command system in `mode` with a fresh cache, counting its starts.
+struct Fixture {
+    dir: tempfile::TempDir,
+    cache: OutputCache,
+    system: CommandSystem,
 }
 
-fn starts(count_file: &Path) -> usize {
-    std::fs::read_to_string(count_file)
-        .map(|t| t.lines().count())
-        .unwrap_or(0)
+impl Fixture {
+    fn new(mode: &str, batch: bool) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            "command = [\"sh\", \"tests/fixtures/fake_system.sh\", \"{mode}\"]\nbatch = {batch}\n\
+             env = {{ COUNT_FILE = \"{}\" }}",
+            dir.path().join("count").display()
+        );
+        let table: toml::Table = toml::from_str(&text).unwrap();
+        let system =
+            CommandSystem::from_config("summ", &table, Path::new(env!("CARGO_MANIFEST_DIR")), &[])
+                .unwrap();
+        let cache = OutputCache::new(dir.path().join("cache"));
+        Fixture { dir, cache, system }
+    }
+
+    /// How many processes the system started.
+    fn starts(&self) -> usize {
+        support::line_count(&self.dir.path().join("count"))
+    }
 }
 
 fn run(
@@ -95,14 +115,11 @@ fn outputs(items: &[GeneratedItem]) -> Vec<&str> {
 
 #[test]
 fn second_run_starts_no_process_and_gives_identical_results() {
-    let dir = tempfile::tempdir().unwrap();
-    let count = dir.path().join("count");
-    let cache = OutputCache::new(dir.path().join("cache"));
-    let system = command_system("json", &count, false);
+    let f = Fixture::new("json", false);
     let items = Items::new();
 
-    let (first, stats) = run(&system, &items, Some(&cache), false, 2);
-    assert_eq!(starts(&count), 4);
+    let (first, stats) = run(&f.system, &items, Some(&f.cache), false, 2);
+    assert_eq!(f.starts(), 4);
     assert_eq!((stats.hits, stats.misses), (0, 4));
     assert!(
         first
@@ -119,8 +136,8 @@ fn second_run_starts_no_process_and_gives_identical_results() {
         ]
     );
 
-    let (second, stats) = run(&system, &items, Some(&cache), false, 2);
-    assert_eq!(starts(&count), 4, "a fully cached run starts no process");
+    let (second, stats) = run(&f.system, &items, Some(&f.cache), false, 2);
+    assert_eq!(f.starts(), 4, "a fully cached run starts no process");
     assert_eq!((stats.hits, stats.misses), (4, 0));
     assert!(stats.warnings.is_empty(), "{:?}", stats.warnings);
     assert!(second.iter().all(|i| i.cached));
@@ -134,28 +151,24 @@ fn second_run_starts_no_process_and_gives_identical_results() {
 
 #[test]
 fn corrupted_entry_is_reported_and_regenerated() {
-    let dir = tempfile::tempdir().unwrap();
-    let count = dir.path().join("count");
-    let cache = OutputCache::new(dir.path().join("cache"));
-    let system = command_system("plain", &count, false);
+    let f = Fixture::new("plain", false);
     let items = Items::new();
-    let (first, _) = run(&system, &items, Some(&cache), false, 1);
+    let (first, _) = run(&f.system, &items, Some(&f.cache), false, 1);
 
     // Truncate the entry of item `b`, and edit the output inside the entry of item `c`.
-    let requests = items.requests();
-    let fp = system.fingerprint();
-    let key_b = OutputCache::key(&fp, &requests[1], &items.hashes[1]);
-    let path_b = cache.entry_path(&key_b);
+    let fp = f.system.fingerprint();
+    let key_b = items.key(&fp, 1);
+    let path_b = f.cache.entry_path(&key_b);
     let bytes = std::fs::read(&path_b).unwrap();
     std::fs::write(&path_b, &bytes[..bytes.len() / 2]).unwrap();
-    let key_c = OutputCache::key(&fp, &requests[2], &items.hashes[2]);
-    let path_c = cache.entry_path(&key_c);
+    let key_c = items.key(&fp, 2);
+    let path_c = f.cache.entry_path(&key_c);
     let text = std::fs::read_to_string(&path_c).unwrap();
     std::fs::write(&path_c, text.replace("summary of c", "summary of X")).unwrap();
-    assert!(matches!(cache.get(&key_b), CacheLookup::Corrupt(_)));
-    assert!(matches!(cache.get(&key_c), CacheLookup::Corrupt(_)));
+    assert!(matches!(f.cache.get(&key_b), CacheLookup::Corrupt(_)));
+    assert!(matches!(f.cache.get(&key_c), CacheLookup::Corrupt(_)));
 
-    let (second, stats) = run(&system, &items, Some(&cache), false, 1);
+    let (second, stats) = run(&f.system, &items, Some(&f.cache), false, 1);
     assert_eq!((stats.hits, stats.misses), (2, 2));
     assert_eq!(stats.warnings.len(), 2, "{:?}", stats.warnings);
     assert!(
@@ -164,54 +177,45 @@ fn corrupted_entry_is_reported_and_regenerated() {
             .iter()
             .all(|w| w.contains("corrupted") && w.contains("regenerating"))
     );
-    assert_eq!(starts(&count), 6);
+    assert_eq!(f.starts(), 6);
     assert_eq!(outputs(&first), outputs(&second));
     assert!(!second[1].cached && !second[2].cached);
     // The regenerated entries are valid again.
-    assert!(matches!(cache.get(&key_b), CacheLookup::Hit(_)));
-    assert!(matches!(cache.get(&key_c), CacheLookup::Hit(_)));
+    assert!(matches!(f.cache.get(&key_b), CacheLookup::Hit(_)));
+    assert!(matches!(f.cache.get(&key_c), CacheLookup::Hit(_)));
 }
 
 #[test]
 fn refresh_and_bypass_regenerate() {
-    let dir = tempfile::tempdir().unwrap();
-    let count = dir.path().join("count");
-    let cache = OutputCache::new(dir.path().join("cache"));
-    let system = command_system("plain", &count, false);
+    let f = Fixture::new("plain", false);
     let items = Items::new();
-    run(&system, &items, Some(&cache), false, 4);
-    let (_, stats) = run(&system, &items, Some(&cache), true, 4);
+    run(&f.system, &items, Some(&f.cache), false, 4);
+    let (_, stats) = run(&f.system, &items, Some(&f.cache), true, 4);
     assert_eq!((stats.hits, stats.misses), (0, 4));
-    assert_eq!(starts(&count), 8);
-    let (_, stats) = run(&system, &items, None, false, 4);
+    assert_eq!(f.starts(), 8);
+    let (_, stats) = run(&f.system, &items, None, false, 4);
     assert_eq!((stats.hits, stats.misses), (0, 4));
-    assert_eq!(starts(&count), 12);
+    assert_eq!(f.starts(), 12);
 }
 
 #[test]
 fn batch_system_is_cached_too() {
-    let dir = tempfile::tempdir().unwrap();
-    let count = dir.path().join("count");
-    let cache = OutputCache::new(dir.path().join("cache"));
-    let system = command_system("batch", &count, true);
+    let f = Fixture::new("batch", true);
     let items = Items::new();
-    let (first, _) = run(&system, &items, Some(&cache), false, 4);
-    assert_eq!(starts(&count), 1);
-    let (second, stats) = run(&system, &items, Some(&cache), false, 4);
-    assert_eq!(starts(&count), 1);
+    let (first, _) = run(&f.system, &items, Some(&f.cache), false, 4);
+    assert_eq!(f.starts(), 1);
+    let (second, stats) = run(&f.system, &items, Some(&f.cache), false, 4);
+    assert_eq!(f.starts(), 1);
     assert_eq!(stats.hits, 4);
     assert_eq!(outputs(&first), outputs(&second));
 }
 
 #[test]
 fn failures_are_errors_and_are_not_cached() {
-    let dir = tempfile::tempdir().unwrap();
-    let count = dir.path().join("count");
-    let cache = OutputCache::new(dir.path().join("cache"));
-    let system = command_system("crash", &count, false);
+    let f = Fixture::new("crash", false);
     let items = Items::new();
     let options = GenerateOptions {
-        cache: Some(&cache),
+        cache: Some(&f.cache),
         refresh_cache: false,
         concurrency: 2,
         progress_label: "test::crash",
@@ -219,8 +223,8 @@ fn failures_are_errors_and_are_not_cached() {
     };
     for _ in 0..2 {
         let (results, stats) = generate_all(
-            &system,
-            &system.fingerprint(),
+            &f.system,
+            &f.system.fingerprint(),
             &items.requests(),
             &items.hashes,
             &options,
@@ -231,12 +235,20 @@ fn failures_are_errors_and_are_not_cached() {
             assert!(message.contains(&format!("item `{id}`")), "{message}");
         }
     }
-    assert_eq!(starts(&count), 8);
+    assert_eq!(f.starts(), 8);
 }
 
 /// An in-process system that counts calls and takes a little time, so runs overlap.
 struct Counting {
     calls: AtomicUsize,
+}
+
+impl Counting {
+    fn new() -> Counting {
+        Counting {
+            calls: AtomicUsize::new(0),
+        }
+    }
 }
 
 impl System for Counting {
@@ -254,9 +266,7 @@ impl System for Counting {
 #[test]
 fn results_do_not_depend_on_concurrency() {
     let items = Items::new();
-    let system = Counting {
-        calls: AtomicUsize::new(0),
-    };
+    let system = Counting::new();
     let (one, _) = run(&system, &items, None, false, 1);
     let (many, _) = run(&system, &items, None, false, 8);
     assert_eq!(outputs(&one), outputs(&many));
@@ -268,9 +278,7 @@ fn concurrent_runs_sharing_a_cache_generate_each_item_once() {
     let dir = tempfile::tempdir().unwrap();
     let cache_dir: PathBuf = dir.path().join("cache");
     let items = Items::new();
-    let system = Counting {
-        calls: AtomicUsize::new(0),
-    };
+    let system = Counting::new();
     let runs: Vec<Vec<GeneratedItem>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..3)
             .map(|_| {
@@ -301,12 +309,8 @@ fn a_run_waits_for_an_item_another_run_is_generating() {
     let dir = tempfile::tempdir().unwrap();
     let cache = OutputCache::new(dir.path().join("cache"));
     let items = Items::new();
-    let system = Counting {
-        calls: AtomicUsize::new(0),
-    };
-    let fp = system.fingerprint();
-    let requests = items.requests();
-    let key = OutputCache::key(&fp, &requests[0], &items.hashes[0]);
+    let system = Counting::new();
+    let key = items.key(&system.fingerprint(), 0);
     let lock = cache.try_lock(&key).unwrap().expect("lock is free");
     assert!(
         cache.try_lock(&key).unwrap().is_none(),
@@ -334,8 +338,7 @@ fn a_stale_lock_is_taken_over() {
     let dir = tempfile::tempdir().unwrap();
     let cache = OutputCache::new(dir.path().join("cache")).with_stale_lock_after(Duration::ZERO);
     let items = Items::new();
-    let requests = items.requests();
-    let key = OutputCache::key(&json!({}), &requests[0], &items.hashes[0]);
+    let key = items.key(&json!({}), 0);
     let abandoned = cache.try_lock(&key).unwrap().unwrap();
     std::mem::forget(abandoned); // a crashed run never removes its lock
     std::thread::sleep(Duration::from_millis(20));
@@ -368,7 +371,7 @@ fn a_lock_says_which_process_on_which_host_holds_it() {
     let dir = tempfile::tempdir().unwrap();
     let cache = OutputCache::new(dir.path().join("cache"));
     let items = Items::new();
-    let key = OutputCache::key(&json!({}), &items.requests()[0], &items.hashes[0]);
+    let key = items.key(&json!({}), 0);
     let lock = cache.try_lock(&key).unwrap().unwrap();
     assert_eq!(lock.took_over(), None);
     let text = std::fs::read_to_string(cache.entry_path(&key).with_extension("lock")).unwrap();
@@ -387,14 +390,8 @@ fn a_lock_left_by_a_dead_process_of_this_host_is_taken_over_at_once() {
     // The default stale age (10 minutes): only the dead pid can free the lock in time.
     let cache = OutputCache::new(dir.path().join("cache"));
     let items = Items::new();
-    let system = Counting {
-        calls: AtomicUsize::new(0),
-    };
-    let key = OutputCache::key(
-        &system.fingerprint(),
-        &items.requests()[1],
-        &items.hashes[1],
-    );
+    let system = Counting::new();
+    let key = items.key(&system.fingerprint(), 1);
     let pid = dead_pid();
     plant_lock(&cache, &key, &format!("pid {pid}\nhost {}\n", this_host()));
     assert_eq!(cache.lock_holder(&key), None, "a dead owner holds nothing");
@@ -429,14 +426,8 @@ fn a_lock_of_a_running_process_is_waited_on_until_the_process_dies() {
     let dir = tempfile::tempdir().unwrap();
     let cache = OutputCache::new(dir.path().join("cache"));
     let items = Items::new();
-    let system = Counting {
-        calls: AtomicUsize::new(0),
-    };
-    let key = OutputCache::key(
-        &system.fingerprint(),
-        &items.requests()[0],
-        &items.hashes[0],
-    );
+    let system = Counting::new();
+    let key = items.key(&system.fingerprint(), 0);
     // Another "run": a live process of this host that holds item `a`, then is killed (SIGKILL,
     // so it cannot clean up) before it stores anything.
     let mut owner = std::process::Command::new("sleep")
@@ -499,7 +490,7 @@ fn locks_from_other_hosts_or_without_a_host_are_judged_by_age_only() {
     let dir = tempfile::tempdir().unwrap();
     let cache = OutputCache::new(dir.path().join("cache"));
     let items = Items::new();
-    let key = OutputCache::key(&json!({}), &items.requests()[0], &items.hashes[0]);
+    let key = items.key(&json!({}), 0);
     let pid = dead_pid();
     for text in [
         format!("pid {pid}\nhost another-machine.example\n"),

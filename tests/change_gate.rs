@@ -13,8 +13,8 @@ use std::process::Command;
 
 use evalgate::Harness;
 use evalgate::results::{BaselineStatus, CacheUse, CheckResult, CheckStatus, RunResults};
-use evalgate::unstable::harness::RunOutcome;
 use evalgate::unstable::report::pr_comment::{CommentOptions, render};
+use support::Project;
 
 const SUMMARIZE_PY: &str = r#"import json, os, sys
 from helpers import summarize
@@ -50,136 +50,53 @@ const ITEMS: &str = r#"[
   {"id": "c", "input": "Rain falls in spring. Rivers rise fast. Farmers wait.", "references": ["Rain falls in spring. Rivers rise fast."]}
 ]"#;
 
-struct Project {
-    _tmp: tempfile::TempDir,
-    root: PathBuf,
-    count: PathBuf,
+/// A git repository with the suite, one dataset and the Python summariser, committed. The
+/// summariser notes each start in [`starts`]' file, outside the project.
+fn project(suite_extra: &str) -> Project {
+    let p = Project::empty();
+    p.write(
+        "evalgate.toml",
+        format!(
+            "[suite]\ncache_dir = \"target/cache\"\n\n\
+             [tiers.smoke]\ndatasets = [\"demo_v1\"]\n\n\
+             [datasets.demo_v1]\nsystems = [\"summ\"]\nmetrics = [\"rouge1_f1\", \"rougeL_f1\"]\n\n\
+             [systems.summ]\nkind = \"command\"\ncommand = [\"python3\", \"summarize.py\"]\n\
+             params = {{ sentences = 1 }}\nenv = {{ COUNT_FILE = \"{}\" }}\n\n{suite_extra}",
+            count_file(&p).display()
+        ),
+    );
+    p.write("summarize.py", SUMMARIZE_PY);
+    p.write("helpers.py", HELPERS_FIRST_N);
+    p.write(".gitignore", "target/\nout/\n__pycache__/\n*.snap.new\n");
+    p.dataset("demo_v1", ITEMS);
+    p.git_init();
+    p.commit();
+    p
 }
 
-impl Project {
-    /// A git repository with the suite, one dataset and the Python summariser, committed.
-    fn new(suite_extra: &str) -> Project {
-        let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path().join("project");
-        let count = tmp.path().join("starts.txt");
-        std::fs::create_dir_all(&root).unwrap();
-        let p = Project {
-            _tmp: tmp,
-            root,
-            count,
-        };
-        p.write(
-            "evalgate.toml",
-            &format!(
-                "[suite]\ncache_dir = \"target/cache\"\n\n\
-                 [tiers.smoke]\ndatasets = [\"demo_v1\"]\n\n\
-                 [datasets.demo_v1]\nsystems = [\"summ\"]\nmetrics = [\"rouge1_f1\", \"rougeL_f1\"]\n\n\
-                 [systems.summ]\nkind = \"command\"\ncommand = [\"python3\", \"summarize.py\"]\n\
-                 params = {{ sentences = 1 }}\nenv = {{ COUNT_FILE = \"{}\" }}\n\n{suite_extra}",
-                p.count.display()
-            ),
-        );
-        p.write("summarize.py", SUMMARIZE_PY);
-        p.write("helpers.py", HELPERS_FIRST_N);
-        p.write(".gitignore", "target/\nout/\n__pycache__/\n*.snap.new\n");
-        p.dataset("demo_v1", ITEMS);
-        p.git(&["init", "-q"]);
-        p.commit();
-        p
-    }
+fn count_file(p: &Project) -> PathBuf {
+    p.scratch("starts.txt")
+}
 
-    fn write(&self, rel: &str, text: &str) {
-        let path = self.root.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+/// How many times the system under test started (or generated, for the Rust system).
+fn starts(p: &Project) -> usize {
+    support::line_count(&count_file(p))
+}
 
-    fn dataset(&self, id: &str, items: &str) {
-        self.write(
-            &format!("datasets/{id}/dataset.json"),
-            &format!(
-                r#"{{"id": "{id}", "version": 1, "task": "summarization", "items": {items}}}"#
-            ),
-        );
-        evalgate::unstable::dataset::write_hashes(&self.root.join("datasets").join(id)).unwrap();
-    }
-
-    fn git(&self, args: &[&str]) {
-        let ok = Command::new("git")
-            .arg("-C")
-            .arg(&self.root)
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(args)
-            .output()
-            .unwrap()
-            .status
-            .success();
-        assert!(ok, "git {args:?}");
-    }
-
-    fn commit(&self) {
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-q", "-m", "change"]);
-    }
-
-    fn run(&self, filter: &[&str]) -> RunOutcome {
-        Harness::new()
-            .config(self.root.join("evalgate.toml"))
-            .output_dir(self.root.join("out"))
-            .run(&support::quiet_args(&self.root.join("out"), filter))
-            .unwrap()
-    }
-
-    fn results(&self, filter: &[&str]) -> RunResults {
-        self.run(filter).results.unwrap()
-    }
-
-    /// What `cargo insta accept` does: every pending snapshot becomes the baseline.
-    fn accept(&self) -> usize {
-        let mut accepted = 0;
-        for entry in std::fs::read_dir(self.root.join("baselines")).unwrap() {
-            let path = entry.unwrap().path();
-            if let Some(name) = path.to_str().and_then(|p| p.strip_suffix(".new")) {
-                std::fs::rename(&path, name).unwrap();
-                accepted += 1;
-            }
-        }
-        accepted
-    }
-
-    fn pending(&self) -> Vec<PathBuf> {
-        let dir = self.root.join("baselines");
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return Vec::new();
-        };
-        entries
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "new"))
-            .collect()
-    }
-
-    fn starts(&self) -> usize {
-        std::fs::read_to_string(&self.count)
-            .unwrap_or_default()
-            .lines()
-            .count()
-    }
-
-    /// Runs, accepts the first baselines, commits them, and checks the next run is clean.
-    fn with_accepted_baseline(self) -> Project {
-        let first = self.results(&[]);
-        assert_eq!(first.summary.failed, 0, "{first:#?}");
-        assert!(self.accept() > 0);
-        self.commit();
-        let clean = self.results(&[]);
-        assert_eq!(clean.summary.failed, 0);
-        assert!(
-            self.pending().is_empty(),
-            "no pending snapshot after accepting"
-        );
-        assert!(clean.evaluations[0].baseline.system_changes.is_empty());
-        self
-    }
+/// Runs, accepts the first baselines, commits them, and checks the next run is clean.
+fn with_accepted_baseline(p: Project) -> Project {
+    let first = p.results(&[]);
+    assert_eq!(first.summary.failed, 0, "{first:#?}");
+    assert!(p.accept() > 0);
+    p.commit();
+    let clean = p.results(&[]);
+    assert_eq!(clean.summary.failed, 0);
+    assert!(
+        p.pending().is_empty(),
+        "no pending snapshot after accepting"
+    );
+    assert!(clean.evaluations[0].baseline.system_changes.is_empty());
+    p
 }
 
 fn check<'a>(results: &'a RunResults, trial: &str) -> &'a CheckResult {
@@ -189,13 +106,9 @@ fn check<'a>(results: &'a RunResults, trial: &str) -> &'a CheckResult {
         .unwrap_or_else(|| panic!("no trial {trial}"))
 }
 
-fn junit(root: &Path) -> String {
-    std::fs::read_to_string(root.join("out/junit.xml")).unwrap()
-}
-
 #[test]
 fn a_worse_script_fails_with_the_delta_and_the_changed_file_a_better_one_is_promoted() {
-    let p = Project::new("").with_accepted_baseline();
+    let p = with_accepted_baseline(project(""));
     let baseline = p.results(&[]).evaluations[0].metrics["rouge1_f1"].value;
 
     // (a) Make the summariser worse by editing the module it imports (not yet committed).
@@ -227,7 +140,7 @@ fn a_worse_script_fails_with_the_delta_and_the_changed_file_a_better_one_is_prom
         !p.pending().is_empty(),
         "a pending snapshot records the change"
     );
-    assert!(junit(&p.root).contains("file helpers.py changed"));
+    assert!(p.junit_xml().contains("file helpers.py changed"));
     // The comment compares: baseline, current and Δ, and says the system changed.
     let comment = render(&results, &CommentOptions::default());
     assert!(comment.contains("changed since the baseline"), "{comment}");
@@ -258,12 +171,8 @@ fn a_worse_script_fails_with_the_delta_and_the_changed_file_a_better_one_is_prom
 
 #[test]
 fn a_changed_parameter_is_named_and_compared() {
-    let p = Project::new("").with_accepted_baseline();
-    let text = std::fs::read_to_string(p.root.join("evalgate.toml")).unwrap();
-    p.write(
-        "evalgate.toml",
-        &text.replace("sentences = 1 }", "sentences = 2 }"),
-    );
+    let p = with_accepted_baseline(project(""));
+    p.edit("evalgate.toml", "sentences = 1 }", "sentences = 2 }");
     let results = p.results(&[]);
     assert_eq!(
         results.evaluations[0].baseline.system_changes,
@@ -276,14 +185,14 @@ fn a_changed_parameter_is_named_and_compared() {
 
 #[test]
 fn editing_an_imported_module_misses_the_cache_and_dataset_docs_do_not() {
-    let p = Project::new("");
+    let p = project("");
     let first = p.results(&[]);
     let g = first.evaluations[0].generation.clone().unwrap();
     assert_eq!(
         (g.cache, g.cache_hits, g.cache_misses),
         (CacheUse::Used, 0, 3)
     );
-    assert_eq!(p.starts(), 3);
+    assert_eq!(starts(&p), 3);
 
     // Docs beside a dataset and an untracked note outside the program's reach... the dataset
     // folder is never an input.
@@ -291,14 +200,14 @@ fn editing_an_imported_module_misses_the_cache_and_dataset_docs_do_not() {
     let second = p.results(&[]);
     let g = second.evaluations[0].generation.clone().unwrap();
     assert_eq!((g.cache_hits, g.cache_misses), (3, 0));
-    assert_eq!(p.starts(), 3, "served from the cache");
+    assert_eq!(starts(&p), 3, "served from the cache");
 
     // An edit of the imported module, uncommitted: every item is generated again.
     p.write("helpers.py", HELPERS_FIRST_TWO);
     let third = p.results(&[]);
     let g = third.evaluations[0].generation.clone().unwrap();
     assert_eq!((g.cache_hits, g.cache_misses), (0, 3));
-    assert_eq!(p.starts(), 6);
+    assert_eq!(starts(&p), 6);
     assert!(
         third.evaluations[0].metrics["rouge1_f1"].value
             > first.evaluations[0].metrics["rouge1_f1"].value,
@@ -320,11 +229,11 @@ fn editing_an_imported_module_misses_the_cache_and_dataset_docs_do_not() {
 
 #[test]
 fn inputs_narrow_the_files_that_count() {
-    let p = Project::new("");
-    let text = std::fs::read_to_string(p.root.join("evalgate.toml")).unwrap();
+    let p = project("");
+    let text = p.read("evalgate.toml");
     p.write(
         "evalgate.toml",
-        &text.replace(
+        text.replace(
             "params = { sentences = 1 }",
             "params = { sentences = 1 }\ninputs = [\"*.py\"]",
         ),
@@ -344,7 +253,7 @@ fn inputs_narrow_the_files_that_count() {
 
     p.write(
         "evalgate.toml",
-        &text.replace(
+        text.replace(
             "params = { sentences = 1 }",
             "params = { sentences = 1 }\ninputs = [\"prompts/*.txt\"]",
         ),
@@ -366,7 +275,7 @@ fn inputs_narrow_the_files_that_count() {
 
 #[test]
 fn an_item_check_names_every_failing_item() {
-    let p = Project::new(
+    let p = project(
         "[checks.rougeL_f1]\nitem_min = { value = 0.5, max_failing_items = 1 }\n\n\
          [[overrides]]\nmetric = \"rouge1_f1\"\nitem_min = { value = 0.5, per_item_trials = true }\n",
     );
@@ -413,20 +322,20 @@ fn an_item_check_names_every_failing_item() {
     assert_eq!(status("a"), CheckStatus::Passed);
     assert_eq!(status("b"), CheckStatus::Failed);
     assert_eq!(status("c"), CheckStatus::Failed);
-    let xml = junit(&p.root);
+    let xml = p.junit_xml();
     assert!(xml.contains("smoke::demo_v1::summ::rouge1_f1::item_min::b"));
 }
 
 #[test]
 fn a_smoke_run_reports_the_full_tiers_stale_baselines() {
-    let p = Project::new(
+    let p = project(
         "[tiers.full]\ndatasets = [\"demo_full_v1\"]\nignored = true\n\n[datasets.demo_full_v1]\nsystems = [\"lead\"]\nmetrics = [\"rouge1_f1\"]\n\n[systems.lead]\nkind = \"builtin\"\nbuiltin = \"lead_n\"\nparams = { sentences = 3 }\n",
     );
     // lead runs in smoke too.
-    let text = std::fs::read_to_string(p.root.join("evalgate.toml")).unwrap();
-    p.write(
+    p.edit(
         "evalgate.toml",
-        &text.replace("systems = [\"summ\"]", "systems = [\"summ\", \"lead\"]"),
+        "systems = [\"summ\"]",
+        "systems = [\"summ\", \"lead\"]",
     );
     p.dataset("demo_full_v1", ITEMS);
     let first = p.results(&["--include-ignored"]);
@@ -443,25 +352,18 @@ fn a_smoke_run_reports_the_full_tiers_stale_baselines() {
         CheckStatus::Passed
     );
 
-    let text = std::fs::read_to_string(p.root.join("evalgate.toml")).unwrap();
-    p.write(
-        "evalgate.toml",
-        &text.replace("sentences = 3 }", "sentences = 2 }"),
-    );
+    p.edit("evalgate.toml", "sentences = 3 }", "sentences = 2 }");
     let results = p.results(&["smoke"]);
     let c = check(&results, stale);
     assert_eq!(c.status, CheckStatus::Warned);
-    for part in [
-        "baselines/demo_full_v1__lead.snap of tier `full`",
-        "older configuration of system lead (params.sentences 3 → 2)",
-        "cargo test --test benchmarks -- --include-ignored full::demo_full_v1::lead",
-    ] {
-        assert!(
-            c.message.contains(part),
-            "`{part}` missing in: {}",
-            c.message
-        );
-    }
+    support::assert_contains(
+        &c.message,
+        &[
+            "baselines/demo_full_v1__lead.snap of tier `full`",
+            "older configuration of system lead (params.sentences 3 → 2)",
+            "cargo test --test benchmarks -- --include-ignored full::demo_full_v1::lead",
+        ],
+    );
     assert_eq!(results.summary.warned, 1);
     let comment = render(&results, &CommentOptions::default());
     assert!(comment.contains(stale), "{comment}");
@@ -469,26 +371,25 @@ fn a_smoke_run_reports_the_full_tiers_stale_baselines() {
 
 #[test]
 fn latency_alone_leaves_no_pending_snapshot_and_replay_is_not_cached() {
-    let p = Project::new("[systems.recorded]\nkind = \"replay\"\npath = \"recorded.jsonl\"\n");
+    let p = project("[systems.recorded]\nkind = \"replay\"\npath = \"recorded.jsonl\"\n");
     p.write(
         "recorded.jsonl",
         "{\"id\": \"a\", \"output\": \"The cat sat.\"}\n{\"id\": \"b\", \"output\": \"Dogs bark.\"}\n{\"id\": \"c\", \"output\": \"Rain falls.\"}\n",
     );
-    let text = std::fs::read_to_string(p.root.join("evalgate.toml")).unwrap();
-    let text = text
-        .replace("systems = [\"summ\"]", "systems = [\"summ\", \"recorded\"]")
-        .replace(
-            "metrics = [\"rouge1_f1\", \"rougeL_f1\"]",
-            "metrics = [\"rouge1_f1\", \"rougeL_f1\", \"latency_mean_ms\"]",
-        );
-    p.write("evalgate.toml", &text);
-    p.commit();
-    let p = p.with_accepted_baseline();
-    // A new cache folder: the same outputs are generated again, with other latencies.
-    p.write(
+    p.edit(
         "evalgate.toml",
-        &text.replace("target/cache", "target/cache2"),
+        "systems = [\"summ\"]",
+        "systems = [\"summ\", \"recorded\"]",
     );
+    p.edit(
+        "evalgate.toml",
+        "metrics = [\"rouge1_f1\", \"rougeL_f1\"]",
+        "metrics = [\"rouge1_f1\", \"rougeL_f1\", \"latency_mean_ms\"]",
+    );
+    p.commit();
+    let p = with_accepted_baseline(p);
+    // A new cache folder: the same outputs are generated again, with other latencies.
+    p.edit("evalgate.toml", "target/cache", "target/cache2");
     let results = p.results(&[]);
     let summ = results
         .evaluations
@@ -525,12 +426,12 @@ fn latency_alone_leaves_no_pending_snapshot_and_replay_is_not_cached() {
     );
 }
 
-/// A Rust system that notes each call in the file named by `COUNT_FILE`.
-struct FirstSentence {
+/// A Rust system (the first sentence) that notes each call in the file named by `COUNT_FILE`.
+struct CountedFirstSentence {
     covers_code: bool,
 }
 
-impl evalgate::unstable::systems::System for FirstSentence {
+impl evalgate::unstable::systems::System for CountedFirstSentence {
     fn fingerprint(&self) -> serde_json::Value {
         serde_json::json!({"kind": "first_sentence", "version": 1})
     }
@@ -574,7 +475,7 @@ fn run_child(exe: &Path, project: &Project, covers_code: bool) {
             ])
             .env(CHILD_PROJECT, &project.root)
             .env(CHILD_COVERS_CODE, if covers_code { "1" } else { "0" })
-            .env("COUNT_FILE", &project.count)
+            .env("COUNT_FILE", count_file(project))
             .output()
     };
     // A freshly written executable can be "busy" for a moment: another test thread that forked
@@ -606,14 +507,14 @@ fn rust_system_outputs_are_generated_again_after_its_executable_changes() {
         let out = Harness::new()
             .config(root.join("evalgate.toml"))
             .output_dir(root.join("out"))
-            .system("first", FirstSentence { covers_code })
+            .system("first", CountedFirstSentence { covers_code })
             .run(&support::quiet_args(&root.join("out"), &[]))
             .unwrap();
         assert!(!out.conclusion.has_failed());
         return;
     }
     for covers_code in [false, true] {
-        let p = Project::new("");
+        let p = project("");
         p.write(
             "evalgate.toml",
             "[suite]\ncache_dir = \"target/cache\"\n\n[tiers.smoke]\ndatasets = [\"demo_v1\"]\n\n\
@@ -622,12 +523,12 @@ fn rust_system_outputs_are_generated_again_after_its_executable_changes() {
         );
         let exe = std::env::current_exe().unwrap();
         run_child(&exe, &p, covers_code);
-        assert_eq!(p.starts(), 3, "first run generates");
+        assert_eq!(starts(&p), 3, "first run generates");
         run_child(&exe, &p, covers_code);
-        assert_eq!(p.starts(), 3, "same executable: served from the cache");
+        assert_eq!(starts(&p), 3, "same executable: served from the cache");
 
         // A rebuilt test binary: other bytes (as after editing the system's code).
-        let rebuilt = p.root.join("target/rebuilt-benchmarks");
+        let rebuilt = p.path("target/rebuilt-benchmarks");
         std::fs::create_dir_all(rebuilt.parent().unwrap()).unwrap();
         std::fs::copy(&exe, &rebuilt).unwrap();
         {
@@ -641,12 +542,12 @@ fn rust_system_outputs_are_generated_again_after_its_executable_changes() {
         run_child(&rebuilt, &p, covers_code);
         if covers_code {
             assert_eq!(
-                p.starts(),
+                starts(&p),
                 3,
                 "a system whose fingerprint covers its code keeps its cache"
             );
         } else {
-            assert_eq!(p.starts(), 6, "a changed executable generates again");
+            assert_eq!(starts(&p), 6, "a changed executable generates again");
         }
     }
 }

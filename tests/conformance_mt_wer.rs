@@ -2,6 +2,8 @@
 //! pair and corpus in `tests/data/conformance/`. Expected values come from
 //! `scripts/conformance/expected_mt_wer.py` (committed output `mt_wer_expected.jsonl`).
 
+mod support;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -30,16 +32,7 @@ fn data_dir() -> PathBuf {
 }
 
 fn read_jsonl(name: &str) -> Vec<Value> {
-    let path = data_dir().join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    text.lines()
-        .enumerate()
-        .map(|(i, line)| {
-            serde_json::from_str(line)
-                .unwrap_or_else(|e| panic!("{}:{}: invalid JSON: {e}", path.display(), i + 1))
-        })
-        .collect()
+    support::read_jsonl(&data_dir().join(name))
 }
 
 fn load_pairs() -> Vec<Pair> {
@@ -56,6 +49,17 @@ fn load_pairs() -> Vec<Pair> {
                 references,
             }
         })
+        .collect()
+}
+
+/// The pairs a corpus of `corpora.jsonl` lists (`pair_ids`), in its order.
+fn corpus_pairs<'a>(pairs: &'a [Pair], corpus: &Value) -> Vec<&'a Pair> {
+    let by_id: HashMap<&str, &Pair> = pairs.iter().map(|p| (p.id.as_str(), p)).collect();
+    corpus["pair_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| by_id[p.as_str().unwrap()])
         .collect()
 }
 
@@ -128,17 +132,54 @@ fn check_wer_family(
     );
 }
 
+/// Compares every sentence-level value of one prediction `p` with its references `refs` (the
+/// WER family against the first).
+fn check_sentence(failures: &mut Vec<String>, what: &str, want: &Value, p: &str, refs: &[&str]) {
+    check(
+        failures,
+        what,
+        "bleu",
+        sentence_bleu(p, refs),
+        want,
+        TOL_100,
+    );
+    check(
+        failures,
+        what,
+        "chrf",
+        sentence_chrf(p, refs, 0),
+        want,
+        TOL_100,
+    );
+    let chrf_pp = sentence_chrf(p, refs, 2);
+    check(failures, what, "chrf_pp", chrf_pp, want, TOL_100);
+    let r = refs[0];
+    check_wer_family(
+        failures,
+        what,
+        want,
+        &word_counts(r, p),
+        &char_counts(r, p),
+        &normalized_word_counts(r, p),
+        &normalized_char_counts(r, p),
+    );
+    let fast = char_errors(r, p).rate();
+    check(
+        failures,
+        &format!("{what} (distance only)"),
+        "cer",
+        fast,
+        want,
+        TOL_RATIO,
+    );
+}
+
 fn report(failures: Vec<String>, checked: usize) {
     assert!(
         failures.is_empty(),
         "{} of {checked} cases disagree with the reference packages:\n{}",
         failures.len(),
-        failures
-            .iter()
-            .take(40)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
+        support::first_lines(&failures)
     );
 }
 
@@ -154,49 +195,7 @@ fn every_pair_matches_sacrebleu_and_jiwer() {
             .unwrap_or_else(|| panic!("no expected values for pair `{}`", pair.id));
         let refs: Vec<&str> = pair.references.iter().map(String::as_str).collect();
         let what = format!("pair {}", pair.id);
-        let p = pair.prediction.as_str();
-        check(
-            &mut failures,
-            &what,
-            "bleu",
-            sentence_bleu(p, &refs),
-            want,
-            TOL_100,
-        );
-        check(
-            &mut failures,
-            &what,
-            "chrf",
-            sentence_chrf(p, &refs, 0),
-            want,
-            TOL_100,
-        );
-        check(
-            &mut failures,
-            &what,
-            "chrf_pp",
-            sentence_chrf(p, &refs, 2),
-            want,
-            TOL_100,
-        );
-        check_wer_family(
-            &mut failures,
-            &what,
-            want,
-            &word_counts(refs[0], p),
-            &char_counts(refs[0], p),
-            &normalized_word_counts(refs[0], p),
-            &normalized_char_counts(refs[0], p),
-        );
-        let fast = char_errors(refs[0], p).rate();
-        check(
-            &mut failures,
-            &format!("{what} (distance only)"),
-            "cer",
-            fast,
-            want,
-            TOL_RATIO,
-        );
+        check_sentence(&mut failures, &what, want, &pair.prediction, &refs);
     }
     report(failures, pairs.len());
 }
@@ -220,30 +219,7 @@ fn inline_pairs_match_sacrebleu_and_jiwer() {
             refs.extend(more.iter().map(|m| m.as_str().unwrap()));
         }
         let what = format!("inline pair {id}");
-        let bleu = sentence_bleu(p, &refs);
-        check(&mut failures, &what, "bleu", bleu, want, TOL_100);
-        let chrf = sentence_chrf(p, &refs, 0);
-        check(&mut failures, &what, "chrf", chrf, want, TOL_100);
-        let chrf_pp = sentence_chrf(p, &refs, 2);
-        check(&mut failures, &what, "chrf_pp", chrf_pp, want, TOL_100);
-        check_wer_family(
-            &mut failures,
-            &what,
-            want,
-            &word_counts(r, p),
-            &char_counts(r, p),
-            &normalized_word_counts(r, p),
-            &normalized_char_counts(r, p),
-        );
-        let fast = char_errors(r, p).rate();
-        check(
-            &mut failures,
-            &format!("{what} (distance only)"),
-            "cer",
-            fast,
-            want,
-            TOL_RATIO,
-        );
+        check_sentence(&mut failures, &what, want, p, &refs);
     }
     report(failures, expected.len());
 }
@@ -251,7 +227,6 @@ fn inline_pairs_match_sacrebleu_and_jiwer() {
 #[test]
 fn every_corpus_matches_sacrebleu_and_jiwer() {
     let pairs = load_pairs();
-    let by_id: HashMap<&str, &Pair> = pairs.iter().map(|p| (p.id.as_str(), p)).collect();
     let expected = expected("corpus");
     let corpora = read_jsonl("corpora.jsonl");
     assert!(corpora.len() >= 15, "only {} corpora", corpora.len());
@@ -261,12 +236,7 @@ fn every_corpus_matches_sacrebleu_and_jiwer() {
         let want = expected
             .get(id)
             .unwrap_or_else(|| panic!("no expected values for corpus `{id}`"));
-        let items: Vec<&Pair> = corpus["pair_ids"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| by_id[p.as_str().unwrap()])
-            .collect();
+        let items = corpus_pairs(&pairs, corpus);
         let hyps: Vec<&str> = items.iter().map(|p| p.prediction.as_str()).collect();
         let refs: Vec<Vec<&str>> = items
             .iter()
@@ -315,19 +285,13 @@ fn every_corpus_matches_sacrebleu_and_jiwer() {
 #[test]
 fn registry_metrics_match_expected_values_on_a_corpus() {
     let pairs = load_pairs();
-    let by_id: HashMap<&str, &Pair> = pairs.iter().map(|p| (p.id.as_str(), p)).collect();
     let expected_pairs = expected("pair");
     let expected_corpora = expected("corpus");
     let corpus = read_jsonl("corpora.jsonl")
         .into_iter()
         .find(|c| c["id"] == "mixed_with_empty_items")
         .expect("corpus mixed_with_empty_items");
-    let items: Vec<&Pair> = corpus["pair_ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| by_id[p.as_str().unwrap()])
-        .collect();
+    let items = corpus_pairs(&pairs, &corpus);
     let metadata = Value::Null;
     let scoring: Vec<ScoringItem<'_>> = items
         .iter()

@@ -6,6 +6,8 @@
 //! - `rouge_pairs.jsonl` (ROUGE-specific cases, `scripts/conformance/rouge_pairs.py`), always;
 //! - `pairs.jsonl` (the shared case set), when present, against `rouge_expected.jsonl`.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -38,19 +40,6 @@ fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn read_jsonl(path: &Path) -> Vec<Value> {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(n, l)| {
-            serde_json::from_str(l)
-                .unwrap_or_else(|e| panic!("{}:{}: invalid JSON: {e}", path.display(), n + 1))
-        })
-        .collect()
-}
-
 struct Case {
     id: String,
     prediction: String,
@@ -63,7 +52,7 @@ struct Case {
 fn load_cases(path: &Path) -> (Vec<Case>, usize) {
     let mut cases = Vec::new();
     let mut skipped = 0;
-    for v in read_jsonl(path) {
+    for v in support::read_jsonl(path) {
         if ["prediction", "reference", "references"]
             .iter()
             .all(|k| v.get(*k).is_none())
@@ -107,7 +96,7 @@ type Expected = Vec<(String, [BTreeMap<String, f64>; 2])>;
 
 fn load_expected(path: &Path) -> Expected {
     let mut out = Expected::new();
-    for v in read_jsonl(path) {
+    for v in support::read_jsonl(path) {
         if v.get("_meta").is_some() {
             continue;
         }
@@ -242,12 +231,7 @@ fn check_case_file(cases_path: &Path, expected_path: &Path) -> usize {
         "{} of {compared} values differ from rouge-score in {}:\n{}",
         failures.len(),
         cases_path.display(),
-        failures
-            .iter()
-            .take(40)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
+        support::first_lines(&failures)
     );
     compared
 }
@@ -307,11 +291,6 @@ fn porter_stemmer_matches_nltk_word_for_word() {
         failures.is_empty(),
         "{} of {checked} stems differ from NLTK:\n{}",
         failures.len(),
-        failures
-            .iter()
-            .take(40)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
+        support::first_lines(&failures)
     );
 }

@@ -6,16 +6,16 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use evalgate::Harness;
 use evalgate::results::CheckStatus;
 use evalgate::unstable::config::Suite;
+use evalgate::unstable::harness::RunOutcome;
 use evalgate::unstable::metrics::external::ExternalMetric;
 use evalgate::unstable::metrics::{Direction, Metric, MetricRegistry, ScoringItem, ScoringOptions};
-use evalgate::unstable::systems::{Generation, System, SystemRequest};
 use serde_json::{Value, json};
+use support::{FirstSentence, ONE_THREAD, Project, assert_contains};
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/external_metric/metric.sh")
+    support::fixture("external_metric/metric.sh")
 }
 
 /// A metric running `sh metric.sh MODE` with extra config lines.
@@ -77,12 +77,6 @@ fn score_err(m: &ExternalMetric, items: &Items) -> String {
     m.score(&items.scoring(), &["len_score"], &ScoringOptions::default())
         .unwrap_err()
         .to_string()
-}
-
-fn assert_contains(text: &str, parts: &[&str]) {
-    for part in parts {
-        assert!(text.contains(part), "`{part}` missing in: {text}");
-    }
 }
 
 #[test]
@@ -330,80 +324,44 @@ fn suite_config_errors_name_file_line_and_key() {
 
 // ---- Through the harness ----------------------------------------------------------------
 
-/// Outputs the first sentence of the input.
-struct FirstSentence;
-
-impl System for FirstSentence {
-    fn fingerprint(&self) -> Value {
-        json!({"kind": "rust", "name": "first_sentence"})
-    }
-    fn generate(&self, request: &SystemRequest<'_>) -> evalgate::Result<Generation> {
-        let end = request
-            .input
-            .find('.')
-            .map_or(request.input.len(), |i| i + 1);
-        Ok(Generation::text(&request.input[..end]))
-    }
-}
+const ITEMS: &str = r#"[
+  {"id": "a", "input": "The cat sat on the mat. Then it slept.", "references": ["the cat sat"]},
+  {"id": "b", "input": "Dogs bark loudly. Birds sing.", "references": ["dogs bark"]},
+  {"id": "c", "input": "Rain falls. Sun shines.", "references": ["rain falls"]}
+]"#;
 
 /// A temp project whose dataset `demo_v1` is scored by external metrics given in `metrics`.
-fn project(metrics_toml: &str, dataset_metrics: &str) -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    let suite = format!(
+fn project(metrics_toml: &str, dataset_metrics: &str) -> Project {
+    let p = Project::new(&format!(
         "[suite]\nname = \"demo\"\n\n[tiers.smoke]\ndatasets = [\"demo_v1\"]\n\n\
          [datasets.demo_v1]\nsystems = [\"first\"]\nmetrics = {dataset_metrics}\n\n\
          [systems.first]\nkind = \"rust\"\n\n{metrics_toml}"
-    );
-    std::fs::write(root.join("evalgate.toml"), suite).unwrap();
-    std::fs::create_dir_all(root.join("scripts")).unwrap();
-    std::fs::copy(fixture(), root.join("scripts/metric.sh")).unwrap();
-    let ds = root.join("datasets/demo_v1");
-    std::fs::create_dir_all(&ds).unwrap();
-    std::fs::write(
-        ds.join("dataset.json"),
-        r#"{"id": "demo_v1", "version": 1, "task": "summarization",
-            "items": [
-              {"id": "a", "input": "The cat sat on the mat. Then it slept.", "references": ["the cat sat"]},
-              {"id": "b", "input": "Dogs bark loudly. Birds sing.", "references": ["dogs bark"]},
-              {"id": "c", "input": "Rain falls. Sun shines.", "references": ["rain falls"]}
-            ]}"#,
-    )
-    .unwrap();
-    evalgate::unstable::dataset::write_hashes(&ds).unwrap();
-    tmp
+    ));
+    p.copy(&fixture(), "scripts/metric.sh");
+    p.dataset("demo_v1", ITEMS);
+    p
 }
 
-fn run(root: &Path) -> evalgate::Result<evalgate::unstable::harness::RunOutcome> {
-    Harness::new()
-        .config(root.join("evalgate.toml"))
-        .output_dir(root.join("out"))
-        .system("first", FirstSentence)
-        .run(&support::quiet_args(
-            &root.join("out"),
-            &["--test-threads", "1"],
-        ))
+fn run(p: &Project) -> evalgate::Result<RunOutcome> {
+    p.run_with(p.harness().system("first", FirstSentence), &ONE_THREAD)
 }
 
 #[test]
 fn harness_runs_an_external_metric_and_records_it() {
     // `./scripts/metric.sh` resolves against the project root, not the test's folder.
-    let tmp = project(
+    let p = project(
         "[external_metrics.len_score]\ncommand = [\"./scripts/metric.sh\", \"length\"]\n\
          direction = \"higher_is_better\"\nrange = [0, 1]\n\n\
          [checks.len_score]\nmin = 0.15\n",
         "[\"len_score\"]",
     );
-    let out = run(tmp.path()).unwrap();
+    let out = run(&p).unwrap();
     assert_eq!(
         (out.conclusion.num_passed, out.conclusion.num_failed),
         (1, 0)
     );
     // results.json as written, not only the in-memory copy.
-    let results: Value = serde_json::from_str(
-        &std::fs::read_to_string(tmp.path().join("out/results.json")).unwrap(),
-    )
-    .unwrap();
+    let results: Value = serde_json::from_str(&p.results_json()).unwrap();
     let pair = &results["evaluations"][0];
     let m = &pair["metrics"]["len_score"];
     // "The cat sat on the mat." = 23, "Dogs bark loudly." = 17, "Rain falls." = 11 characters.
@@ -417,12 +375,12 @@ fn harness_runs_an_external_metric_and_records_it() {
 
 #[test]
 fn harness_fails_the_trial_of_a_garbage_metric_with_the_message() {
-    let tmp = project(
+    let p = project(
         "[external_metrics.judge]\ncommand = [\"sh\", \"scripts/metric.sh\", \"garbage\"]\n\
          direction = \"higher_is_better\"\n\n[checks.judge]\nmin = 0.5\n",
         "[\"judge\"]",
     );
-    let out = run(tmp.path()).unwrap();
+    let out = run(&p).unwrap();
     assert_eq!(
         (out.conclusion.num_passed, out.conclusion.num_failed),
         (0, 1)
@@ -445,7 +403,7 @@ fn harness_fails_the_trial_of_a_garbage_metric_with_the_message() {
 
 #[test]
 fn a_broken_metric_fails_only_its_own_trials_and_writes_no_pending_baseline() {
-    let tmp = project(
+    let p = project(
         "[external_metrics.judge]\ncommand = [\"sh\", \"scripts/metric.sh\", \"garbage\"]\n\
          direction = \"higher_is_better\"\n\n\
          [external_metrics.len_score]\ncommand = [\"./scripts/metric.sh\", \"length\"]\n\
@@ -453,7 +411,7 @@ fn a_broken_metric_fails_only_its_own_trials_and_writes_no_pending_baseline() {
          [checks.judge]\nmin = 0.5\n\n[checks.len_score]\nmin = 0.15\n",
         "[\"judge\", \"len_score\"]",
     );
-    let out = run(tmp.path()).unwrap();
+    let out = run(&p).unwrap();
     assert_eq!(
         (out.conclusion.num_passed, out.conclusion.num_failed),
         (1, 1)
@@ -471,11 +429,7 @@ fn a_broken_metric_fails_only_its_own_trials_and_writes_no_pending_baseline() {
     assert_eq!(status("len_score"), CheckStatus::Passed);
     // An incomplete result must not become a pending baseline that drops `judge`.
     assert!(pair.baseline.pending_file.is_none());
-    assert!(
-        !tmp.path()
-            .join("baselines/demo_v1__first.snap.new")
-            .exists()
-    );
+    assert!(!p.path("baselines/demo_v1__first.snap.new").exists());
     // External metrics enter the baseline fingerprint through the metric version.
     assert!(
         pair.fingerprint.metric_version.starts_with("1+plugins:"),
@@ -486,12 +440,12 @@ fn a_broken_metric_fails_only_its_own_trials_and_writes_no_pending_baseline() {
 
 #[test]
 fn harness_rejects_a_bad_external_metric_config() {
-    let tmp = project(
+    let p = project(
         "[external_metrics.judge]\ncommand = [\"judge\"]\ndirection = \"higher_is_better\"\n\
          timeout = 5\n",
         "[\"judge\"]",
     );
-    let err = run(tmp.path()).unwrap_err().to_string();
+    let err = run(&p).unwrap_err().to_string();
     assert_contains(
         &err,
         &[

@@ -6,21 +6,12 @@
 
 mod support;
 
-use std::path::PathBuf;
-
-use evalgate::Harness;
 use evalgate::results::{CheckStatus, RunResults};
-use evalgate::unstable::harness::RunOutcome;
 use evalgate::unstable::metrics::{
     Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions,
 };
 use evalgate::unstable::report::pr_comment::{CommentOptions, render};
-
-/// A temp project: one three-item dataset, a built-in system, and `extra` suite text.
-struct Project {
-    _tmp: tempfile::TempDir,
-    root: PathBuf,
-}
+use support::Project;
 
 const ITEMS: &str = r#"[
   {"id": "a", "input": "Alpha talks about bees. They make honey.", "references": ["bees make honey"]},
@@ -28,41 +19,11 @@ const ITEMS: &str = r#"[
   {"id": "c", "input": "Gamma talks about sleep. Rest matters.", "references": ["sleep matters"]}
 ]"#;
 
-impl Project {
-    fn new(suite: &str) -> Project {
-        let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path().to_path_buf();
-        std::fs::write(root.join("evalgate.toml"), suite).unwrap();
-        let ds = root.join("datasets/demo_v1");
-        std::fs::create_dir_all(&ds).unwrap();
-        std::fs::write(
-            ds.join("dataset.json"),
-            format!(
-                r#"{{"id": "demo_v1", "version": 1, "task": "summarization", "items": {ITEMS}}}"#
-            ),
-        )
-        .unwrap();
-        evalgate::unstable::dataset::write_hashes(&ds).unwrap();
-        Project { _tmp: tmp, root }
-    }
-
-    fn harness(&self) -> Harness {
-        Harness::new()
-            .config(self.root.join("evalgate.toml"))
-            .output_dir(self.root.join("out"))
-    }
-
-    fn run_with(&self, harness: Harness, filter: &[&str]) -> evalgate::Result<RunOutcome> {
-        harness.run(&support::quiet_args(&self.root.join("out"), filter))
-    }
-
-    fn run(&self, filter: &[&str]) -> evalgate::Result<RunOutcome> {
-        self.run_with(self.harness(), filter)
-    }
-
-    fn results_json(&self) -> String {
-        std::fs::read_to_string(self.root.join("out/results.json")).unwrap()
-    }
+/// A temp project: `suite` and one three-item dataset.
+fn project(suite: &str) -> Project {
+    let p = Project::new(suite);
+    p.dataset("demo_v1", ITEMS);
+    p
 }
 
 /// A suite of one tier, one dataset, the built-in lead_n system and `metrics`.
@@ -90,14 +51,14 @@ fn constant_metric(id: &str, value: &str) -> String {
 #[test]
 fn values_that_overflow_or_are_not_finite_never_pass() {
     // 1.7e308 for every item: the mean must not overflow to infinity and pass `min`.
-    let p = Project::new(&suite(
+    let p = project(&suite(
         "\"huge\"",
         &format!(
             "{}\n[checks.huge]\nmin = 1.0\n",
             constant_metric("huge", "1.7e308")
         ),
     ));
-    let out = p.run(&[]).unwrap();
+    let out = p.run(&[]);
     let results = out.results.unwrap();
     let value = results.evaluations[0].metrics["huge"].value;
     assert!(
@@ -106,11 +67,11 @@ fn values_that_overflow_or_are_not_finite_never_pass() {
     );
     assert!(!p.results_json().contains("\"value\": null"));
     // The results read back (no `null` where a number belongs).
-    RunResults::read(&p.root.join("out/results.json")).unwrap();
+    RunResults::read(&p.out_dir().join("results.json")).unwrap();
 
     // A plugin that yields NaN or infinity fails its trials naming the metric and the item.
     for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-        let p = Project::new(&suite("\"odd\"", "[checks.odd]\nmin = 0.0\n"));
+        let p = project(&suite("\"odd\"", "[checks.odd]\nmin = 0.0\n"));
         let out = p.run_with(p.harness().metric(Odd(bad)), &[]).unwrap();
         assert!(out.conclusion.has_failed(), "{bad} must not pass");
         let check = &out.results.unwrap().evaluations[0].checks[0];
@@ -184,8 +145,8 @@ impl Metric for Panics {
 fn a_metric_that_fails_without_any_check_still_fails_a_trial() {
     let judge = "[external_metrics.judge]\ncommand = [\"sh\", \"-c\", \"cat > /dev/null; echo \
                  'judge crashed' >&2; exit 1\"]\ndirection = \"higher_is_better\"\n";
-    let p = Project::new(&suite("\"rouge1_f1\", \"judge\"", judge));
-    let out = p.run(&[]).unwrap();
+    let p = project(&suite("\"rouge1_f1\", \"judge\"", judge));
+    let out = p.run(&[]);
     assert!(
         out.conclusion.has_failed(),
         "the exit code says the gate failed"
@@ -211,7 +172,7 @@ fn a_metric_that_fails_without_any_check_still_fails_a_trial() {
 
 #[test]
 fn a_panicking_plugin_fails_its_trials_and_every_trial_is_recorded() {
-    let p = Project::new(&suite(
+    let p = project(&suite(
         "\"rouge1_f1\", \"fragile\"",
         "[checks.fragile]\nmin = 0.0\n",
     ));
@@ -234,7 +195,7 @@ fn a_panicking_plugin_fails_its_trials_and_every_trial_is_recorded() {
     );
     // The other metric is still judged (its vs-baseline trial waits for a baseline).
     assert!(results.all_checks().any(|c| c.metric == "rouge1_f1"));
-    let junit = std::fs::read_to_string(p.root.join("out/junit.xml")).unwrap();
+    let junit = p.junit_xml();
     assert_eq!(junit.matches("<testcase").count() as u64, recorded);
 }
 
@@ -281,8 +242,8 @@ fn configuration_that_does_nothing_is_an_error_naming_its_line() {
     for (extra, expected) in cases {
         let text = format!("{base}\n{extra}");
         let line = base.lines().count() + 2;
-        let p = Project::new(&text);
-        let err = p.run(&["smoke"]).expect_err("an error").to_string();
+        let p = project(&text);
+        let err = p.run_err(&["smoke"]);
         assert!(err.contains(expected), "expected `{expected}` in: {err}");
         assert!(
             err.contains(&format!("evalgate.toml:{line}")),
@@ -299,15 +260,15 @@ fn every_system_table_is_checked_at_load_whatever_the_filter() {
                 metrics = [\"rouge1_f1\"]\n\n[systems.lead]\nkind = \"builtin\"\nbuiltin = \
                 \"lead_n\"\n\n[systems.nightly]\nkind = \"command\"\ncommand = [\"sh\"]\n\
                 timeout = 30\n";
-    let p = Project::new(text);
-    let err = p.run(&["smoke::demo_v1::lead"]).unwrap_err().to_string();
+    let p = project(text);
+    let err = p.run_err(&["smoke::demo_v1::lead"]);
     assert!(
         err.contains("evalgate.toml:19:")
             && err.contains("`systems.nightly.timeout` is not a known key"),
         "{err}"
     );
     // `--list` too: nothing is validated late.
-    let err = p.run(&["--list"]).unwrap_err().to_string();
+    let err = p.run_err(&["--list"]);
     assert!(err.contains("systems.nightly.timeout"), "{err}");
     // Bad builtin parameters and unreadable replay files as well.
     for (system, expected) in [
@@ -320,11 +281,11 @@ fn every_system_table_is_checked_at_load_whatever_the_filter() {
             "evalgate.toml:18: `systems.nightly.path` names",
         ),
     ] {
-        let p = Project::new(&text.replace(
+        let p = project(&text.replace(
             "kind = \"command\"\ncommand = [\"sh\"]\ntimeout = 30",
             system,
         ));
-        let err = p.run(&["--list"]).unwrap_err().to_string();
+        let err = p.run_err(&["--list"]);
         assert!(err.contains(expected), "{err}");
     }
 }
@@ -346,8 +307,8 @@ fn names_that_would_share_a_baseline_file_are_refused() {
         ),
     ];
     for (text, expected) in cases {
-        let p = Project::new(&text);
-        let err = p.run(&[]).unwrap_err().to_string();
+        let p = project(&text);
+        let err = p.run_err(&[]);
         assert!(err.contains(expected), "expected `{expected}` in: {err}");
         assert!(err.contains("evalgate.toml:"), "{err}");
     }
@@ -368,19 +329,18 @@ fn empty_inputs_and_references_are_refused_at_load() {
             "item 1 (`a`): the input is empty",
         ),
     ] {
-        let p = Project::new(&suite("\"wer\"", ""));
+        let p = project(&suite("\"wer\"", ""));
         // As written by hand, without hashes: `evalgate dataset hash` refuses it the same way.
-        let ds = p.root.join("datasets/demo_v1");
-        std::fs::write(
-            ds.join("dataset.json"),
+        let ds = p.path("datasets/demo_v1");
+        p.write(
+            "datasets/demo_v1/dataset.json",
             format!(r#"{{"id": "demo_v1", "version": 1, "task": "t", "items": {items}}}"#),
-        )
-        .unwrap();
+        );
         let refused = evalgate::unstable::dataset::write_hashes(&ds)
             .unwrap_err()
             .to_string();
         assert!(refused.contains(expected), "{refused}");
-        let out = p.run(&[]).unwrap();
+        let out = p.run(&[]);
         assert!(out.conclusion.has_failed());
         let error = out.results.unwrap().evaluations[0].error.clone().unwrap();
         assert!(error.contains(expected), "{error}");
@@ -389,53 +349,47 @@ fn empty_inputs_and_references_are_refused_at_load() {
 
 #[test]
 fn byte_order_marks_are_read_as_python_utf_8_sig_does() {
-    let p = Project::new(&format!(
+    let p = project(&format!(
         "\u{feff}{}",
         suite("\"rouge1_f1\"", "[checks.rouge1_f1]\nmin = 0.1\n")
     ));
-    let ds = p.root.join("datasets/demo_v1");
+    let ds = p.path("datasets/demo_v1");
     // A manifest and an input file that start with a byte-order mark.
-    std::fs::write(
-        ds.join("a.txt"),
+    p.write(
+        "datasets/demo_v1/a.txt",
         "\u{feff}Alpha talks about bees. They make honey.",
-    )
-    .unwrap();
-    let manifest = std::fs::read_to_string(ds.join("dataset.json"))
-        .unwrap()
-        .replace(
-            r#""input": "Alpha talks about bees. They make honey.""#,
-            r#""input_path": "a.txt""#,
-        );
+    );
+    let manifest = p.read("datasets/demo_v1/dataset.json").replace(
+        r#""input": "Alpha talks about bees. They make honey.""#,
+        r#""input_path": "a.txt""#,
+    );
     let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
     let mut manifest = manifest;
     for item in manifest["items"].as_array_mut().unwrap() {
         item.as_object_mut().unwrap().remove("hashes");
     }
-    std::fs::write(
-        ds.join("dataset.json"),
+    p.write(
+        "datasets/demo_v1/dataset.json",
         format!(
             "\u{feff}{}",
             serde_json::to_string_pretty(&manifest).unwrap()
         ),
-    )
-    .unwrap();
+    );
     evalgate::unstable::dataset::write_hashes(&ds).unwrap();
     let dataset = evalgate::unstable::dataset::Dataset::load(&ds).unwrap();
     assert_eq!(
         dataset.items[0].input, "Alpha talks about bees. They make honey.",
         "the mark is not part of the text"
     );
-    let out = p.run(&[]).unwrap();
+    let out = p.run(&[]);
     assert!(!out.conclusion.has_failed());
 
     // A replay file with a byte-order mark.
-    let replay = p.root.join("recorded.jsonl");
-    std::fs::write(
-        &replay,
+    p.write(
+        "recorded.jsonl",
         "\u{feff}{\"id\": \"a\", \"output\": \"x\"}\n{\"id\": \"b\", \"output\": \"y\"}\n\
          {\"id\": \"c\", \"output\": \"z\"}\n",
-    )
-    .unwrap();
+    );
     let table: toml::Table = toml::from_str("path = \"recorded.jsonl\"").unwrap();
     evalgate::unstable::systems::replay::ReplaySystem::from_config("r", &table, &p.root).unwrap();
 }
@@ -445,9 +399,9 @@ fn written_files_keep_normal_modes() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let p = Project::new(&suite("\"rouge1_f1\"", ""));
-        p.run(&[]).unwrap();
-        let probe = p.root.join("probe");
+        let p = project(&suite("\"rouge1_f1\"", ""));
+        p.run(&[]);
+        let probe = p.path("probe");
         std::fs::File::create(&probe).unwrap();
         let normal = std::fs::metadata(&probe).unwrap().permissions().mode() & 0o777;
         for file in [
@@ -455,7 +409,7 @@ fn written_files_keep_normal_modes() {
             "out/junit.xml",
             "baselines/demo_v1__lead.snap.new",
         ] {
-            let mode = std::fs::metadata(p.root.join(file))
+            let mode = std::fs::metadata(p.path(file))
                 .unwrap()
                 .permissions()
                 .mode()
@@ -483,8 +437,8 @@ fn metric_parameters_are_checked_by_their_metric_at_load() {
             .position(|l| l == "[metric_params.truncation]")
             .unwrap()
             + 1;
-        let p = Project::new(&text);
-        let err = p.run(&["--list"]).unwrap_err().to_string();
+        let p = project(&text);
+        let err = p.run_err(&["--list"]);
         assert!(
             err.contains(&format!(
                 "evalgate.toml:{line}: `[metric_params.truncation]`"

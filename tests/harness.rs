@@ -3,75 +3,9 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-
-use evalgate::Harness;
 use evalgate::results::{CheckStatus, RunResults};
-use evalgate::unstable::metrics::{
-    Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions,
-};
-use evalgate::unstable::systems::{Generation, System, SystemRequest};
-
-/// Outputs the first sentence of the input.
-struct FirstSentence;
-
-impl System for FirstSentence {
-    fn fingerprint(&self) -> serde_json::Value {
-        serde_json::json!({"kind": "rust", "name": "first_sentence"})
-    }
-    fn generate(&self, request: &SystemRequest<'_>) -> evalgate::Result<Generation> {
-        let end = request
-            .input
-            .find('.')
-            .map_or(request.input.len(), |i| i + 1);
-        Ok(Generation::text(&request.input[..end]))
-    }
-}
-
-/// Fraction of reference words found in the prediction (a plugin metric for the test).
-struct WordRecall;
-
-impl Metric for WordRecall {
-    fn definitions(&self) -> Vec<MetricDef> {
-        vec![MetricDef {
-            id: "word_recall".into(),
-            direction: Direction::HigherIsBetter,
-            reference_based: true,
-            varies_by_machine: false,
-            range: (Some(0.0), Some(1.0)),
-            aggregation: "mean of per-item values",
-            description: "share of reference words present in the prediction",
-        }]
-    }
-    fn score(
-        &self,
-        items: &[ScoringItem<'_>],
-        _: &[&str],
-        _: &ScoringOptions,
-    ) -> evalgate::Result<Vec<MetricValues>> {
-        let per_item: Vec<Option<f64>> = items
-            .iter()
-            .map(|i| {
-                let pred: Vec<String> = i
-                    .prediction
-                    .split_whitespace()
-                    .map(|w| w.to_lowercase())
-                    .collect();
-                let refs: Vec<String> = i.references[0]
-                    .split_whitespace()
-                    .map(|w| w.to_lowercase())
-                    .collect();
-                let hit = refs.iter().filter(|w| pred.contains(w)).count();
-                Some(hit as f64 / refs.len().max(1) as f64)
-            })
-            .collect();
-        Ok(vec![MetricValues {
-            id: "word_recall".into(),
-            aggregate: evalgate::unstable::metrics::mean_of(&per_item),
-            per_item,
-        }])
-    }
-}
+use evalgate::unstable::harness::RunOutcome;
+use support::{FirstSentence, ONE_THREAD, Project, WordRecall};
 
 const SUITE: &str = r#"
 [suite]
@@ -96,61 +30,37 @@ min = 0.1
 vs_baseline = { max_drop = 0.01, severity = "error" }
 "#;
 
-struct Project {
-    _tmp: tempfile::TempDir,
-    root: PathBuf,
+const ITEMS: &str = r#"[
+  {"id": "a", "input_path": "inputs/a.txt", "references": ["the cat sat"]},
+  {"id": "b", "input": "Dogs bark loudly. Birds sing.", "references": ["dogs bark at night"]},
+  {"id": "c", "input": "Rain falls. Sun shines.", "references": ["rain falls"]}
+]"#;
+
+/// The demo project: one dataset (item `a`'s input in a file), scored by the plugin metric.
+fn project() -> Project {
+    let p = Project::new(SUITE);
+    p.write(
+        "datasets/demo_v1/inputs/a.txt",
+        "The cat sat on the mat. Then it slept.",
+    );
+    p.dataset("demo_v1", ITEMS);
+    p
 }
 
-impl Project {
-    fn new() -> Project {
-        let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path().to_path_buf();
-        std::fs::write(root.join("evalgate.toml"), SUITE).unwrap();
-        let ds = root.join("datasets/demo_v1");
-        std::fs::create_dir_all(ds.join("inputs")).unwrap();
-        std::fs::write(
-            ds.join("inputs/a.txt"),
-            "The cat sat on the mat. Then it slept.",
-        )
-        .unwrap();
-        std::fs::write(
-            ds.join("dataset.json"),
-            r#"{"id": "demo_v1", "version": 1, "task": "summarization",
-                "items": [
-                  {"id": "a", "input_path": "inputs/a.txt", "references": ["the cat sat"]},
-                  {"id": "b", "input": "Dogs bark loudly. Birds sing.", "references": ["dogs bark at night"]},
-                  {"id": "c", "input": "Rain falls. Sun shines.", "references": ["rain falls"]}
-                ]}"#,
-        )
-        .unwrap();
-        evalgate::unstable::dataset::write_hashes(&ds).unwrap();
-        Project { _tmp: tmp, root }
-    }
-
-    fn run(&self, filter: &str) -> evalgate::unstable::harness::RunOutcome {
-        Harness::new()
-            .config(self.root.join("evalgate.toml"))
-            .output_dir(self.root.join("out"))
-            .metric(WordRecall)
-            .system("first", FirstSentence)
-            .run(&support::quiet_args(
-                &self.root.join("out"),
-                &[filter, "--test-threads", "1"],
-            ))
-            .unwrap()
-    }
-
-    fn snap(&self) -> PathBuf {
-        self.root.join("baselines/demo_v1__first.snap")
-    }
+/// A run of the trials `filter` selects, on one thread, with the plugins registered.
+fn run(p: &Project, filter: &str) -> RunOutcome {
+    let harness = p
+        .harness()
+        .metric(WordRecall)
+        .system("first", FirstSentence);
+    p.run_with(harness, &[&[filter][..], &ONE_THREAD].concat())
+        .unwrap()
 }
 
-fn pending(snap: &Path) -> PathBuf {
-    PathBuf::from(format!("{}.new", snap.display()))
-}
+const SNAP: &str = "baselines/demo_v1__first.snap";
 
-fn junit_cases(root: &Path) -> Vec<(String, Option<String>, Option<String>)> {
-    let xml = std::fs::read_to_string(root.join("out/junit.xml")).unwrap();
+fn junit_cases(p: &Project) -> Vec<(String, Option<String>, Option<String>)> {
+    let xml = p.junit_xml();
     let doc = roxmltree::Document::parse(&xml).unwrap();
     doc.descendants()
         .filter(|n| n.has_tag_name("testcase"))
@@ -170,15 +80,15 @@ fn junit_cases(root: &Path) -> Vec<(String, Option<String>, Option<String>)> {
 
 #[test]
 fn missing_baseline_is_ignored_then_accepted_then_regression_fails() {
-    let p = Project::new();
+    let p = project();
 
     // 1. No baseline: vs_baseline ignored with the reason, a pending snapshot appears, min runs.
-    let out = p.run("smoke");
+    let out = run(&p, "smoke");
     let c = &out.conclusion;
     assert_eq!((c.num_passed, c.num_failed, c.num_ignored), (1, 0, 1));
-    assert!(pending(&p.snap()).exists());
-    assert!(!p.snap().exists());
-    let cases = junit_cases(&p.root);
+    assert_eq!(p.pending(), [p.path(&format!("{SNAP}.new"))]);
+    assert!(!p.path(SNAP).exists());
+    let cases = junit_cases(&p);
     assert_eq!(
         cases.len() as u64,
         c.num_passed + c.num_failed + c.num_ignored
@@ -195,45 +105,46 @@ fn missing_baseline_is_ignored_then_accepted_then_regression_fails() {
     );
 
     // 2. Accept (what `cargo insta accept` does): the next run passes and leaves no pending file.
-    std::fs::rename(pending(&p.snap()), p.snap()).unwrap();
-    let out = p.run("smoke");
+    assert_eq!(p.accept(), 1);
+    let out = run(&p, "smoke");
     assert_eq!(
         (out.conclusion.num_passed, out.conclusion.num_failed),
         (2, 0)
     );
-    assert!(!pending(&p.snap()).exists());
+    assert!(p.pending().is_empty());
 
     // 3. Raise the baseline well above the result: the vs_baseline trial fails with the numbers.
-    let text = std::fs::read_to_string(p.snap()).unwrap();
+    let text = p.read(SNAP);
     let current = out.results.as_ref().unwrap().evaluations[0].metrics["word_recall"].value;
     let raised = text.replace(
         &format!("\"word_recall\": {current}"),
         "\"word_recall\": 0.99",
     );
     assert_ne!(raised, text);
-    std::fs::write(p.snap(), &raised).unwrap();
-    let out = p.run("smoke");
+    p.write(SNAP, &raised);
+    let out = run(&p, "smoke");
     assert_eq!(out.conclusion.num_failed, 1);
     assert_eq!(
         out.conclusion.exit_code(),
         std::process::ExitCode::from(101)
     );
-    let cases = junit_cases(&p.root);
+    let cases = junit_cases(&p);
     let failed = cases.iter().find(|c| c.1.is_some()).unwrap();
     let msg = failed.1.as_deref().unwrap();
     assert_eq!(failed.0, "smoke::demo_v1::first::word_recall::vs_baseline");
-    for part in [
-        "word_recall",
-        "0.99 (baseline)",
-        &format!("to {}", evalgate::unstable::numbers::fmt(current)),
-        "0.01 absolute",
-        "baselines/demo_v1__first.snap",
-    ] {
-        assert!(msg.contains(part), "`{part}` missing in: {msg}");
-    }
+    support::assert_contains(
+        msg,
+        &[
+            "word_recall",
+            "0.99 (baseline)",
+            &format!("to {}", evalgate::unstable::numbers::fmt(current)),
+            "0.01 absolute",
+            "baselines/demo_v1__first.snap",
+        ],
+    );
     // The baseline was not rewritten by the run.
-    assert_eq!(std::fs::read_to_string(p.snap()).unwrap(), raised);
-    let results = RunResults::read(&p.root.join("out/results.json")).unwrap();
+    assert_eq!(p.read(SNAP), raised);
+    let results = RunResults::read(&p.out_dir().join("results.json")).unwrap();
     assert_eq!(results.summary.failed, 1);
     let check = results.evaluations[0]
         .checks
@@ -246,13 +157,15 @@ fn missing_baseline_is_ignored_then_accepted_then_regression_fails() {
 
 #[test]
 fn changed_dataset_fails_with_the_item_and_rehash_is_a_fingerprint_mismatch() {
-    let p = Project::new();
-    p.run("smoke");
-    std::fs::rename(pending(&p.snap()), p.snap()).unwrap();
+    let p = project();
+    run(&p, "smoke");
+    assert_eq!(p.accept(), 1);
 
-    let input = p.root.join("datasets/demo_v1/inputs/a.txt");
-    std::fs::write(&input, "The cat sat on the hat. Then it slept.").unwrap();
-    let out = p.run("smoke");
+    p.write(
+        "datasets/demo_v1/inputs/a.txt",
+        "The cat sat on the hat. Then it slept.",
+    );
+    let out = run(&p, "smoke");
     assert_eq!(out.conclusion.num_failed, 2);
     let results = out.results.unwrap();
     let err = results.evaluations[0].error.as_deref().unwrap();
@@ -262,8 +175,8 @@ fn changed_dataset_fails_with_the_item_and_rehash_is_a_fingerprint_mismatch() {
     );
 
     // A new dataset version with fresh hashes: the baseline no longer describes this data.
-    evalgate::unstable::dataset::write_hashes(&p.root.join("datasets/demo_v1")).unwrap();
-    let out = p.run("smoke");
+    evalgate::unstable::dataset::write_hashes(&p.path("datasets/demo_v1")).unwrap();
+    let out = run(&p, "smoke");
     let results = out.results.unwrap();
     let vs = results.evaluations[0]
         .checks
@@ -280,11 +193,11 @@ fn changed_dataset_fails_with_the_item_and_rehash_is_a_fingerprint_mismatch() {
 
 #[test]
 fn full_tier_is_ignored_unless_asked_and_filters_select_pairs() {
-    let p = Project::new();
-    let out = p.run("demo_v1");
+    let p = project();
+    let out = run(&p, "demo_v1");
     // smoke runs (2 trials), full is listed but ignored.
     assert_eq!(out.conclusion.num_ignored, 1 + 2);
-    let cases = junit_cases(&p.root);
+    let cases = junit_cases(&p);
     assert_eq!(cases.len(), 4);
     let skipped_full = cases
         .iter()

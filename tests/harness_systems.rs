@@ -4,49 +4,28 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-
-use evalgate::Harness;
 use evalgate::results::{CheckStatus, RunResults};
-
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_system.sh")
-}
+use serde_json::json;
+use support::{Echo, ONE_THREAD, Project, Reply, Server};
 
 /// A temp project with one three-item dataset and the given systems section.
-fn project(systems: &str, dataset_systems: &str, metrics: &str, extra: &str) -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    let suite = format!(
+fn project(systems: &str, dataset_systems: &str, metrics: &str, extra: &str) -> Project {
+    let p = Project::new(&format!(
         "[suite]\ncache_dir = \"cache\"\n\n[tiers.smoke]\ndatasets = [\"demo_v1\"]\n\n\
          [datasets.demo_v1]\nsystems = [{dataset_systems}]\nmetrics = [{metrics}]\n\n{systems}\n{extra}"
-    );
-    std::fs::write(root.join("evalgate.toml"), suite).unwrap();
-    let ds = root.join("datasets/demo_v1");
-    std::fs::create_dir_all(&ds).unwrap();
-    std::fs::write(
-        ds.join("dataset.json"),
-        r#"{"id": "demo_v1", "version": 1, "task": "summarization", "items": [
+    ));
+    p.dataset(
+        "demo_v1",
+        r#"[
             {"id": "a", "input": "Alpha talks about bees.", "references": ["summary of a"]},
             {"id": "b", "input": "Beta talks about bikes.", "references": ["summary of b"]},
-            {"id": "c", "input": "Gamma talks about sleep.", "references": ["summary of c"]}]}"#,
-    )
-    .unwrap();
-    evalgate::unstable::dataset::write_hashes(&ds).unwrap();
-    tmp
+            {"id": "c", "input": "Gamma talks about sleep.", "references": ["summary of c"]}]"#,
+    );
+    p
 }
 
-fn run(root: &Path) -> (libtest_mimic::Conclusion, RunResults) {
-    let out = Harness::new()
-        .config(root.join("evalgate.toml"))
-        .output_dir(root.join("out"))
-        .run(&support::quiet_args(
-            &root.join("out"),
-            &["--test-threads", "1"],
-        ))
-        .unwrap();
+fn run(p: &Project) -> (libtest_mimic::Conclusion, RunResults) {
+    let out = p.run(&ONE_THREAD);
     (out.conclusion, out.results.unwrap())
 }
 
@@ -56,7 +35,7 @@ fn second_run_of_a_command_system_is_served_from_the_cache() {
     let count = tmp.path().join("starts.txt");
     let systems = format!(
         "[systems.cmd]\nkind = \"command\"\ncommand = [\"sh\", \"{}\", \"plain\"]\nenv = {{ COUNT_FILE = \"{}\" }}\n",
-        fixture().display(),
+        support::fixture("fake_system.sh").display(),
         count.display()
     );
     let p = project(
@@ -65,20 +44,15 @@ fn second_run_of_a_command_system_is_served_from_the_cache() {
         "\"rouge1_f1\", \"latency_mean_ms\"",
         "[checks.rouge1_f1]\nmin = 0.5\n",
     );
-    let starts = || {
-        std::fs::read_to_string(&count)
-            .unwrap_or_default()
-            .lines()
-            .count()
-    };
+    let starts = || support::line_count(&count);
 
-    let (first, r1) = run(p.path());
+    let (first, r1) = run(&p);
     assert!(!first.has_failed());
     assert_eq!(starts(), 3, "one process per item on the first run");
     let g1 = r1.evaluations[0].generation.clone().unwrap();
     assert_eq!((g1.cache_hits, g1.cache_misses), (0, 3));
 
-    let (second, r2) = run(p.path());
+    let (second, r2) = run(&p);
     assert!(!second.has_failed());
     assert_eq!(starts(), 3, "the second run started no process");
     let g2 = r2.evaluations[0].generation.clone().unwrap();
@@ -97,7 +71,7 @@ fn second_run_of_a_command_system_is_served_from_the_cache() {
 fn a_crashing_command_fails_its_trials_with_the_item_and_stderr() {
     let systems = format!(
         "[systems.boom]\nkind = \"command\"\ncommand = [\"sh\", \"{}\", \"crash\"]\n",
-        fixture().display()
+        support::fixture("fake_system.sh").display()
     );
     let p = project(
         &systems,
@@ -105,7 +79,7 @@ fn a_crashing_command_fails_its_trials_with_the_item_and_stderr() {
         "\"rouge1_f1\"",
         "[checks.rouge1_f1]\nmin = 0.1\n",
     );
-    let (conclusion, results) = run(p.path());
+    let (conclusion, results) = run(&p);
     assert_eq!(conclusion.num_failed, 2, "min and vs_baseline both fail");
     let pair = &results.evaluations[0];
     let error = pair.error.as_deref().unwrap();
@@ -125,48 +99,28 @@ fn a_crashing_command_fails_its_trials_with_the_item_and_stderr() {
 }
 
 /// Serves chat completions on loopback: the reply echoes the item's prompt, with usage.
-fn fake_chat_server() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(50) {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            let request: serde_json::Value = serde_json::from_slice(&body).unwrap();
-            let prompt = request["messages"].as_array().unwrap().last().unwrap()["content"]
-                .as_str()
-                .unwrap()
-                .to_string();
-            let reply = serde_json::json!({
-                "choices": [{"message": {"role": "assistant", "content": format!("summary: {prompt}")}}],
-                "usage": {"prompt_tokens": 1000, "completion_tokens": 100}
-            })
+fn fake_chat_server() -> Server {
+    Server::start(|request| {
+        let prompt = request.json()["messages"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()["content"]
+            .as_str()
+            .unwrap()
             .to_string();
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
-                reply.len()
-            );
-        }
-    });
-    format!("http://{addr}/v1")
+        let reply = json!({
+            "choices": [{"message": {"role": "assistant", "content": format!("summary: {prompt}")}}],
+            "usage": {"prompt_tokens": 1000, "completion_tokens": 100}
+        });
+        Reply::json(200, reply.to_string())
+    })
 }
 
 #[test]
 fn openai_system_reports_cost_latency_and_warns_on_an_unpriced_model() {
-    let base = fake_chat_server();
+    let server = fake_chat_server();
+    let base = format!("{}/v1", server.url());
     let systems = format!(
         "[systems.priced]\nkind = \"openai\"\nbase_url = \"{base}\"\nmodel = \"gpt-4o-mini\"\nuser_prompt = \"{{input}}\"\n\n\
          [systems.local]\nkind = \"openai\"\nbase_url = \"{base}\"\nmodel = \"my-local-llama\"\nuser_prompt = \"{{input}}\"\n"
@@ -177,12 +131,11 @@ fn openai_system_reports_cost_latency_and_warns_on_an_unpriced_model() {
         "\"output_words_mean\", \"latency_p95_ms\"",
         "",
     );
-    std::fs::write(
-        p.path().join("pricing.toml"),
+    p.write(
+        "pricing.toml",
         "checked = \"2026-11-26\"\n\n[models.\"gpt-4o-mini\"]\ninput_per_million = 0.15\noutput_per_million = 0.60\n",
-    )
-    .unwrap();
-    let (conclusion, results) = run(p.path());
+    );
+    let (conclusion, results) = run(&p);
     assert_eq!(conclusion.num_failed, 0);
     let pricing = |system: &str| {
         results
@@ -222,11 +175,7 @@ fn parameters_for_a_metric_without_parameters_are_an_error_at_load_instead_of_be
         "\"rouge1_f1\"",
         "[metric_params.rouge1_f1]\nalpha = 0.5\n\n[checks.rouge1_f1]\nmin = 0.0\n",
     );
-    let out = Harness::new()
-        .config(p.path().join("evalgate.toml"))
-        .output_dir(p.path().join("out"))
-        .system("first", Echo)
-        .run(&support::quiet_args(&p.path().join("out"), &["--list"]));
+    let out = p.run_with(p.harness().system("first", Echo), &["--list"]);
     // Checked when the suite loads (even for `--list`), with the line of the table.
     let message = out.unwrap_err().to_string();
     assert!(
@@ -236,24 +185,10 @@ fn parameters_for_a_metric_without_parameters_are_an_error_at_load_instead_of_be
     );
 }
 
-/// Echoes the input.
-struct Echo;
-
-impl evalgate::unstable::systems::System for Echo {
-    fn fingerprint(&self) -> serde_json::Value {
-        serde_json::json!({"kind": "echo"})
-    }
-    fn generate(
-        &self,
-        r: &evalgate::unstable::systems::SystemRequest<'_>,
-    ) -> evalgate::Result<evalgate::unstable::systems::Generation> {
-        Ok(evalgate::unstable::systems::Generation::text(r.input))
-    }
-}
-
 #[test]
 fn without_a_pricing_table_the_cost_is_a_warning_and_token_counts_still_compute() {
-    let base = fake_chat_server();
+    let server = fake_chat_server();
+    let base = format!("{}/v1", server.url());
     let systems = format!(
         "[systems.chat]\nkind = \"openai\"\nbase_url = \"{base}\"\nmodel = \"gpt-4o-mini\"\nuser_prompt = \"{{input}}\"\n"
     );
@@ -264,7 +199,7 @@ fn without_a_pricing_table_the_cost_is_a_warning_and_token_counts_still_compute(
         "[checks.input_tokens]\nmax = 1000000\n\n[checks.output_tokens]\nmax = 1000000\n\n\
          [checks.cost_usd]\nmax = 1.0\n",
     );
-    let (conclusion, results) = run(p.path());
+    let (conclusion, results) = run(&p);
     let pair = &results.evaluations[0];
     let check = |trial: &str| {
         pair.checks

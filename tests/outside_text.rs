@@ -9,20 +9,20 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
-use evalgate::Harness;
 use evalgate::results::RunResults;
+use evalgate::unstable::metrics::external::ExternalMetric;
+use evalgate::unstable::metrics::{Metric, ScoringItem};
 use evalgate::unstable::outside::{self, Bound, Secrets};
 use evalgate::unstable::report::pr_comment::{self, CommentOptions};
 use evalgate::unstable::systems::command::CommandSystem;
 use evalgate::unstable::systems::openai::OpenAiSystem;
 use evalgate::unstable::systems::{System, SystemRequest};
 use serde_json::{Value, json};
+use support::{ONE_THREAD, Project, Reply, Server};
 
 /// The API key the openai system sends (read from a variable whose name does not look secret, so
 /// only "the key it sent" can hide it) and a secret in evalgate's own environment.
@@ -101,32 +101,26 @@ fn junit_strings(xml: &str) -> Vec<String> {
 
 /// A temp project: one dataset with `items` (id, input, reference), the given systems,
 /// external metrics and checks.
-fn project(items: &[(&str, &str, &str)], systems: &str, metrics: &str) -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
+fn project(items: &[(&str, &str, &str)], systems: &str, metrics: &str) -> Project {
     let names: Vec<String> = systems
         .lines()
         .filter_map(|l| l.strip_prefix("[systems.")?.strip_suffix(']'))
         .map(|n| format!("\"{n}\""))
         .collect();
-    let suite = format!(
+    let p = Project::new(&format!(
         "[suite]\ncache_dir = \"cache\"\n\n[tiers.smoke]\ndatasets = [\"demo_v1\"]\n\n\
          [datasets.demo_v1]\nsystems = [{}]\nmetrics = [{metrics}]\n\n{systems}\n",
         names.join(", ")
-    );
-    std::fs::write(root.join("evalgate.toml"), suite).unwrap();
-    let ds = root.join("datasets/demo_v1");
-    std::fs::create_dir_all(&ds).unwrap();
+    ));
     let items: Vec<Value> = items
         .iter()
         .map(|(id, input, reference)| json!({"id": id, "input": input, "references": [reference]}))
         .collect();
-    let manifest = json!({"id": "demo_v1", "version": 1, "task": "summarization", "items": items});
-    std::fs::write(ds.join("dataset.json"), manifest.to_string()).unwrap();
+    let ds = p.manifest("demo_v1", &Value::Array(items).to_string());
     // Hashing refuses unusable ids; those datasets are then loaded without hashes and fail on
     // the id, which is checked before the hashes.
     let _ = evalgate::unstable::dataset::write_hashes(&ds);
-    tmp
+    p
 }
 
 /// What a run stored and would print.
@@ -139,16 +133,9 @@ struct Run {
     console: String,
 }
 
-fn run(root: &Path) -> Run {
-    let out = Harness::new()
-        .config(root.join("evalgate.toml"))
-        .output_dir(root.join("out"))
-        .run(&support::quiet_args(
-            &root.join("out"),
-            &["--test-threads", "1"],
-        ))
-        .unwrap();
-    let console = std::fs::read_to_string(root.join("out/libtest.log")).unwrap();
+fn run(p: &Project) -> Run {
+    let out = p.run(&ONE_THREAD);
+    let console = p.read("out/libtest.log");
     let results = out.results.unwrap();
     let comment = pr_comment::render(&results, &CommentOptions::default());
     Run {
@@ -198,44 +185,78 @@ fn sh_system(name: &str, script: &str, extra: &str) -> String {
     )
 }
 
-// ---------------------------------------------------------------------------------------------
-// A loopback HTTP server answering every request with `reply(request headers, body)`.
+/// The three ways a child program runs — a command system once per item, a command system in
+/// batch mode, an external metric — running the scripts `single`, `batch` and `metric`, each
+/// table with the `extra` keys: (name, systems and metrics TOML, dataset metrics).
+fn child_cases(
+    single: &str,
+    batch: &str,
+    metric: &str,
+    extra: &str,
+) -> [(&'static str, String, &'static str); 3] {
+    let judge = format!(
+        "{}\n[external_metrics.judge]\ncommand = [\"sh\", \"-c\", '''{metric}''']\n\
+         direction = \"higher_is_better\"\n{extra}\n\n[checks.judge]\nmin = 0.0\n",
+        sh_system("cmd", "cat > /dev/null; echo fine", "")
+    );
+    [
+        (
+            "command, single mode",
+            sh_system("cmd", single, extra),
+            "\"rouge1_f1\"",
+        ),
+        (
+            "command, batch mode",
+            sh_system("cmd", batch, &format!("{extra}\nbatch = true")),
+            "\"rouge1_f1\"",
+        ),
+        ("external metric", judge, "\"judge\""),
+    ]
+}
 
-fn serve(reply: impl Fn(&[(String, String)]) -> (u16, String) + Send + 'static) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(100) {
-            let Ok(mut stream) = stream else { continue };
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut headers = Vec::new();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some((name, value)) = line.trim_end().split_once(':') {
-                    headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
-                }
-            }
-            let length = headers
-                .iter()
-                .find(|(n, _)| n == "content-length")
-                .and_then(|(_, v)| v.parse().ok())
-                .unwrap_or(0);
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            let (status, reply) = reply(&headers);
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-                 Connection: close\r\n\r\n{reply}",
-                reply.len()
-            );
-        }
-    });
-    format!("http://{addr}")
+// ---------------------------------------------------------------------------------------------
+// Children and systems called directly.
+
+/// A command system named `name`, from its table's TOML.
+fn command_system(name: &str, table: &str) -> CommandSystem {
+    let table: toml::Table = toml::from_str(table).unwrap();
+    CommandSystem::from_config(name, &table, Path::new("."), &[]).unwrap()
+}
+
+/// The request of the direct calls: item `a`, input `x`.
+fn request(metadata: &Value) -> SystemRequest<'_> {
+    SystemRequest {
+        item_id: "a",
+        input: "x",
+        metadata,
+    }
+}
+
+/// The error `system` fails [`request`] with.
+fn generate_error(system: &dyn System) -> String {
+    system
+        .generate(&request(&json!({})))
+        .unwrap_err()
+        .to_string()
+}
+
+/// The error the external metric `judge` (its table's TOML) fails with, scoring one item with
+/// `references`.
+fn external_metric_error(table: &str, references: &[String]) -> String {
+    let table: toml::Table = toml::from_str(table).unwrap();
+    let metric = ExternalMetric::from_config("judge", &table, Path::new(".")).unwrap();
+    let items = [ScoringItem {
+        id: "a",
+        input: "in",
+        prediction: "out",
+        references,
+        metadata: &json!({}),
+        generation: None,
+    }];
+    metric
+        .score(&items, &["judge"], &Default::default())
+        .unwrap_err()
+        .to_string()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -470,17 +491,14 @@ fn a_key_echoed_by_a_401_server_is_in_no_report() {
     set_test_environment();
     // The reply quotes the Authorization header, then the key again so that it straddles the
     // point where the error message cuts the body.
-    let url = serve(|headers| {
-        let auth = headers
-            .iter()
-            .find(|(n, _)| n == "authorization")
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default();
+    let server = Server::start(|request| {
+        let auth = request.header("authorization").unwrap_or_default();
         let head = format!("{{\"error\": \"invalid header Authorization: {auth}\", \"pad\": \"");
         let pad = "p".repeat(292 - head.chars().count());
         let body = format!("{head}{pad}{LLM_KEY}\", \"key\": \"{LLM_KEY}\"}}");
-        (401, body)
+        Reply::json(401, body)
     });
+    let url = server.url();
     let systems = format!(
         "[systems.llm]\nkind = \"openai\"\nbase_url = \"{url}/v1\"\nmodel = \"m\"\n\
          api_key_env = \"{LLM_KEY_VAR}\"\nretries = 0\ntimeout_secs = 5\n"
@@ -490,7 +508,7 @@ fn a_key_echoed_by_a_401_server_is_in_no_report() {
         &systems,
         "\"rouge1_f1\"",
     );
-    let run = run(p.path());
+    let run = run(&p);
     let error = run.first_error();
     assert!(error.contains("HTTP 401"), "{error}");
     assert!(
@@ -512,30 +530,9 @@ fn secrets_given_to_children_and_echoed_on_stderr_are_redacted() {
     set_test_environment();
     let echo = "echo \"loading with token=$HF_TOKEN key=$JUDGE_API_KEY inherited=$EVALGATE_OUTSIDE_TEXT_TOKEN\" >&2; exit 1";
     let env = "env = { HF_TOKEN = \"hf-value-Xc83-mmq1\", JUDGE_API_KEY = \"judge-v4lue-0pz\" }";
-    let cases = [
-        (
-            "command, single mode",
-            sh_system("cmd", echo, env),
-            "\"rouge1_f1\"",
-        ),
-        (
-            "command, batch mode",
-            sh_system("cmd", echo, &format!("{env}\nbatch = true")),
-            "\"rouge1_f1\"",
-        ),
-        (
-            "external metric",
-            format!(
-                "{}\n[external_metrics.judge]\ncommand = [\"sh\", \"-c\", '''{echo}''']\n\
-                 direction = \"higher_is_better\"\n{env}\n\n[checks.judge]\nmin = 0.0\n",
-                sh_system("cmd", "cat > /dev/null; echo fine", "")
-            ),
-            "\"judge\"",
-        ),
-    ];
-    for (name, systems, metrics) in cases {
+    for (name, systems, metrics) in child_cases(echo, echo, echo, env) {
         let p = project(&[("a", "Alpha input.", "alpha")], &systems, metrics);
-        let run = run(p.path());
+        let run = run(&p);
         let error = run.first_error();
         assert!(
             error.contains("loading with token=[redacted] key=[redacted] inherited=[redacted]"),
@@ -561,14 +558,7 @@ fn credentials_in_a_base_url_stay_out_of_messages() {
         ))
         .unwrap();
         let sys = OpenAiSystem::from_config("chat", &table, Path::new(".")).unwrap();
-        let message = sys
-            .generate(&SystemRequest {
-                item_id: "a",
-                input: "x",
-                metadata: &json!({}),
-            })
-            .unwrap_err()
-            .to_string();
+        let message = generate_error(&sys);
         assert!(
             message.contains("POST http://[redacted]@127.0.0.1:1/v1"),
             "{message}"
@@ -589,9 +579,9 @@ fn github_errors_hide_the_token_and_stay_bounded_and_inert() {
         big,
     ];
     for reply in replies {
-        let url = serve(move |_| (401, reply.clone()));
+        let server = Server::start(move |_| Reply::json(401, reply.clone()));
         let client =
-            evalgate::unstable::report::github::GitHubClient::new(&url, "acme/pods", TOKEN)
+            evalgate::unstable::report::github::GitHubClient::new(server.url(), "acme/pods", TOKEN)
                 .unwrap();
         let message = client.list_comments(7).unwrap_err().to_string();
         assert!(message.contains("HTTP 401"), "{message}");
@@ -633,7 +623,7 @@ fn one_10_mb_stderr_line_gives_bounded_messages_and_results() {
         );
         let p = project(&items, &systems, metrics);
         let started = Instant::now();
-        let run = run(p.path());
+        let run = run(&p);
         let error = run.first_error();
         assert!(error.contains("failed on 5 of 5 items"), "{name}: {error}");
         assert!(
@@ -665,20 +655,12 @@ fn one_10_mb_stderr_line_gives_bounded_messages_and_results() {
 
 #[test]
 fn output_beyond_the_stdout_limit_is_an_error_not_a_truncated_prediction() {
-    let table: toml::Table = toml::from_str(
+    let sys = command_system(
+        "big",
         "command = [\"sh\", \"-c\", \"cat > /dev/null; head -c 70000000 /dev/zero | tr '\\\\0' y\"]\n\
          timeout_secs = 30",
-    )
-    .unwrap();
-    let sys = CommandSystem::from_config("big", &table, Path::new("."), &[]).unwrap();
-    let message = sys
-        .generate(&SystemRequest {
-            item_id: "a",
-            input: "x",
-            metadata: &json!({}),
-        })
-        .unwrap_err()
-        .to_string();
+    );
+    let message = generate_error(&sys);
     assert!(message.contains("more than 64 MiB"), "{message}");
 }
 
@@ -691,38 +673,11 @@ const HOSTILE_STDERR: &str = "printf 'before\\n::error title=x::boom\\n   ::warn
 
 #[test]
 fn hostile_stderr_leaves_messages_inert_and_junit_xml_parseable() {
-    let cases = [
-        (
-            "command, single mode",
-            sh_system(
-                "cmd",
-                &format!("cat > /dev/null; {HOSTILE_STDERR}; exit 2"),
-                "",
-            ),
-            "\"rouge1_f1\"",
-        ),
-        (
-            "command, batch mode",
-            sh_system(
-                "cmd",
-                &format!("read line; {HOSTILE_STDERR}; echo not-json"),
-                "batch = true",
-            ),
-            "\"rouge1_f1\"",
-        ),
-        (
-            "external metric",
-            format!(
-                "{}\n[external_metrics.judge]\ncommand = [\"sh\", \"-c\", '''cat > /dev/null; {HOSTILE_STDERR}; exit 2''']\n\
-                 direction = \"higher_is_better\"\n\n[checks.judge]\nmin = 0.0\n",
-                sh_system("cmd", "cat > /dev/null; echo fine", "")
-            ),
-            "\"judge\"",
-        ),
-    ];
-    for (name, systems, metrics) in cases {
+    let single = format!("cat > /dev/null; {HOSTILE_STDERR}; exit 2");
+    let batch = format!("read line; {HOSTILE_STDERR}; echo not-json");
+    for (name, systems, metrics) in child_cases(&single, &batch, &single, "") {
         let p = project(&[("a", "Alpha input.", "alpha")], &systems, metrics);
-        let run = run(p.path());
+        let run = run(&p);
         let error = run.first_error();
         // The text is kept, only made harmless.
         for kept in [
@@ -774,7 +729,7 @@ fn item_ids_that_are_not_one_printable_line_are_refused_and_quoted_escaped() {
             &sh_system("cmd", "cat > /dev/null; echo fine", ""),
             "\"rouge1_f1\"",
         );
-        let run = run(p.path());
+        let run = run(&p);
         let error = run.first_error();
         assert!(error.contains("item 1 has the id"), "{id:?}: {error}");
         assert!(error.len() < 2000, "{id:?}: {} bytes", error.len());
@@ -786,47 +741,24 @@ fn item_ids_that_are_not_one_printable_line_are_refused_and_quoted_escaped() {
 fn ids_an_external_metric_or_a_batch_program_answers_are_quoted_inert() {
     // External metric: an answer for an id that was not sent.
     let hostile_id = "zz\\n::error::x ##[error]y \\u001b[2J";
-    let table: toml::Table = toml::from_str(&format!(
-        "command = [\"sh\", \"-c\", '''cat > /dev/null; printf '%s\\n' '{{\"id\": \"{hostile_id}\", \"value\": 1}}' ''']\n\
-         direction = \"higher_is_better\""
-    ))
-    .unwrap();
-    let metric = evalgate::unstable::metrics::external::ExternalMetric::from_config(
-        "judge",
-        &table,
-        Path::new("."),
-    )
-    .unwrap();
-    let items = [evalgate::unstable::metrics::ScoringItem {
-        id: "a",
-        input: "in",
-        prediction: "out",
-        references: &["ref".to_string()],
-        metadata: &json!({}),
-        generation: None,
-    }];
-    use evalgate::unstable::metrics::Metric;
-    let message = metric
-        .score(&items, &["judge"], &Default::default())
-        .unwrap_err()
-        .to_string();
+    let message = external_metric_error(
+        &format!(
+            "command = [\"sh\", \"-c\", '''cat > /dev/null; printf '%s\\n' '{{\"id\": \"{hostile_id}\", \"value\": 1}}' ''']\n\
+             direction = \"higher_is_better\""
+        ),
+        &["ref".to_string()],
+    );
     assert!(message.contains("answers item `zz"), "{message}");
     assert_inert("external metric", &message);
 
     // Batch mode: an answer for another id.
-    let table: toml::Table = toml::from_str(&format!(
-        "command = [\"sh\", \"-c\", '''read line; printf '%s\\n' '{{\"id\": \"{hostile_id}\", \"output\": \"o\"}}'; sleep 1''']\nbatch = true"
-    ))
-    .unwrap();
-    let sys = CommandSystem::from_config("b", &table, Path::new("."), &[]).unwrap();
-    let message = sys
-        .generate(&SystemRequest {
-            item_id: "a",
-            input: "x",
-            metadata: &json!({}),
-        })
-        .unwrap_err()
-        .to_string();
+    let sys = command_system(
+        "b",
+        &format!(
+            "command = [\"sh\", \"-c\", '''read line; printf '%s\\n' '{{\"id\": \"{hostile_id}\", \"output\": \"o\"}}'; sleep 1''']\nbatch = true"
+        ),
+    );
+    let message = generate_error(&sys);
     assert!(message.contains("answered for item"), "{message}");
     assert_inert("batch answer", &message);
 }
@@ -903,36 +835,32 @@ fn a_timeout_kills_the_grandchildren_too() {
             pidfile.display()
         )
     };
-    let meta = json!({});
-    let request = SystemRequest {
-        item_id: "a",
-        input: "x",
-        metadata: &meta,
-    };
     type Run<'a> = Box<dyn Fn(&Path) -> String + 'a>;
     let cases: Vec<(&str, Run<'_>)> = vec![
         (
             "command, single mode",
             Box::new(|pidfile| {
-                let table: toml::Table = toml::from_str(&format!(
-                    "command = [\"sh\", \"-c\", \"{}\"]\ntimeout_secs = 1",
-                    script(pidfile)
+                generate_error(&command_system(
+                    "s",
+                    &format!(
+                        "command = [\"sh\", \"-c\", \"{}\"]\ntimeout_secs = 1",
+                        script(pidfile)
+                    ),
                 ))
-                .unwrap();
-                let sys = CommandSystem::from_config("s", &table, Path::new("."), &[]).unwrap();
-                sys.generate(&request).unwrap_err().to_string()
             }),
         ),
         (
             "command, batch mode",
             Box::new(|pidfile| {
-                let table: toml::Table = toml::from_str(&format!(
-                    "command = [\"sh\", \"-c\", \"{}\"]\ntimeout_secs = 1\nbatch = true",
-                    script(pidfile)
-                ))
-                .unwrap();
-                let sys = CommandSystem::from_config("s", &table, Path::new("."), &[]).unwrap();
-                sys.generate_batch(&[request])[0]
+                let sys = command_system(
+                    "s",
+                    &format!(
+                        "command = [\"sh\", \"-c\", \"{}\"]\ntimeout_secs = 1\nbatch = true",
+                        script(pidfile)
+                    ),
+                );
+                let meta = json!({});
+                sys.generate_batch(&[request(&meta)])[0]
                     .as_ref()
                     .unwrap_err()
                     .to_string()
@@ -941,31 +869,14 @@ fn a_timeout_kills_the_grandchildren_too() {
         (
             "external metric",
             Box::new(|pidfile| {
-                let table: toml::Table = toml::from_str(&format!(
-                    "command = [\"sh\", \"-c\", \"{}\"]\ntimeout_secs = 1\n\
-                     direction = \"higher_is_better\"",
-                    script(pidfile)
-                ))
-                .unwrap();
-                let metric = evalgate::unstable::metrics::external::ExternalMetric::from_config(
-                    "judge",
-                    &table,
-                    Path::new("."),
+                external_metric_error(
+                    &format!(
+                        "command = [\"sh\", \"-c\", \"{}\"]\ntimeout_secs = 1\n\
+                         direction = \"higher_is_better\"",
+                        script(pidfile)
+                    ),
+                    &[],
                 )
-                .unwrap();
-                let items = [evalgate::unstable::metrics::ScoringItem {
-                    id: "a",
-                    input: "in",
-                    prediction: "out",
-                    references: &[],
-                    metadata: &json!({}),
-                    generation: None,
-                }];
-                use evalgate::unstable::metrics::Metric;
-                metric
-                    .score(&items, &["judge"], &Default::default())
-                    .unwrap_err()
-                    .to_string()
             }),
         ),
     ];

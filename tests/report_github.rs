@@ -3,18 +3,16 @@
 //! 4xx/5xx clearly without leaking the token.
 
 mod report_support;
+mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::Duration;
 
 use evalgate::unstable::report::github::{DEFAULT_COMMENT_AUTHOR, GitHubClient, PostOutcome};
 use evalgate::unstable::report::pr_comment::{self, COMMENT_MARKER, CommentOptions};
 use report_support::scenario;
 use serde_json::{Value, json};
+use support::{Reply, Server};
 
 const TOKEN: &str = "ghs_test_token_do_not_print";
 const REPO: &str = "acme/podcasts";
@@ -41,47 +39,39 @@ struct State {
     requests: Vec<String>,
 }
 
-/// A fake GitHub API on 127.0.0.1, served by one thread until dropped.
+/// A fake GitHub API on 127.0.0.1, served until dropped.
 struct FakeGitHub {
-    url: String,
+    server: Server,
     state: Arc<Mutex<State>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl FakeGitHub {
     fn start(page_size: usize) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let url = format!("http://{addr}");
         let state = Arc::new(Mutex::new(State {
             next_id: 1000,
             page_size,
             head_sha: "abc123".into(),
             ..State::default()
         }));
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let state = state.clone();
-            let stop = stop.clone();
-            let url = url.clone();
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    if let Ok(stream) = stream {
-                        serve(stream, &state, &url);
-                    }
+        let server = {
+            let state = Arc::clone(&state);
+            Server::start(move |request| {
+                let (status, link, response) = handle(
+                    &state,
+                    &request.server_url,
+                    &request.method,
+                    &request.target,
+                    request.header("authorization").unwrap_or_default(),
+                    &request.text(),
+                );
+                let reply = Reply::json(status, response.to_string());
+                match link {
+                    Some(link) => reply.header("Link", link),
+                    None => reply,
                 }
             })
         };
-        FakeGitHub {
-            url,
-            state,
-            stop,
-            thread: Some(thread),
-        }
+        FakeGitHub { server, state }
     }
 
     fn seed(&self, pr: u64, login: &str, body: &str) -> u64 {
@@ -107,66 +97,8 @@ impl FakeGitHub {
     }
 
     fn client(&self) -> GitHubClient {
-        GitHubClient::new(&self.url, REPO, TOKEN).unwrap()
+        GitHubClient::new(self.server.url(), REPO, TOKEN).unwrap()
     }
-}
-
-impl Drop for FakeGitHub {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.url.trim_start_matches("http://"));
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-fn serve(stream: TcpStream, state: &Mutex<State>, base: &str) {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-        return;
-    }
-    let mut parts = request_line.split_whitespace();
-    let method = parts.next().unwrap_or("").to_string();
-    let target = parts.next().unwrap_or("").to_string();
-    let mut content_length = 0;
-    let mut authorization = String::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            match name.trim().to_ascii_lowercase().as_str() {
-                "content-length" => content_length = value.trim().parse().unwrap_or(0),
-                "authorization" => authorization = value.trim().to_string(),
-                _ => {}
-            }
-        }
-    }
-    let mut body = vec![0; content_length];
-    reader.read_exact(&mut body).unwrap();
-    let (status, link, response) = handle(
-        state,
-        base,
-        &method,
-        &target,
-        &authorization,
-        &String::from_utf8_lossy(&body),
-    );
-    let text = response.to_string();
-    let link = link.map(|l| format!("Link: {l}\r\n")).unwrap_or_default();
-    let mut stream = stream;
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{link}Connection: close\r\n\r\n{text}",
-        text.len()
-    );
-    let _ = stream.flush();
 }
 
 fn handle(
@@ -370,7 +302,7 @@ fn client_errors_and_server_errors_are_clear_and_hide_the_token() {
     assert!(!err.contains(TOKEN));
     assert!(gh.comments(7).is_empty());
 
-    let bad = GitHubClient::new(&gh.url, REPO, "wrong-token").unwrap();
+    let bad = GitHubClient::new(gh.server.url(), REPO, "wrong-token").unwrap();
     gh.state.lock().unwrap().fail = None;
     let err = bad
         .upsert_comment(7, &body("all_clear"), COMMENT_MARKER, BOT, None)
@@ -443,7 +375,7 @@ fn command_posts_twice_and_leaves_one_updated_comment() {
             .args(["report", "pr-comment", "--results"])
             .arg(&results)
             .args(["--post", "--pr", "7", "--head-sha", "abc123"])
-            .env("GITHUB_API_URL", &gh.url)
+            .env("GITHUB_API_URL", gh.server.url())
             .env("GITHUB_REPOSITORY", REPO)
             .env("GITHUB_TOKEN", token)
             .output()

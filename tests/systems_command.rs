@@ -4,6 +4,8 @@
 //! without an interpreter to install; it covers plain and JSON output, batch mode, crash,
 //! timeout, garbage and empty output, and counts its starts through `COUNT_FILE`.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -11,6 +13,7 @@ use evalgate::Error;
 use evalgate::unstable::systems::command::CommandSystem;
 use evalgate::unstable::systems::{System, SystemRequest, Usage};
 use serde_json::json;
+use support::line_count as starts;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -32,12 +35,6 @@ fn counted(mode: &str, count_file: &Path, extra: &str) -> CommandSystem {
         ),
         mode,
     )
-}
-
-fn starts(count_file: &Path) -> usize {
-    std::fs::read_to_string(count_file)
-        .map(|t| t.lines().count())
-        .unwrap_or(0)
 }
 
 fn request<'a>(id: &'a str, metadata: &'a serde_json::Value) -> SystemRequest<'a> {

@@ -3,11 +3,9 @@
 //! that are not answers (empty, truncated, filtered, tool calls, refusals), which fail their item
 //! and are never cached.
 
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+mod support;
+
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use evalgate::Error;
@@ -16,100 +14,32 @@ use evalgate::unstable::generate::{GenerateOptions, generate_all};
 use evalgate::unstable::systems::openai::OpenAiSystem;
 use evalgate::unstable::systems::{Generation, System, SystemRequest, Usage};
 use serde_json::{Value, json};
+use support::{Reply, Request, Server};
 
-/// One request as the server saw it.
-#[derive(Debug, Clone)]
-struct Seen {
-    method: String,
-    path: String,
-    headers: BTreeMap<String, String>,
-    body: Value,
-}
-
-/// A scripted reply: status, extra headers, body. `None` never answers (for timeouts).
-type Reply = Option<(u16, Vec<(&'static str, String)>, String)>;
-
-/// Serves the scripted replies in order on 127.0.0.1, one connection each; the last reply
-/// repeats when the script runs out.
-struct Server {
+/// A loopback chat-completions server answering with the scripted replies in order, one
+/// connection each (the last reply repeats when the script runs out).
+struct ChatServer {
+    server: Server,
+    /// The `base_url` of systems using it.
     url: String,
-    seen: Arc<Mutex<Vec<Seen>>>,
 }
 
-impl Server {
-    fn start(replies: Vec<Reply>) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/v1", listener.local_addr().unwrap());
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = Arc::clone(&seen);
-        std::thread::spawn(move || {
-            for (index, stream) in listener.incoming().enumerate() {
-                let Ok(stream) = stream else { break };
-                let reply = replies[index.min(replies.len() - 1)].clone();
-                let log = Arc::clone(&log);
-                std::thread::spawn(move || serve(stream, reply, &log));
-            }
-        });
-        Server { url, seen }
+impl ChatServer {
+    fn start(replies: Vec<Reply>) -> ChatServer {
+        let server = Server::script(replies);
+        let url = format!("{}/v1", server.url());
+        ChatServer { server, url }
     }
 
-    fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
+    /// The requests received so far.
+    fn seen(&self) -> Vec<Request> {
+        self.server.requests()
     }
 }
 
-fn serve(stream: TcpStream, reply: Reply, log: &Mutex<Vec<Seen>>) {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-        return;
-    }
-    let mut parts = request_line.split_whitespace();
-    let method = parts.next().unwrap_or_default().to_string();
-    let path = parts.next().unwrap_or_default().to_string();
-    let mut headers = BTreeMap::new();
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
-        }
-    }
-    let length: usize = headers
-        .get("content-length")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
-    log.lock().unwrap().push(Seen {
-        method,
-        path,
-        headers,
-        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-    });
-    let Some((status, extra, body)) = reply else {
-        std::thread::sleep(Duration::from_secs(4));
-        return;
-    };
-    let mut response = format!(
-        "HTTP/1.1 {status} Whatever\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (name, value) in extra {
-        response.push_str(&format!("{name}: {value}\r\n"));
-    }
-    response.push_str("\r\n");
-    response.push_str(&body);
-    let mut stream = stream;
-    let _ = stream.write_all(response.as_bytes());
-    let _ = stream.flush();
+/// A server that never answers (for timeouts).
+fn silent() -> Reply {
+    Reply::hang(Duration::from_secs(4))
 }
 
 fn completion(text: &str) -> String {
@@ -123,7 +53,7 @@ fn completion(text: &str) -> String {
 }
 
 fn ok(text: &str) -> Reply {
-    Some((200, vec![], completion(text)))
+    Reply::json(200, completion(text))
 }
 
 fn system(url: &str, extra: &str) -> OpenAiSystem {
@@ -160,7 +90,7 @@ fn request_shape_auth_and_usage() {
     // SAFETY: the only test in this binary that reads this variable sets it first; no other
     // code in the process reads or writes it.
     unsafe { std::env::set_var("EVALGATE_TEST_OPENAI_KEY", "sk-test-secret-123") };
-    let server = Server::start(vec![ok("A short summary.")]);
+    let server = ChatServer::start(vec![ok("A short summary.")]);
     let sys = system(
         &server.url,
         "api_key_env = \"EVALGATE_TEST_OPENAI_KEY\"\n\
@@ -183,13 +113,13 @@ fn request_shape_auth_and_usage() {
     assert_eq!(seen.len(), 1);
     let request = &seen[0];
     assert_eq!(request.method, "POST");
-    assert_eq!(request.path, "/v1/chat/completions");
+    assert_eq!(request.target, "/v1/chat/completions");
     assert_eq!(
-        request.headers.get("authorization").map(String::as_str),
+        request.header("authorization"),
         Some("Bearer sk-test-secret-123")
     );
     assert_eq!(
-        request.body,
+        request.json(),
         json!({
             "model": "gpt-4o-mini",
             "messages": [
@@ -212,12 +142,8 @@ fn request_shape_auth_and_usage() {
 
 #[test]
 fn rate_limit_with_retry_after_then_success() {
-    let server = Server::start(vec![
-        Some((
-            429,
-            vec![("Retry-After", "1".into())],
-            "{\"error\": \"slow down\"}".into(),
-        )),
+    let server = ChatServer::start(vec![
+        Reply::json(429, "{\"error\": \"slow down\"}").header("Retry-After", "1"),
         ok("after the wait"),
     ]);
     let sys = system(&server.url, "retries = 2");
@@ -247,7 +173,7 @@ fn rate_limit_with_retry_after_then_success() {
 
 #[test]
 fn server_errors_until_retries_run_out() {
-    let server = Server::start(vec![Some((500, vec![], "{\"error\": \"boom\"}".into()))]);
+    let server = ChatServer::start(vec![Reply::json(500, "{\"error\": \"boom\"}")]);
     let sys = system(&server.url, "retries = 2");
     let message = error_text(generate(&sys));
     assert_eq!(server.seen().len(), 3, "one try and two retries");
@@ -259,20 +185,20 @@ fn server_errors_until_retries_run_out() {
 
 #[test]
 fn malformed_json_is_an_error_without_retry() {
-    let server = Server::start(vec![Some((200, vec![], "{\"choices\": [".into()))]);
+    let server = ChatServer::start(vec![Reply::json(200, "{\"choices\": [")]);
     let sys = system(&server.url, "retries = 3");
     let message = error_text(generate(&sys));
     assert!(message.contains("malformed JSON"), "{message}");
     assert_eq!(server.seen().len(), 1);
 
-    let server = Server::start(vec![Some((200, vec![], "{\"choices\": []}".into()))]);
+    let server = ChatServer::start(vec![Reply::json(200, "{\"choices\": []}")]);
     let message = error_text(generate(&system(&server.url, "")));
     assert!(message.contains("choices[0].message.content"), "{message}");
 }
 
 #[test]
 fn client_errors_are_not_retried() {
-    let server = Server::start(vec![Some((401, vec![], "{\"error\": \"bad key\"}".into()))]);
+    let server = ChatServer::start(vec![Reply::json(401, "{\"error\": \"bad key\"}")]);
     let message = error_text(generate(&system(&server.url, "retries = 3")));
     assert_eq!(server.seen().len(), 1);
     assert!(message.contains("HTTP 401"), "{message}");
@@ -281,7 +207,7 @@ fn client_errors_are_not_retried() {
 
 #[test]
 fn timeout_is_retried_then_reported() {
-    let server = Server::start(vec![None]);
+    let server = ChatServer::start(vec![silent()]);
     let sys = system(&server.url, "timeout_secs = 1\nretries = 1");
     let started = Instant::now();
     let message = error_text(generate(&sys));
@@ -294,7 +220,7 @@ fn timeout_is_retried_then_reported() {
 
 #[test]
 fn missing_key_variable_is_named() {
-    let server = Server::start(vec![ok("unused")]);
+    let server = ChatServer::start(vec![ok("unused")]);
     let sys = system(
         &server.url,
         "api_key_env = \"EVALGATE_TEST_KEY_THAT_IS_NEVER_SET\"",
@@ -311,7 +237,7 @@ fn missing_key_variable_is_named() {
 fn prompt_from_file_and_unknown_field() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("prompt.txt"), "Summarize {title}:\n{input}").unwrap();
-    let server = Server::start(vec![ok("done")]);
+    let server = ChatServer::start(vec![ok("done")]);
     let table: toml::Table = toml::from_str(&format!(
         "base_url = \"{}\"\nmodel = \"m\"\nuser_prompt_file = \"prompt.txt\"",
         server.url
@@ -320,7 +246,7 @@ fn prompt_from_file_and_unknown_field() {
     let sys = OpenAiSystem::from_config("chat", &table, dir.path()).unwrap();
     assert_eq!(generate(&sys).unwrap().output, "done");
     assert_eq!(
-        server.seen()[0].body["messages"],
+        server.seen()[0].json()["messages"],
         json!([{"role": "user", "content": "Summarize Remote work:\nMAYA: hello. TOM: hi."}])
     );
 
@@ -371,13 +297,13 @@ fn answer(message: Value, finish_reason: Value) -> Reply {
         "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
         "usage": {"prompt_tokens": 57, "completion_tokens": 12, "total_tokens": 69}
     });
-    Some((200, vec![], body.to_string()))
+    Reply::json(200, body.to_string())
 }
 
 /// The error of one item answered with `reply` by a system with `retries = 3` (and `extra`
 /// keys), after checking that it was not retried: the same request gets the same answer.
 fn refused(reply: Reply, extra: &str) -> String {
-    let server = Server::start(vec![reply, ok("a second try must not happen")]);
+    let server = ChatServer::start(vec![reply, ok("a second try must not happen")]);
     let message = error_text(generate(&system(
         &server.url,
         &format!("retries = 3\n{extra}"),
@@ -477,7 +403,7 @@ fn null_content_tool_calls_refusals_and_filtered_answers_are_errors() {
     assert!(message.contains("content filter"), "{message}");
 
     // A normal answer without finish_reason (some servers omit it) still passes.
-    let server = Server::start(vec![answer(
+    let server = ChatServer::start(vec![answer(
         json!({"role": "assistant", "content": "Fine."}),
         Value::Null,
     )]);
@@ -486,7 +412,7 @@ fn null_content_tool_calls_refusals_and_filtered_answers_are_errors() {
 
 #[test]
 fn failed_answers_are_never_cached() {
-    let server = Server::start(vec![
+    let server = ChatServer::start(vec![
         answer(
             json!({"role": "assistant", "content": "Cut sh"}),
             json!("length"),

@@ -1,9 +1,36 @@
-//! Helpers shared by the tests that run the harness in-process.
+//! The integration tests' toolkit, one copy for every test binary (`mod support;` at the top of a
+//! test file). Each binary compiles all of it and uses a part, hence `allow(dead_code)`.
+//!
+//! - [`Project`] (`project.rs`): a temp project — suite file, datasets with their hashes, other
+//!   files, optionally a git repository — and in-process harness runs on it, their libtest
+//!   report written to a log file by [`quiet_args`], so the failures a scenario expects do not
+//!   show up in `cargo test`'s output.
+//! - [`Server`] (`http.rs`): a loopback HTTP server that records every request and answers with a
+//!   closure (or a script of [`Reply`]s), for the `openai` system kind and the GitHub client.
+//! - [`FirstSentence`], [`Echo`] and [`WordRecall`] (`plugins.rs`): small deterministic systems
+//!   and a metric registered in-process with `Harness::system` / `Harness::metric`.
+//! - Small helpers: [`fixture`], [`line_count`], [`assert_contains`], [`read_jsonl`],
+//!   [`first_lines`].
 #![allow(dead_code)]
 
-use std::path::Path;
+mod http;
+mod plugins;
+mod project;
+
+use std::path::{Path, PathBuf};
 
 use libtest_mimic::Arguments;
+
+// Each test binary uses some of these.
+#[allow(unused_imports)]
+pub use http::{Reply, Request, Server};
+#[allow(unused_imports)]
+pub use plugins::{Echo, FirstSentence, WordRecall};
+#[allow(unused_imports)]
+pub use project::Project;
+
+/// Extra libtest arguments for a run on one test thread.
+pub const ONE_THREAD: [&str; 2] = ["--test-threads", "1"];
 
 /// libtest arguments for an in-process harness run: `extra` (filters, `--include-ignored`, ...)
 /// plus `--logfile <out_dir>/libtest.log`, so the inner run's report — including the failures a
@@ -18,4 +45,50 @@ pub fn quiet_args(out_dir: &Path, extra: &[&str]) -> Arguments {
     ];
     args.extend(extra.iter().map(|a| a.to_string()));
     Arguments::from_iter(args)
+}
+
+/// `tests/fixtures/<rel>` of this repository, as an absolute path.
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+/// How many lines a file has, 0 when it does not exist: the fixtures and test systems append one
+/// line to their `COUNT_FILE` per start or call.
+pub fn line_count(path: &Path) -> usize {
+    std::fs::read_to_string(path)
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+}
+
+/// Asserts that `text` contains every one of `parts`, naming the first missing one.
+pub fn assert_contains(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "`{part}` missing in: {text}");
+    }
+}
+
+/// The JSON values of a JSON-lines file, one a line; panics naming the file and line of one
+/// that is not JSON.
+pub fn read_jsonl(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    text.lines()
+        .enumerate()
+        .map(|(n, line)| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{}:{}: invalid JSON: {e}", path.display(), n + 1))
+        })
+        .collect()
+}
+
+/// The first 40 of `lines`, one a line: the sample a table test's failure message shows.
+pub fn first_lines(lines: &[String]) -> String {
+    lines
+        .iter()
+        .take(40)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n")
 }
