@@ -32,37 +32,20 @@ use evalgate::unstable::metrics::rouge::RougeScorer;
 const PAIRS: usize = 500;
 const WORDS: usize = 300;
 
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// Zipf-like index in 0..n (frequent words first).
-    fn zipf(&mut self, n: usize) -> usize {
-        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
-        ((n as f64).powf(u) - 1.0) as usize
-    }
+/// A Zipf-like index in `0..n` (frequent words first).
+fn zipf(rng: &mut fastrand::Rng, n: usize) -> usize {
+    ((n as f64).powf(rng.f64()) - 1.0) as usize
 }
 
-fn text(words: &[String], rng: &mut Rng) -> String {
+fn text(words: &[String], rng: &mut fastrand::Rng) -> String {
     let mut out = String::new();
-    let mut until_break = 12 + rng.below(19);
+    let mut until_break = 12 + rng.usize(0..19);
     for i in 0..words.len() {
         out.push_str(&words[i]);
         until_break -= 1;
         if until_break == 0 {
             out.push_str(".\n");
-            until_break = 12 + rng.below(19);
+            until_break = 12 + rng.usize(0..19);
         } else if i + 1 < words.len() {
             out.push(' ');
         }
@@ -83,17 +66,17 @@ fn main() {
         .filter(|w| w.len() > 1 && w.bytes().all(|b| b.is_ascii_lowercase()))
         .map(|w| w.to_string())
         .collect();
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = fastrand::Rng::with_seed(0x9e37_79b9_7f4a_7c15);
     let mut pairs = Vec::with_capacity(PAIRS);
     for _ in 0..PAIRS {
         let reference: Vec<String> = (0..WORDS)
-            .map(|_| vocab[rng.zipf(vocab.len())].clone())
+            .map(|_| vocab[zipf(&mut rng, vocab.len())].clone())
             .collect();
         // Prediction: the reference with ~30% of words replaced or capitalised.
         let prediction: Vec<String> = reference
             .iter()
-            .map(|w| match rng.below(10) {
-                0 | 1 => vocab[rng.zipf(vocab.len())].clone(),
+            .map(|w| match rng.u32(0..10) {
+                0 | 1 => vocab[zipf(&mut rng, vocab.len())].clone(),
                 2 => w.to_uppercase(),
                 _ => w.clone(),
             })

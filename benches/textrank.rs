@@ -7,6 +7,9 @@
 //! transcripts of 1 MB and 50 MB and a 50 MB single line, which must finish (not abort) with a
 //! bounded graph.
 
+#[path = "../tests/support/transcripts.rs"]
+mod transcripts;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -40,48 +43,6 @@ fn qmsum_file() -> PathBuf {
         PathBuf::from,
     );
     dir.join("qmsum_test.jsonl")
-}
-
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// Zipf-like index in 0..n (frequent words first).
-    fn zipf(&mut self, n: usize) -> usize {
-        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
-        ((n as f64).powf(u) - 1.0) as usize
-    }
-}
-
-/// A generated meeting transcript of about `bytes` bytes: "Speaker N: ..." turns of one to three
-/// sentences over a 5,000-word Zipf vocabulary.
-fn generated(bytes: usize) -> String {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let mut out = String::with_capacity(bytes + 200);
-    while out.len() < bytes {
-        out.push_str(&format!("Speaker {}:", rng.next() % 6));
-        for _ in 0..1 + rng.next() % 3 {
-            let words = 3 + rng.next() % 25;
-            for w in 0..words {
-                let word = format!("w{}", rng.zipf(5000));
-                out.push(' ');
-                if w == 0 {
-                    out.push('W');
-                }
-                out.push_str(&word);
-            }
-            out.push('.');
-        }
-        out.push('\n');
-    }
-    out
 }
 
 /// The graph TextRank builds for a raw transcript (outside the timings).
@@ -154,7 +115,7 @@ fn main() {
     }
 
     for (megabytes, shape) in [(1, "transcript"), (50, "transcript"), (50, "line")] {
-        let mut transcript = generated(megabytes << 20);
+        let mut transcript = transcripts::transcript(megabytes << 20);
         if shape == "line" {
             // No line breaks and no sentence ends: one 50 MB sentence.
             transcript = transcript.replace(['\n', '.', ':'], " ");

@@ -2,6 +2,8 @@
 //! transcript took 2.4 GB and a 50 MB one aborted), measured with a counting allocator. This
 //! binary holds a single test so that nothing else allocates while it measures.
 
+mod support;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -77,44 +79,6 @@ fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
     (out, PEAK.load(Ordering::SeqCst) - before)
 }
 
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// Zipf-like index in 0..n (frequent words first).
-    fn zipf(&mut self, n: usize) -> usize {
-        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
-        ((n as f64).powf(u) - 1.0) as usize
-    }
-}
-
-/// A meeting transcript of about `bytes` bytes: "Speaker N:" turns of one to three sentences
-/// over a 5,000-word Zipf vocabulary, so that most pairs of sentences share a word (the densest
-/// graph).
-fn transcript(bytes: usize) -> String {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let mut out = String::with_capacity(bytes + 200);
-    while out.len() < bytes {
-        out.push_str(&format!("Speaker {}:", rng.next() % 6));
-        for _ in 0..1 + rng.next() % 3 {
-            for w in 0..3 + rng.next() % 25 {
-                out.push_str(if w == 0 { " W" } else { " w" });
-                out.push_str(&rng.zipf(5000).to_string());
-            }
-            out.push('.');
-        }
-        out.push('\n');
-    }
-    out
-}
-
 const MB: usize = 1 << 20;
 
 #[test]
@@ -122,7 +86,7 @@ fn multi_megabyte_transcripts_rank_a_capped_graph_in_memory_linear_in_their_size
     let summarizer = TextRank { sentences: 3 };
     let mut peaks = Vec::new();
     for megabytes in [1, 4] {
-        let raw = transcript(megabytes * MB);
+        let raw = support::transcripts::transcript(megabytes * MB);
         let sentences = text::sentences(&clean_transcript(&raw, &[]));
         let stats = textrank::rank(&sentences).stats;
         assert!(stats.sentences > 5 * MAX_GRAPH_SENTENCES, "{stats:?}");
@@ -152,7 +116,7 @@ fn multi_megabyte_transcripts_rank_a_capped_graph_in_memory_linear_in_their_size
 
     // One 4 MB line without a sentence end: a single sentence, streamed through the phrase
     // search and the content words without a token list.
-    let line = transcript(4 * MB).replace(['\n', '.', ':'], " ");
+    let line = support::transcripts::transcript(4 * MB).replace(['\n', '.', ':'], " ");
     let (summary, peak) = peak_during(|| summarizer.summarize(&line, &[]));
     assert_eq!(text::sentences(&summary).len(), 1);
     eprintln!("4 MB line: peak {} MB", peak / MB);

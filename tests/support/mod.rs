@@ -9,6 +9,7 @@
 //!   closure (or a script of [`Reply`]s), for the `openai` system kind and the GitHub client.
 //! - [`FirstSentence`], [`Echo`] and [`WordRecall`] (`plugins.rs`): small deterministic systems
 //!   and a metric registered in-process with `Harness::system` / `Harness::metric`.
+//! - `transcripts`: generated meeting transcripts for memory and speed tests.
 //! - Small helpers: [`fixture`], [`line_count`], [`assert_contains`], [`read_jsonl`],
 //!   [`first_lines`].
 #![allow(dead_code)]
@@ -16,6 +17,7 @@
 mod http;
 mod plugins;
 mod project;
+pub mod transcripts;
 
 use std::path::{Path, PathBuf};
 

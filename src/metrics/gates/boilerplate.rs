@@ -5,9 +5,9 @@
 //! names in the item's `sponsors` metadata list. `allow_sponsor_content: true` switches the gate
 //! off for the item (value `None`).
 
-use super::{GateParams, expectation, flag, score_single};
+use super::{Gate, GateParams, expectation, flag, rate_definition};
 use crate::error::Result;
-use crate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
+use crate::metrics::{MetricDef, ScoringItem, ScoringOptions};
 use crate::text;
 
 /// Built-in sponsor/ad and intro/outro phrases.
@@ -48,49 +48,33 @@ pub struct BoilerplateLeak;
 
 const ID: &str = "boilerplate_leak";
 
-/// The extra `phrases` from `[metric_params.boilerplate_leak]`.
-fn read_params(options: &ScoringOptions) -> Result<Vec<String>> {
-    GateParams::read(options, ID, &["phrases"])?.strings("phrases")
-}
+impl Gate for BoilerplateLeak {
+    /// The extra `phrases`.
+    type Params = Vec<String>;
 
-impl Metric for BoilerplateLeak {
-    fn definitions(&self) -> Vec<MetricDef> {
-        vec![MetricDef {
-            id: ID.into(),
-            direction: Direction::LowerIsBetter,
-            reference_based: false,
-            varies_by_machine: false,
-            range: (Some(0.0), Some(1.0)),
-            aggregation: "rate of failing items",
-            description: "share of outputs containing sponsor/ad or intro/outro boilerplate",
-        }]
+    fn definition(&self) -> MetricDef {
+        rate_definition(
+            ID,
+            "share of outputs containing sponsor/ad or intro/outro boilerplate",
+        )
     }
 
-    fn check_params(&self, _id: &str, options: &ScoringOptions) -> Result<()> {
-        read_params(options).map(|_| ())
+    fn params(&self, options: &ScoringOptions) -> Result<Vec<String>> {
+        GateParams::read(options, ID, &["phrases"])?.strings("phrases")
     }
 
-    fn score(
-        &self,
-        items: &[ScoringItem<'_>],
-        wanted: &[&str],
-        options: &ScoringOptions,
-    ) -> Result<Vec<MetricValues>> {
-        let extra = read_params(options)?;
-        let def = &self.definitions()[0];
-        score_single(def, items, wanted, |item| {
-            if expectation(item, "allow_sponsor_content")? {
-                return Ok(None);
-            }
-            let sponsors = string_list(item.metadata, "sponsors");
-            let leaked = BOILERPLATE_PHRASES
-                .iter()
-                .copied()
-                .chain(extra.iter().map(String::as_str))
-                .chain(sponsors.iter().map(String::as_str))
-                .any(|phrase| text::contains_phrase(item.prediction, phrase));
-            Ok(Some(flag(leaked)))
-        })
+    fn value(&self, item: &ScoringItem<'_>, extra: &Vec<String>) -> Result<Option<f64>> {
+        if expectation(item, "allow_sponsor_content")? {
+            return Ok(None);
+        }
+        let sponsors = string_list(item.metadata, "sponsors");
+        let leaked = BOILERPLATE_PHRASES
+            .iter()
+            .copied()
+            .chain(extra.iter().map(String::as_str))
+            .chain(sponsors.iter().map(String::as_str))
+            .any(|phrase| text::contains_phrase(item.prediction, phrase));
+        Ok(Some(flag(leaked)))
     }
 }
 

@@ -14,9 +14,9 @@
 //! - `output_words_mean` = mean output words. **Lower is better** (verbosity and cost grow with
 //!   length); use `min`/`max` bounds for a target range.
 
-use super::{GateParams, score_single};
+use super::{Gate, mean_definition, no_params};
 use crate::error::Result;
-use crate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
+use crate::metrics::{Direction, MetricDef, ScoringItem, ScoringOptions};
 use crate::text;
 
 /// Input words over output words.
@@ -31,94 +31,79 @@ pub struct CoverageRatio;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OutputWordsMean;
 
-impl Metric for CompressionRatio {
-    fn definitions(&self) -> Vec<MetricDef> {
-        vec![MetricDef {
-            id: "compression_ratio".into(),
-            direction: Direction::HigherIsBetter,
-            reference_based: false,
-            varies_by_machine: false,
-            range: (Some(0.0), None),
-            aggregation: "mean of items",
-            description: "input words / output words; check with min and max bounds",
-        }]
+impl Gate for CompressionRatio {
+    type Params = ();
+
+    fn definition(&self) -> MetricDef {
+        mean_definition(
+            "compression_ratio",
+            Direction::HigherIsBetter,
+            false,
+            (Some(0.0), None),
+            "input words / output words; check with min and max bounds",
+        )
     }
 
-    fn score(
-        &self,
-        items: &[ScoringItem<'_>],
-        wanted: &[&str],
-        options: &ScoringOptions,
-    ) -> Result<Vec<MetricValues>> {
-        GateParams::read(options, "compression_ratio", &[])?;
-        let def = &self.definitions()[0];
-        score_single(def, items, wanted, |item| {
-            let out = text::word_count(item.prediction);
-            Ok((out > 0).then(|| text::word_count(item.input) as f64 / out as f64))
-        })
+    fn params(&self, options: &ScoringOptions) -> Result<()> {
+        no_params(options, "compression_ratio")
+    }
+
+    fn value(&self, item: &ScoringItem<'_>, _: &()) -> Result<Option<f64>> {
+        let out = text::word_count(item.prediction);
+        Ok((out > 0).then(|| text::word_count(item.input) as f64 / out as f64))
     }
 }
 
-impl Metric for CoverageRatio {
-    fn definitions(&self) -> Vec<MetricDef> {
-        vec![MetricDef {
-            id: "coverage_ratio".into(),
-            direction: Direction::HigherIsBetter,
-            reference_based: true,
-            varies_by_machine: false,
-            range: (Some(0.0), None),
-            aggregation: "mean of items",
-            description: "output words / reference words; check with min and max bounds",
-        }]
+impl Gate for CoverageRatio {
+    type Params = ();
+
+    fn definition(&self) -> MetricDef {
+        mean_definition(
+            "coverage_ratio",
+            Direction::HigherIsBetter,
+            true,
+            (Some(0.0), None),
+            "output words / reference words; check with min and max bounds",
+        )
     }
 
-    fn score(
-        &self,
-        items: &[ScoringItem<'_>],
-        wanted: &[&str],
-        options: &ScoringOptions,
-    ) -> Result<Vec<MetricValues>> {
-        GateParams::read(options, "coverage_ratio", &[])?;
-        let def = &self.definitions()[0];
-        score_single(def, items, wanted, |item| {
-            if item.references.is_empty() {
-                return Ok(None);
-            }
-            let reference_words = item
-                .references
-                .iter()
-                .map(|r| text::word_count(r) as f64)
-                .sum::<f64>()
-                / item.references.len() as f64;
-            Ok((reference_words > 0.0)
-                .then(|| text::word_count(item.prediction) as f64 / reference_words))
-        })
+    fn params(&self, options: &ScoringOptions) -> Result<()> {
+        no_params(options, "coverage_ratio")
+    }
+
+    fn value(&self, item: &ScoringItem<'_>, _: &()) -> Result<Option<f64>> {
+        if item.references.is_empty() {
+            return Ok(None);
+        }
+        let reference_words = item
+            .references
+            .iter()
+            .map(|r| text::word_count(r) as f64)
+            .sum::<f64>()
+            / item.references.len() as f64;
+        Ok((reference_words > 0.0)
+            .then(|| text::word_count(item.prediction) as f64 / reference_words))
     }
 }
 
-impl Metric for OutputWordsMean {
-    fn definitions(&self) -> Vec<MetricDef> {
-        vec![MetricDef {
-            id: "output_words_mean".into(),
-            direction: Direction::LowerIsBetter,
-            reference_based: false,
-            varies_by_machine: false,
-            range: (Some(0.0), None),
-            aggregation: "mean of items",
-            description: "mean number of words per output",
-        }]
+impl Gate for OutputWordsMean {
+    type Params = ();
+
+    fn definition(&self) -> MetricDef {
+        mean_definition(
+            "output_words_mean",
+            Direction::LowerIsBetter,
+            false,
+            (Some(0.0), None),
+            "mean number of words per output",
+        )
     }
 
-    fn score(
-        &self,
-        items: &[ScoringItem<'_>],
-        wanted: &[&str],
-        options: &ScoringOptions,
-    ) -> Result<Vec<MetricValues>> {
-        GateParams::read(options, "output_words_mean", &[])?;
-        let def = &self.definitions()[0];
-        score_single(def, items, wanted, |item| {
-            Ok(Some(text::word_count(item.prediction) as f64))
-        })
+    fn params(&self, options: &ScoringOptions) -> Result<()> {
+        no_params(options, "output_words_mean")
+    }
+
+    fn value(&self, item: &ScoringItem<'_>, _: &()) -> Result<Option<f64>> {
+        Ok(Some(text::word_count(item.prediction) as f64))
     }
 }

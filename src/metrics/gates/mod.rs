@@ -52,7 +52,7 @@ pub use repetition::Repetition;
 pub use speaker::{SpeakerLabelLeak, SpeakerNameLeak};
 pub use truncation::{TRUNCATION_MARKERS, Truncation};
 
-use super::{Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions, mean_of};
+use super::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions, mean_of};
 use crate::error::{Error, Result};
 
 /// Every gate family, for [`MetricRegistry::builtin`](super::MetricRegistry::builtin).
@@ -68,6 +68,81 @@ pub fn families() -> Vec<Arc<dyn Metric>> {
         Arc::new(CoverageRatio),
         Arc::new(OutputWordsMean),
     ]
+}
+
+/// One heuristic gate: a single metric computed item by item, its dataset value the mean of the
+/// items that have one (for 0/1 values, the rate of failing items). Every gate is a [`Metric`].
+pub trait Gate: Send + Sync {
+    /// Its parameters, read from `[metric_params.<id>]` (`()` for a gate that takes none).
+    type Params;
+
+    /// The metric it computes.
+    fn definition(&self) -> MetricDef;
+
+    /// Reads and checks its parameters ([`no_params`] for a gate that takes none).
+    fn params(&self, options: &ScoringOptions) -> Result<Self::Params>;
+
+    /// One item's value; `None` where the gate does not apply to the item.
+    fn value(&self, item: &ScoringItem<'_>, params: &Self::Params) -> Result<Option<f64>>;
+}
+
+impl<G: Gate> Metric for G {
+    fn definitions(&self) -> Vec<MetricDef> {
+        vec![self.definition()]
+    }
+
+    fn check_params(&self, _id: &str, options: &ScoringOptions) -> Result<()> {
+        self.params(options).map(|_| ())
+    }
+
+    fn score(
+        &self,
+        items: &[ScoringItem<'_>],
+        wanted: &[&str],
+        options: &ScoringOptions,
+    ) -> Result<Vec<MetricValues>> {
+        let params = self.params(options)?;
+        score_single(&self.definition(), items, wanted, |item| {
+            self.value(item, &params)
+        })
+    }
+}
+
+/// [`Gate::params`] of a gate that takes no parameters: `[metric_params.<id>]` must be empty.
+pub(crate) fn no_params(options: &ScoringOptions, id: &str) -> Result<()> {
+    GateParams::read(options, id, &[]).map(|_| ())
+}
+
+/// The definition of a pass/fail gate: 0/1 per item, lower is better, the rate of failing items.
+pub(crate) fn rate_definition(id: &str, description: &'static str) -> MetricDef {
+    MetricDef {
+        id: id.into(),
+        direction: Direction::LowerIsBetter,
+        reference_based: false,
+        varies_by_machine: false,
+        range: (Some(0.0), Some(1.0)),
+        aggregation: "rate of failing items",
+        description,
+    }
+}
+
+/// The definition of a gate whose dataset value is the mean of its item values.
+pub(crate) fn mean_definition(
+    id: &str,
+    direction: Direction,
+    reference_based: bool,
+    range: (Option<f64>, Option<f64>),
+    description: &'static str,
+) -> MetricDef {
+    MetricDef {
+        id: id.into(),
+        direction,
+        reference_based,
+        varies_by_machine: false,
+        range,
+        aggregation: "mean of items",
+        description,
+    }
 }
 
 /// A 0/1 per-item value from a pass/fail decision.

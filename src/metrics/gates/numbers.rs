@@ -8,9 +8,9 @@
 
 use std::collections::BTreeSet;
 
-use super::{GateParams, score_single};
+use super::{Gate, mean_definition, no_params};
 use crate::error::Result;
-use crate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
+use crate::metrics::{Direction, MetricDef, ScoringItem, ScoringOptions};
 
 /// The number-retention metric.
 #[derive(Debug, Clone, Copy, Default)]
@@ -85,42 +85,36 @@ pub fn numbers_in(text: &str) -> BTreeSet<String> {
     out
 }
 
-impl Metric for NumbersRetained {
-    fn definitions(&self) -> Vec<MetricDef> {
-        vec![MetricDef {
-            id: "numbers_retained".into(),
-            direction: Direction::HigherIsBetter,
-            reference_based: true,
-            varies_by_machine: false,
-            range: (Some(0.0), Some(1.0)),
-            aggregation: "mean of items",
-            description: "fraction of the reference's numbers present in the output",
-        }]
+impl Gate for NumbersRetained {
+    type Params = ();
+
+    fn definition(&self) -> MetricDef {
+        mean_definition(
+            "numbers_retained",
+            Direction::HigherIsBetter,
+            true,
+            (Some(0.0), Some(1.0)),
+            "fraction of the reference's numbers present in the output",
+        )
     }
 
-    fn score(
-        &self,
-        items: &[ScoringItem<'_>],
-        wanted: &[&str],
-        options: &ScoringOptions,
-    ) -> Result<Vec<MetricValues>> {
-        GateParams::read(options, "numbers_retained", &[])?;
-        let def = &self.definitions()[0];
-        score_single(def, items, wanted, |item| {
-            let output = numbers_in(item.prediction);
-            let best = item
-                .references
-                .iter()
-                .map(|r| numbers_in(r))
-                .filter(|wanted| !wanted.is_empty())
-                .map(|wanted| {
-                    wanted.iter().filter(|n| output.contains(*n)).count() as f64
-                        / wanted.len() as f64
-                })
-                .fold(None, |best: Option<f64>, v| {
-                    Some(best.map_or(v, |b| b.max(v)))
-                });
-            Ok(best)
-        })
+    fn params(&self, options: &ScoringOptions) -> Result<()> {
+        no_params(options, "numbers_retained")
+    }
+
+    fn value(&self, item: &ScoringItem<'_>, _: &()) -> Result<Option<f64>> {
+        let output = numbers_in(item.prediction);
+        let best = item
+            .references
+            .iter()
+            .map(|r| numbers_in(r))
+            .filter(|wanted| !wanted.is_empty())
+            .map(|wanted| {
+                wanted.iter().filter(|n| output.contains(*n)).count() as f64 / wanted.len() as f64
+            })
+            .fold(None, |best: Option<f64>, v| {
+                Some(best.map_or(v, |b| b.max(v)))
+            });
+        Ok(best)
     }
 }

@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
-use super::{GateParams, flag, score_single};
+use super::{Gate, GateParams, flag, rate_definition};
 use crate::error::Result;
-use crate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
+use crate::metrics::{MetricDef, ScoringItem, ScoringOptions};
 use crate::text;
 
 /// Default n-gram length.
@@ -19,43 +19,33 @@ pub const DEFAULT_MAX_REPEATS: usize = 2;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Repetition;
 
-/// `n` and `max_repeats` from `[metric_params.repetition]`.
-fn read_params(options: &ScoringOptions) -> Result<(usize, usize)> {
-    let params = GateParams::read(options, "repetition", &["n", "max_repeats"])?;
-    Ok((
-        params.integer("n", DEFAULT_N, 1)?,
-        params.integer("max_repeats", DEFAULT_MAX_REPEATS, 1)?,
-    ))
-}
+impl Gate for Repetition {
+    /// `n` and `max_repeats`.
+    type Params = (usize, usize);
 
-impl Metric for Repetition {
-    fn definitions(&self) -> Vec<MetricDef> {
-        vec![MetricDef {
-            id: "repetition".into(),
-            direction: Direction::LowerIsBetter,
-            reference_based: false,
-            varies_by_machine: false,
-            range: (Some(0.0), Some(1.0)),
-            aggregation: "rate of failing items",
-            description: "share of outputs repeating one word n-gram (n) more than max_repeats times",
-        }]
+    fn definition(&self) -> MetricDef {
+        rate_definition(
+            "repetition",
+            "share of outputs repeating one word n-gram (n) more than max_repeats times",
+        )
     }
 
-    fn check_params(&self, _id: &str, options: &ScoringOptions) -> Result<()> {
-        read_params(options).map(|_| ())
+    fn params(&self, options: &ScoringOptions) -> Result<(usize, usize)> {
+        let params = GateParams::read(options, "repetition", &["n", "max_repeats"])?;
+        Ok((
+            params.integer("n", DEFAULT_N, 1)?,
+            params.integer("max_repeats", DEFAULT_MAX_REPEATS, 1)?,
+        ))
     }
 
-    fn score(
+    fn value(
         &self,
-        items: &[ScoringItem<'_>],
-        wanted: &[&str],
-        options: &ScoringOptions,
-    ) -> Result<Vec<MetricValues>> {
-        let (n, max_repeats) = read_params(options)?;
-        let def = &self.definitions()[0];
-        score_single(def, items, wanted, |item| {
-            Ok(Some(flag(most_repeated(item.prediction, n) > max_repeats)))
-        })
+        item: &ScoringItem<'_>,
+        (n, max_repeats): &(usize, usize),
+    ) -> Result<Option<f64>> {
+        Ok(Some(flag(
+            most_repeated(item.prediction, *n) > *max_repeats,
+        )))
     }
 }
 

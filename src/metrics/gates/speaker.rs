@@ -11,9 +11,9 @@
 //!   it as a warning; `allow_speaker_names: true` switches it off for an item, and items without
 //!   `speakers` are `None`.
 
-use super::{GateParams, expectation, flag, score_single};
+use super::{Gate, expectation, flag, no_params, rate_definition};
 use crate::error::Result;
-use crate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
+use crate::metrics::{MetricDef, ScoringItem, ScoringOptions};
 use crate::text;
 
 /// The speaker-label/timestamp leak gate.
@@ -24,33 +24,25 @@ pub struct SpeakerLabelLeak;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SpeakerNameLeak;
 
-impl Metric for SpeakerLabelLeak {
-    fn definitions(&self) -> Vec<MetricDef> {
-        vec![MetricDef {
-            id: "speaker_label_leak".into(),
-            direction: Direction::LowerIsBetter,
-            reference_based: false,
-            varies_by_machine: false,
-            range: (Some(0.0), Some(1.0)),
-            aggregation: "rate of failing items",
-            description: "share of outputs with a speaker label at a line start or a timestamp",
-        }]
+impl Gate for SpeakerLabelLeak {
+    type Params = ();
+
+    fn definition(&self) -> MetricDef {
+        rate_definition(
+            "speaker_label_leak",
+            "share of outputs with a speaker label at a line start or a timestamp",
+        )
     }
 
-    fn score(
-        &self,
-        items: &[ScoringItem<'_>],
-        wanted: &[&str],
-        options: &ScoringOptions,
-    ) -> Result<Vec<MetricValues>> {
-        GateParams::read(options, "speaker_label_leak", &[])?;
-        let def = &self.definitions()[0];
-        score_single(def, items, wanted, |item| {
-            Ok(Some(flag(has_label_or_timestamp(
-                item.prediction,
-                &text::metadata_speakers(item.metadata),
-            ))))
-        })
+    fn params(&self, options: &ScoringOptions) -> Result<()> {
+        no_params(options, "speaker_label_leak")
+    }
+
+    fn value(&self, item: &ScoringItem<'_>, _: &()) -> Result<Option<f64>> {
+        Ok(Some(flag(has_label_or_timestamp(
+            item.prediction,
+            &text::metadata_speakers(item.metadata),
+        ))))
     }
 }
 
@@ -63,39 +55,31 @@ pub fn has_label_or_timestamp(output: &str, speakers: &[String]) -> bool {
     output.lines().any(|line| labels.split(line).is_some())
 }
 
-impl Metric for SpeakerNameLeak {
-    fn definitions(&self) -> Vec<MetricDef> {
-        vec![MetricDef {
-            id: "speaker_name_leak".into(),
-            direction: Direction::LowerIsBetter,
-            reference_based: false,
-            varies_by_machine: false,
-            range: (Some(0.0), Some(1.0)),
-            aggregation: "rate of failing items",
-            description: "share of outputs naming a speaker's full name (a warning by default)",
-        }]
+impl Gate for SpeakerNameLeak {
+    type Params = ();
+
+    fn definition(&self) -> MetricDef {
+        rate_definition(
+            "speaker_name_leak",
+            "share of outputs naming a speaker's full name (a warning by default)",
+        )
     }
 
-    fn score(
-        &self,
-        items: &[ScoringItem<'_>],
-        wanted: &[&str],
-        options: &ScoringOptions,
-    ) -> Result<Vec<MetricValues>> {
-        GateParams::read(options, "speaker_name_leak", &[])?;
-        let def = &self.definitions()[0];
-        score_single(def, items, wanted, |item| {
-            if expectation(item, "allow_speaker_names")? {
-                return Ok(None);
-            }
-            let speakers = text::metadata_speakers(item.metadata);
-            if speakers.is_empty() {
-                return Ok(None);
-            }
-            let leaked = speakers
-                .iter()
-                .any(|name| text::contains_phrase(item.prediction, name));
-            Ok(Some(flag(leaked)))
-        })
+    fn params(&self, options: &ScoringOptions) -> Result<()> {
+        no_params(options, "speaker_name_leak")
+    }
+
+    fn value(&self, item: &ScoringItem<'_>, _: &()) -> Result<Option<f64>> {
+        if expectation(item, "allow_speaker_names")? {
+            return Ok(None);
+        }
+        let speakers = text::metadata_speakers(item.metadata);
+        if speakers.is_empty() {
+            return Ok(None);
+        }
+        let leaked = speakers
+            .iter()
+            .any(|name| text::contains_phrase(item.prediction, name));
+        Ok(Some(flag(leaked)))
     }
 }

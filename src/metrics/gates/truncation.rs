@@ -5,9 +5,9 @@
 //! param `min_ratio` (default 0.02; the ratio test is skipped for inputs without words). An
 //! empty output therefore fails.
 
-use super::{GateParams, flag, score_single};
+use super::{Gate, GateParams, flag, rate_definition};
 use crate::error::Result;
-use crate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
+use crate::metrics::{MetricDef, ScoringItem, ScoringOptions};
 use crate::text;
 
 /// Endings that mark an output as cut off (compared case-insensitively).
@@ -20,44 +20,31 @@ pub const DEFAULT_MIN_RATIO: f64 = 0.02;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Truncation;
 
-/// `min_ratio` from `[metric_params.truncation]`.
-fn read_params(options: &ScoringOptions) -> Result<f64> {
-    let params = GateParams::read(options, "truncation", &["min_ratio"])?;
-    params.number("min_ratio", DEFAULT_MIN_RATIO, 0.0)
-}
+impl Gate for Truncation {
+    /// `min_ratio`.
+    type Params = f64;
 
-impl Metric for Truncation {
-    fn definitions(&self) -> Vec<MetricDef> {
-        vec![MetricDef {
-            id: "truncation".into(),
-            direction: Direction::LowerIsBetter,
-            reference_based: false,
-            varies_by_machine: false,
-            range: (Some(0.0), Some(1.0)),
-            aggregation: "rate of failing items",
-            description: "share of outputs ending in a truncation marker or far shorter than the input (min_ratio)",
-        }]
+    fn definition(&self) -> MetricDef {
+        rate_definition(
+            "truncation",
+            "share of outputs ending in a truncation marker or far shorter than the input (min_ratio)",
+        )
     }
 
-    fn check_params(&self, _id: &str, options: &ScoringOptions) -> Result<()> {
-        read_params(options).map(|_| ())
+    fn params(&self, options: &ScoringOptions) -> Result<f64> {
+        GateParams::read(options, "truncation", &["min_ratio"])?.number(
+            "min_ratio",
+            DEFAULT_MIN_RATIO,
+            0.0,
+        )
     }
 
-    fn score(
-        &self,
-        items: &[ScoringItem<'_>],
-        wanted: &[&str],
-        options: &ScoringOptions,
-    ) -> Result<Vec<MetricValues>> {
-        let min_ratio = read_params(options)?;
-        let def = &self.definitions()[0];
-        score_single(def, items, wanted, |item| {
-            Ok(Some(flag(is_truncated(
-                item.input,
-                item.prediction,
-                min_ratio,
-            ))))
-        })
+    fn value(&self, item: &ScoringItem<'_>, min_ratio: &f64) -> Result<Option<f64>> {
+        Ok(Some(flag(is_truncated(
+            item.input,
+            item.prediction,
+            *min_ratio,
+        ))))
     }
 }
 

@@ -427,32 +427,16 @@ mod tests {
         score
     }
 
-    /// xorshift64*: deterministic, no dependency.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
-
     /// `count` sentences of 1 to `max_words` words over a vocabulary of `vocabulary` content
     /// words mixed with stopwords.
     fn generated(seed: u64, count: usize, vocabulary: u64, max_words: u64) -> Vec<String> {
-        let mut rng = Rng(seed);
+        let mut rng = fastrand::Rng::with_seed(seed);
         (0..count)
             .map(|_| {
-                (0..1 + rng.below(max_words))
-                    .map(|_| match rng.below(4) {
-                        0 => STOPWORDS[rng.below(STOPWORDS.len() as u64) as usize].to_string(),
-                        _ => format!("w{}", rng.below(vocabulary)),
+                (0..rng.u64(1..=max_words))
+                    .map(|_| match rng.u64(0..4) {
+                        0 => STOPWORDS[rng.usize(0..STOPWORDS.len())].to_string(),
+                        _ => format!("w{}", rng.u64(0..vocabulary)),
                     })
                     .collect::<Vec<_>>()
                     .join(" ")
