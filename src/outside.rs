@@ -502,9 +502,17 @@ fn url_userinfo_spans(text: &str) -> Vec<(usize, usize)> {
     spans
 }
 
-/// `scheme://user:password@host/...` with the credentials replaced by [`REDACTED`], for every
+/// `scheme://user:password@host/...?token=...` with the credentials and the values of
+/// secret-named query parameters ([`redact_query_secrets`]) replaced by [`REDACTED`], for every
 /// URL in `text`.
 pub fn redact_url_credentials(text: &str) -> Cow<'_, str> {
+    match userinfo_redacted(text) {
+        Cow::Borrowed(text) => redact_query_secrets(text),
+        Cow::Owned(text) => Cow::Owned(redact_query_secrets(&text).into_owned()),
+    }
+}
+
+fn userinfo_redacted(text: &str) -> Cow<'_, str> {
     let spans = url_userinfo_spans(text);
     if spans.is_empty() {
         return Cow::Borrowed(text);

@@ -305,6 +305,11 @@ fn names_that_would_share_a_baseline_file_are_refused() {
                 + "\n[systems.Lead]\nkind = \"builtin\"\nbuiltin = \"textrank\"\n",
             "differ only in case",
         ),
+        // demo_v1 × _lead and demo_v1_ × lead would both be demo_v1___lead.snap.
+        (
+            suite("\"rouge1_f1\"", "").replace("lead", "_lead"),
+            "not `_` at either end",
+        ),
     ];
     for (text, expected) in cases {
         let p = project(&text);
@@ -326,6 +331,19 @@ fn empty_inputs_and_references_are_refused_at_load() {
         ),
         (
             r#"[{"id": "a", "input": "", "references": ["r"]}]"#,
+            "item 1 (`a`): the input is empty",
+        ),
+        // Text a reader cannot see is no text: zero-width spaces, a soft hyphen, NUL, a BOM.
+        (
+            r#"[{"id": "a", "input": "Text.", "references": ["\u200b\u200b"]}]"#,
+            "item 1 (`a`): reference 1 is empty",
+        ),
+        (
+            r#"[{"id": "a", "input": "Text.", "references": ["ok", "\u00ad\u0000"]}]"#,
+            "item 1 (`a`): reference 2 is empty",
+        ),
+        (
+            r#"[{"id": "a", "input": "\u200b\ufeff", "references": ["r"]}]"#,
             "item 1 (`a`): the input is empty",
         ),
     ] {
@@ -444,6 +462,68 @@ fn metric_parameters_are_checked_by_their_metric_at_load() {
                 "evalgate.toml:{line}: `[metric_params.truncation]`"
             )) && err.contains(expected),
             "{err}"
+        );
+    }
+}
+
+/// A Rust system that panics on item `b`.
+struct PanicsOnB;
+
+impl evalgate::System for PanicsOnB {
+    fn fingerprint(&self) -> serde_json::Value {
+        serde_json::json!({"name": "panics_on_b"})
+    }
+
+    fn fingerprint_covers_code(&self) -> bool {
+        true
+    }
+
+    fn generate(
+        &self,
+        request: &evalgate::SystemRequest<'_>,
+    ) -> evalgate::Result<evalgate::Generation> {
+        assert!(request.item_id != "b", "the model crashed on this input");
+        Ok(evalgate::Generation::text(request.input))
+    }
+}
+
+#[test]
+fn a_panicking_rust_system_names_the_item_and_the_message() {
+    let text = suite("\"rouge1_f1\"", "").replace(
+        "kind = \"builtin\"\nbuiltin = \"lead_n\"\nparams = { sentences = 1 }",
+        "kind = \"rust\"",
+    );
+    let p = project(&text);
+    let out = p
+        .run_with(p.harness().system("lead", PanicsOnB), &[])
+        .unwrap();
+    assert!(out.conclusion.has_failed());
+    let error = out.results.unwrap().evaluations[0].error.clone().unwrap();
+    assert!(
+        error.contains("item `b`: the system panicked: the model crashed on this input"),
+        "{error}"
+    );
+}
+
+#[test]
+fn per_item_trials_of_a_metric_that_applies_to_no_item_fail() {
+    // No reference holds a number, so numbers_retained applies to no item.
+    let p = project(&suite(
+        "\"numbers_retained\"",
+        "[checks.numbers_retained]\nitem_min = { value = 0.5, per_item_trials = true }\n",
+    ));
+    let results = p.results(&[]);
+    let trials: Vec<_> = results
+        .all_checks()
+        .filter(|c| c.trial.contains("::item_min::"))
+        .collect();
+    assert_eq!(trials.len(), 3);
+    for trial in trials {
+        assert_eq!(trial.status, CheckStatus::Failed, "{}", trial.trial);
+        assert!(
+            trial.message.contains("judged no item"),
+            "{}",
+            trial.message
         );
     }
 }

@@ -30,6 +30,9 @@ const LLM_KEY_VAR: &str = "EVALGATE_OUTSIDE_TEXT_LLM";
 const LLM_KEY: &str = "evk-7Hq2-LmX9-pW4z-Rt8v-Jn3c-Yb6d-Ka5s";
 const INHERITED_VAR: &str = "EVALGATE_OUTSIDE_TEXT_TOKEN";
 const INHERITED_SECRET: &str = "inherited-Qz81-vMx4-secret";
+/// A key in a variable whose name does not look secret; the suite names it as `api_key_env`.
+const PLAIN_NAMED_VAR: &str = "EVALGATE_OUTSIDE_TEXT_LLM_ACCESS";
+const PLAIN_NAMED_KEY: &str = "Zx81LlmAcc3ssValue77";
 
 fn set_test_environment() {
     static ONCE: Once = Once::new();
@@ -38,6 +41,7 @@ fn set_test_environment() {
     ONCE.call_once(|| unsafe {
         std::env::set_var(LLM_KEY_VAR, LLM_KEY);
         std::env::set_var(INHERITED_VAR, INHERITED_SECRET);
+        std::env::set_var(PLAIN_NAMED_VAR, PLAIN_NAMED_KEY);
     });
 }
 
@@ -545,6 +549,123 @@ fn secrets_given_to_children_and_echoed_on_stderr_are_redacted() {
         }
         run.assert_inert();
     }
+}
+
+#[test]
+fn secrets_in_system_configurations_reach_no_report_and_no_baseline() {
+    set_test_environment();
+    // A server that answers the first item and fails the second, echoing the Authorization
+    // header (HTTP Basic, made from the URL's credentials) and the request target.
+    let server = Server::start(|request| {
+        let auth = request
+            .header("authorization")
+            .unwrap_or_default()
+            .to_string();
+        let raw = auth.trim_start_matches("Basic ").to_string();
+        if request.text().contains("Beta") {
+            let body = json!({"error": format!("raw={raw} auth={auth} target={}", request.target)});
+            Reply::json(500, body.to_string())
+        } else {
+            Reply::json(
+                200,
+                r#"{"choices": [{"message": {"content": "alpha summary"}, "finish_reason": "stop"}]}"#,
+            )
+        }
+    });
+    let host = server.url().trim_start_matches("http://").to_string();
+    let systems = format!(
+        r#"[systems.llm]
+kind = "openai"
+base_url = "http://alice:Sup3rS3cretPw@{host}/v1?token=qs5ecretvalue99"
+model = "m"
+retries = 0
+timeout_secs = 5
+api_key_env = "{PLAIN_NAMED_VAR}"
+
+[systems.basic]
+kind = "openai"
+base_url = "http://alice:Sup3rS3cretPw@{host}/v1?token=qs5ecretvalue99"
+model = "m"
+retries = 0
+timeout_secs = 5
+
+[systems.cmd]
+kind = "command"
+command = ["sh", "-c", 'echo "access=${PLAIN_NAMED_VAR}" >&2; echo summary', "--db", "postgres://dbuser:CmdLineP4ss99@db:5432/x"]
+env = {{ DB_URL = "mysql://root:EnvUrlP4ss88@db/x" }}
+"#
+    );
+    let p = project(
+        &[("a", "Alpha input.", "alpha"), ("b", "Beta input.", "beta")],
+        &systems,
+        "\"rouge1_f1\"",
+    );
+    let run = run(&p);
+    let pending: String = p
+        .pending()
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    assert!(
+        !pending.is_empty(),
+        "the command system leaves a pending baseline"
+    );
+    let basic = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode("alice:Sup3rS3cretPw")
+    };
+    let secrets = [
+        "Sup3rS3cretPw",
+        basic.as_str(),
+        "qs5ecretvalue99",
+        "CmdLineP4ss99",
+        "EnvUrlP4ss88",
+        PLAIN_NAMED_KEY,
+    ];
+    let all = run
+        .all_text()
+        .into_iter()
+        .chain([("pending baseline", pending.as_str())]);
+    for (name, text) in all {
+        for secret in secrets {
+            assert!(!text.contains(secret), "`{secret}` is in {name}");
+        }
+    }
+    // The openai failures reached the report (so the test saw the echoes), redacted: the
+    // API key sent as a Bearer token, and the URL's credentials sent as HTTP Basic.
+    let error_of = |system: &str| {
+        let evaluation = run
+            .results
+            .evaluations
+            .iter()
+            .find(|e| e.system == system)
+            .unwrap();
+        evaluation.error.clone().unwrap_or_default()
+    };
+    let error = error_of("llm");
+    assert!(
+        error.contains("HTTP 500") && error.contains("auth=Bearer [redacted]"),
+        "{error}"
+    );
+    let error = error_of("basic");
+    assert!(
+        error.contains("HTTP 500") && error.contains("raw=[redacted]"),
+        "{error}"
+    );
+    // What the configurations keep is still readable.
+    let cmd = run
+        .results
+        .evaluations
+        .iter()
+        .find(|e| e.system == "cmd")
+        .unwrap();
+    let config = cmd.system_config.to_string();
+    assert!(
+        config.contains("postgres://[redacted]@db:5432/x"),
+        "{config}"
+    );
+    assert!(config.contains("mysql://[redacted]@db/x"), "{config}");
+    run.assert_inert();
 }
 
 #[test]

@@ -79,7 +79,7 @@ pub trait Gate: Send + Sync {
     /// The metric it computes.
     fn definition(&self) -> MetricDef;
 
-    /// Reads and checks its parameters ([`no_params`] for a gate that takes none).
+    /// Reads and checks its parameters (none, for most gates).
     fn params(&self, options: &ScoringOptions) -> Result<Self::Params>;
 
     /// One item's value; `None` where the gate does not apply to the item.
