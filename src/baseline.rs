@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{BaselineError, Error, Result};
 
 /// What a run measured, apart from the system: the dataset, the items, the references and the
 /// metric definitions with their settings. A baseline whose fingerprint differs measured
@@ -141,26 +141,30 @@ pub fn read(path: &Path) -> Result<Option<Loaded>> {
         return Ok(None);
     }
     let snapshot = insta::Snapshot::from_file(path).map_err(|e| {
-        Error::Baseline(format!(
-            "{}: not a readable insta snapshot: {e}; restore it from git or delete it and run \
-             `cargo insta review` after the next run",
-            path.display()
+        Error::Baseline(BaselineError::new(
+            path.display(),
+            format!(
+                "not a readable insta snapshot: {e}; restore it from git or delete it and run \
+                 `cargo insta review` after the next run"
+            ),
         ))
     })?;
     let contents = snapshot
         .as_text()
-        .ok_or_else(|| Error::Baseline(format!("{}: is a binary snapshot", path.display())))?
+        .ok_or_else(|| Error::Baseline(BaselineError::new(path.display(), "is a binary snapshot")))?
         .to_string();
     let body: BaselineBody = match serde_json::from_str(&contents) {
         Ok(body) => body,
         Err(_) if is_older_format(&contents) => return Ok(Some(Loaded::OlderFormat)),
         Err(e) => {
-            return Err(Error::Baseline(format!(
-                "{}: snapshot body is not an evalgate baseline (body line {}, column {}): {e}; \
-                 restore it from git or accept a fresh pending snapshot",
+            return Err(Error::Baseline(BaselineError::new(
                 path.display(),
-                e.line(),
-                e.column()
+                format!(
+                    "snapshot body is not an evalgate baseline (body line {}, column {}): {e}; \
+                     restore it from git or accept a fresh pending snapshot",
+                    e.line(),
+                    e.column()
+                ),
             )));
         }
     };

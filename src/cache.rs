@@ -27,7 +27,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SystemError};
 use crate::fsutil::{sha256_hex, write_atomic};
 use crate::systems::{Generation, SystemRequest};
 
@@ -320,16 +320,18 @@ impl OutputCache {
 
     /// Stores an output atomically.
     pub fn put(&self, key: &CacheKey, generation: &Generation) -> Result<()> {
-        let text = serde_json::to_string(generation)
-            .map_err(|e| Error::System(format!("cannot encode cache entry: {e}")))?;
+        let text = serde_json::to_string(generation).map_err(|e| {
+            Error::System(SystemError::new(format!("cannot encode cache entry: {e}")))
+        })?;
         let entry = Entry {
             format: CACHE_FORMAT.to_string(),
             key: key.0.clone(),
             checksum: checksum(&key.0, &text),
             generation: text,
         };
-        let bytes = serde_json::to_vec_pretty(&entry)
-            .map_err(|e| Error::System(format!("cannot encode cache entry: {e}")))?;
+        let bytes = serde_json::to_vec_pretty(&entry).map_err(|e| {
+            Error::System(SystemError::new(format!("cannot encode cache entry: {e}")))
+        })?;
         write_atomic(&self.entry_path(key), &bytes)
     }
 

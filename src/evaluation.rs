@@ -9,7 +9,7 @@ use crate::baseline::{self, BaselineBody, Synced};
 use crate::cache::OutputCache;
 use crate::config::Suite;
 use crate::dataset::Dataset;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SystemError};
 use crate::generate::CacheUse;
 use crate::generate::{GenerateOptions, GenerationStats, generate_all};
 use crate::metrics::{METRIC_VERSION, MetricRegistry, MetricValues, ScoringItem, ScoringOptions};
@@ -99,9 +99,12 @@ pub fn compute(
         .map(|i| i.hashes.input.clone())
         .collect();
     let ids: Vec<&str> = dataset.items.iter().map(|i| i.id.as_str()).collect();
-    system
-        .check_items(&ids)
-        .map_err(|e| Error::System(format!("system `{system_name}` on `{}`: {e}", dataset.id)))?;
+    system.check_items(&ids).map_err(|e| {
+        Error::System(SystemError::new(format!(
+            "system `{system_name}` on `{}`: {e}",
+            dataset.id
+        )))
+    })?;
     let system_config = setup.system_config.clone();
     let label = format!("{}::{}", dataset.id, system_name);
     let options = GenerateOptions {
@@ -149,13 +152,13 @@ pub fn compute(
         stats.warnings.push(w.clone());
     }
     if !failures.is_empty() {
-        return Err(Error::System(format!(
+        return Err(Error::System(SystemError::new(format!(
             "system `{system_name}` failed on {} of {} items of `{}`:\n  {}",
             failures.len(),
             dataset.items.len(),
             dataset.id,
             failures.join("\n  ")
-        )));
+        ))));
     }
     let scoring: Vec<ScoringItem<'_>> = dataset
         .items

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::cache::{CacheKey, CacheLock, CacheLookup, LockOwner, OutputCache};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SystemError};
 use crate::systems::{Generation, System, SystemRequest};
 
 /// How a pair's outputs relate to the output cache.
@@ -135,7 +135,7 @@ pub fn generate_all(
         return (
             requests
                 .iter()
-                .map(|_| Err(Error::System(message.clone())))
+                .map(|_| Err(Error::System(SystemError::new(message.clone()))))
                 .collect(),
             stats,
         );
@@ -392,9 +392,9 @@ impl Run<'_, '_> {
                 slot.into_inner()
                     .unwrap_or_else(|p| p.into_inner())
                     .unwrap_or_else(|| {
-                        Outcome::Generated(Err(Error::System(
-                            "generation worker stopped early".into(),
-                        )))
+                        Outcome::Generated(Err(Error::System(SystemError::new(
+                            "generation worker stopped early",
+                        ))))
                     })
             })
             .collect()
@@ -441,7 +441,7 @@ impl Run<'_, '_> {
                 );
                 batch
                     .iter()
-                    .map(|_| Err(Error::System(message.clone())))
+                    .map(|_| Err(Error::System(SystemError::new(message.clone()))))
                     .collect()
             };
             for ((position, index, lock), result) in mine.into_iter().zip(generated) {
@@ -469,7 +469,9 @@ fn guarded(item_id: &str, generate: impl FnOnce() -> Result<Generation>) -> Resu
 }
 
 fn panicked(item_id: &str, why: &str) -> Error {
-    Error::System(format!("item `{item_id}`: the system panicked: {why}"))
+    Error::System(SystemError::new(format!(
+        "item `{item_id}`: the system panicked: {why}"
+    )))
 }
 
 /// A freshly generated item; the measured latency is used unless the system reported its own.

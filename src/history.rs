@@ -12,7 +12,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ReportError, Result};
 use crate::results::{BaselineStatus, CheckStatus, RunResults, Summary};
 
 /// Schema identifier of history records.
@@ -151,17 +151,17 @@ pub fn append(results: &RunResults, history: &Path) -> Result<AppendOutcome> {
         Err(e) => return Err(Error::read(history, e)),
     };
     let text = std::str::from_utf8(&existing).map_err(|e| {
-        Error::Report(format!(
+        Error::Report(ReportError::new(format!(
             "{}: not UTF-8 ({e}); the history file must be JSON lines",
             history.display()
-        ))
+        )))
     })?;
     if !text.is_empty() && !text.ends_with('\n') {
-        return Err(Error::Report(format!(
+        return Err(Error::Report(ReportError::new(format!(
             "{}: the last line is not terminated by a newline (an interrupted write?); check \
              the last line and end it with a newline before appending",
             history.display()
-        )));
+        ))));
     }
     let mut records = 0;
     for (n, line) in text.lines().enumerate() {
@@ -169,21 +169,21 @@ pub fn append(results: &RunResults, history: &Path) -> Result<AppendOutcome> {
             continue;
         }
         let value: serde_json::Value = serde_json::from_str(line).map_err(|e| {
-            Error::Report(format!(
+            Error::Report(ReportError::new(format!(
                 "{}:{}: not a JSON history record ({e}); fix or move the file, appending \
                  never rewrites it",
                 history.display(),
                 n + 1
-            ))
+            )))
         })?;
         let schema = value["schema"].as_str().unwrap_or("");
         if !schema.starts_with("evalgate.history/") {
-            return Err(Error::Report(format!(
+            return Err(Error::Report(ReportError::new(format!(
                 "{}:{}: field `schema` is `{schema}`, expected `{HISTORY_SCHEMA}`; is this the \
                  right file?",
                 history.display(),
                 n + 1
-            )));
+            ))));
         }
         if record.same_run(&value) {
             return Ok(AppendOutcome::AlreadyRecorded);

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::error::Result;
+use crate::error::{ReportError, Result};
 use crate::numbers::fmt;
 use crate::outside::xml_text;
 use crate::results::{CheckStatus, RunResults};
@@ -103,8 +103,8 @@ pub fn write(
     }
     let mut report = Report::new("evalgate");
     report.add_test_suite(suite);
-    let xml = report
-        .to_string()
-        .map_err(|e| crate::Error::Report(format!("cannot render JUnit XML: {e}")))?;
+    let xml = report.to_string().map_err(|e| {
+        crate::Error::Report(ReportError::new(format!("cannot render JUnit XML: {e}")))
+    })?;
     crate::fsutil::write_atomic(path, xml.as_bytes())
 }

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, Result};
 use crate::systems::{Generation, Usage};
 
 /// Prices of one chat model.
@@ -74,20 +74,23 @@ impl PriceTable {
     /// Parses pricing TOML; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
         let file: PriceFile = toml::from_str(text).map_err(|e| {
-            Error::Config(format!("{}: invalid pricing table: {e}", path.display()))
+            Error::Config(ConfigError::new(format!(
+                "{}: invalid pricing table: {e}",
+                path.display()
+            )))
         })?;
         if !is_iso_date(&file.checked) {
-            return Err(Error::Config(format!(
+            return Err(Error::Config(ConfigError::new(format!(
                 "{}: `checked` is `{}`; write the date the prices were checked as YYYY-MM-DD",
                 path.display(),
                 file.checked
-            )));
+            ))));
         }
         let bad = |what: String, value: f64| {
-            Error::Config(format!(
+            Error::Config(ConfigError::new(format!(
                 "{}: {what} is {value}; prices must be finite and not negative",
                 path.display()
-            ))
+            )))
         };
         for (model, price) in &file.models {
             for (field, value) in [

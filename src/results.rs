@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ReportError, Result};
 use crate::metrics::Direction;
 
 pub use crate::baseline::{BaselineStatus, Fingerprint};
@@ -210,26 +210,26 @@ impl RunResults {
     pub fn read(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
         let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            Error::Report(format!(
+            Error::Report(ReportError::new(format!(
                 "{}:{}:{}: not valid JSON: {e}",
                 path.display(),
                 e.line(),
                 e.column()
-            ))
+            )))
         })?;
         let schema = value.get("schema").and_then(|s| s.as_str()).unwrap_or("");
         if schema != RESULTS_SCHEMA {
-            return Err(Error::Report(format!(
+            return Err(Error::Report(ReportError::new(format!(
                 "{}: schema is `{schema}`, expected `{RESULTS_SCHEMA}`; regenerate it with this \
                  evalgate version",
                 path.display()
-            )));
+            ))));
         }
         serde_json::from_value(value).map_err(|e| {
-            Error::Report(format!(
+            Error::Report(ReportError::new(format!(
                 "{}: does not match the results schema: {e}",
                 path.display()
-            ))
+            )))
         })
     }
 

@@ -204,7 +204,7 @@ fn systems_are_deterministic_and_fingerprinted() {
 #[test]
 fn build_rejects_unknown_names_and_bad_params() {
     let message = |r: evalgate::Result<std::sync::Arc<dyn System>>| match r {
-        Err(Error::Config(m)) => m,
+        Err(Error::Config(m)) => m.to_string(),
         Err(other) => panic!("expected a config error, got {other}"),
         Ok(_) => panic!("expected an error"),
     };

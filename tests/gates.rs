@@ -56,7 +56,7 @@ fn case<'a>(prediction: &'a str, metadata: Value) -> Case<'a> {
 
 fn config_error(r: evalgate::Result<MetricValues>) -> String {
     match r {
-        Err(Error::Config(m)) => m,
+        Err(Error::Config(m)) => m.to_string(),
         Err(other) => panic!("expected a config error, got {other}"),
         Ok(v) => panic!("expected a config error, got {v:?}"),
     }
@@ -161,6 +161,7 @@ fn boilerplate_leak_params_and_bad_metadata() {
         None,
     ) {
         Err(Error::Metric(m)) => {
+            let m = m.to_string();
             assert!(
                 m.contains("item0") && m.contains("allow_sponsor_content"),
                 "{m}"
@@ -366,7 +367,7 @@ fn wrong_metric_for_family_is_an_error() {
     use evalgate::unstable::metrics::Metric;
     use evalgate::unstable::metrics::gates::Truncation;
     let r = Truncation.score(&[], &["repetition"], &ScoringOptions::default());
-    assert!(matches!(r, Err(Error::Metric(m)) if m.contains("repetition")));
+    assert!(matches!(r, Err(Error::Metric(m)) if m.to_string().contains("repetition")));
 }
 
 /// The human references of the smoke summaries pass every leak gate; feeding the raw transcripts

@@ -461,7 +461,7 @@ fn api_key_env_refuses_every_common_key_shape_and_accepts_names() {
     ];
     for key in keys {
         let message = match from_config(key) {
-            Err(evalgate::Error::Config(m)) => m,
+            Err(evalgate::Error::Config(m)) => m.to_string(),
             other => panic!("`{key}` accepted as a variable name: {other:?}"),
         };
         assert!(

@@ -89,7 +89,7 @@ fn unknown_model_is_a_warning_not_zero_dollars() {
     assert!(batch.iter().all(|g| g.cost_usd.is_some()));
     // The cost metric refuses to sum an unknown cost as zero.
     match score(&[g], &["cost_usd"]) {
-        Err(Error::Metric(m)) => assert!(m.contains("item0"), "{m}"),
+        Err(Error::Metric(m)) => assert!(m.to_string().contains("item0"), "{m}"),
         other => panic!("expected a metric error, got {other:?}"),
     }
 }
@@ -153,7 +153,7 @@ fn latency_percentiles() {
 #[test]
 fn invalid_tables_are_rejected_with_the_field() {
     let parse = |text: &str| match PriceTable::parse(text, Path::new("pricing.toml")) {
-        Err(Error::Config(m)) => m,
+        Err(Error::Config(m)) => m.to_string(),
         other => panic!("expected a config error, got {other:?}"),
     };
     let m = parse("checked = \"June 2025\"");

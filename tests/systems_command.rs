@@ -47,7 +47,7 @@ fn request<'a>(id: &'a str, metadata: &'a serde_json::Value) -> SystemRequest<'a
 
 fn error_text(result: evalgate::Result<evalgate::unstable::systems::Generation>) -> String {
     match result {
-        Err(Error::System(message)) => message,
+        Err(Error::System(message)) => message.to_string(),
         other => panic!("expected a system error, got {other:?}"),
     }
 }
@@ -238,7 +238,7 @@ fn config_errors_name_the_key() {
     let bad = |text: &str| {
         let table: toml::Table = toml::from_str(text).unwrap();
         match CommandSystem::from_config("summ", &table, &root(), &[]) {
-            Err(Error::Config(message)) => message,
+            Err(Error::Config(message)) => message.to_string(),
             other => panic!("expected a config error, got {other:?}"),
         }
     };

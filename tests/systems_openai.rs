@@ -80,7 +80,7 @@ fn generate(system: &OpenAiSystem) -> evalgate::Result<Generation> {
 
 fn error_text(result: evalgate::Result<Generation>) -> String {
     match result {
-        Err(Error::System(message)) => message,
+        Err(Error::System(message)) => message.to_string(),
         other => panic!("expected a system error, got {other:?}"),
     }
 }
@@ -264,7 +264,7 @@ fn config_errors_name_the_key() {
     let bad = |text: &str| {
         let table: toml::Table = toml::from_str(text).unwrap();
         match OpenAiSystem::from_config("chat", &table, Path::new(".")) {
-            Err(Error::Config(message)) => message,
+            Err(Error::Config(message)) => message.to_string(),
             other => panic!("expected a config error, got {other:?}"),
         }
     };
@@ -442,7 +442,7 @@ fn failed_answers_are_never_cached() {
     for expected in ["cut at max_tokens", "empty `choices[0].message.content`"] {
         let (results, stats) = generate_all(&sys, &fingerprint, &requests, &hashes, &options);
         let message = match &results[0] {
-            Err(Error::System(message)) => message.clone(),
+            Err(Error::System(message)) => message.to_string(),
             other => panic!("expected an item error, got {other:?}"),
         };
         assert!(message.contains(expected), "{message}");

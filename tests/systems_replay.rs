@@ -23,7 +23,7 @@ fn fixture() -> ReplaySystem {
 
 fn message(result: evalgate::Result<impl std::fmt::Debug>) -> String {
     match result {
-        Err(Error::System(m)) | Err(Error::Config(m)) => m,
+        Err(e @ (Error::System(_) | Error::Config(_))) => e.to_string(),
         other => panic!("expected an error, got {other:?}"),
     }
 }
@@ -131,7 +131,8 @@ fn bad_lines_are_errors_with_file_and_line() {
     // A `path` that cannot be read is a configuration error naming the key and the file.
     match load(dir.path(), "absent.jsonl") {
         Err(Error::Config(m)) => assert!(
-            m.contains("`systems.recorded.path` names") && m.contains("absent.jsonl"),
+            m.to_string().contains("`systems.recorded.path` names")
+                && m.to_string().contains("absent.jsonl"),
             "{m}"
         ),
         other => panic!("expected a config error, got {other:?}"),

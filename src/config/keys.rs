@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, Result};
 
 /// Where a table sits in the suite file: the file, the line of its name, and each key's line.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -66,22 +66,22 @@ impl<'a> Keys<'a> {
 
     /// A configuration error about `key`: `<file>:<line>: `<section>.<name>.<key>` <problem>`.
     pub fn error(&self, key: &str, problem: &str) -> Error {
-        Error::Config(format!(
+        Error::Config(ConfigError::new(format!(
             "{}`{}.{}.{key}` {problem}",
             self.location(Some(key)),
             self.section,
             self.name
-        ))
+        )))
     }
 
     /// A configuration error about the table as a whole.
     pub fn table_error(&self, problem: &str) -> Error {
-        Error::Config(format!(
+        Error::Config(ConfigError::new(format!(
             "{}`{}.{}` {problem}",
             self.location(None),
             self.section,
             self.name
-        ))
+        )))
     }
 
     fn wrong_type(&self, key: &str, expected: &str) -> Error {

@@ -21,7 +21,7 @@ use self::raw::RawConfig;
 pub use self::systems::{ExternalMetricConfig, SystemConfig, SystemKind};
 pub use crate::checks::Check;
 use crate::checks::CheckKind;
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, Result};
 use crate::metrics::external::ExternalMetric;
 use crate::metrics::{MetricDef, MetricRegistry};
 
@@ -96,8 +96,11 @@ impl Suite {
     /// Parses suite text (`path` is used for messages and as the project root's anchor).
     pub fn parse(path: &Path, text: &str, metrics: &MetricRegistry) -> Result<Suite> {
         let file = path.display().to_string();
-        let raw: RawConfig = toml::from_str(text)
-            .map_err(|e| Error::Config(format!("{file}: invalid suite configuration: {e}")))?;
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            Error::Config(ConfigError::new(format!(
+                "{file}: invalid suite configuration: {e}"
+            )))
+        })?;
         let lines = LineIndex::new(text);
         let at = |span: std::ops::Range<usize>| format!("{file}:{}", lines.line(span.start));
         let root = path
@@ -136,11 +139,11 @@ impl Suite {
         let no_repeats = |list: &[Spanned<String>], key: &str| -> Result<()> {
             for (n, entry) in list.iter().enumerate() {
                 if list[..n].iter().any(|e| e.get_ref() == entry.get_ref()) {
-                    return Err(Error::Config(format!(
+                    return Err(Error::Config(ConfigError::new(format!(
                         "{}: `{key}` lists `{}` twice; list it once",
                         at(entry.span()),
                         entry.get_ref()
-                    )));
+                    ))));
                 }
             }
             Ok(())
@@ -161,12 +164,12 @@ impl Suite {
 
         let check_metric = |id: &Spanned<String>, key: &str| -> Result<()> {
             if metrics.definition(id.get_ref()).is_none() {
-                return Err(Error::Config(format!(
+                return Err(Error::Config(ConfigError::new(format!(
                     "{}: `{key}` names unknown metric `{}`; known metrics: {}",
                     at(id.span()),
                     id.get_ref(),
                     metrics.ids().collect::<Vec<_>>().join(", ")
-                )));
+                ))));
             }
             Ok(())
         };
@@ -195,20 +198,20 @@ impl Suite {
         for (id, ds) in &raw.datasets {
             let id_str = id.get_ref().clone();
             if ds.systems.is_empty() {
-                return Err(Error::Config(format!(
+                return Err(Error::Config(ConfigError::new(format!(
                     "{}: `datasets.{id_str}.systems` is empty; list the systems to run on it",
                     at(id.span())
-                )));
+                ))));
             }
             for s in &ds.systems {
                 if !systems.contains_key(s.get_ref()) {
-                    return Err(Error::Config(format!(
+                    return Err(Error::Config(ConfigError::new(format!(
                         "{}: `datasets.{id_str}.systems` names unknown system `{}`; defined \
                          systems: {}",
                         at(s.span()),
                         s.get_ref(),
                         systems.keys().cloned().collect::<Vec<_>>().join(", ")
-                    )));
+                    ))));
                 }
             }
             let metric_list = match &ds.metrics {
@@ -221,11 +224,11 @@ impl Suite {
                 None => default_metrics.clone(),
             };
             if metric_list.is_empty() {
-                return Err(Error::Config(format!(
+                return Err(Error::Config(ConfigError::new(format!(
                     "{}: dataset `{id_str}` has no metrics; set `datasets.{id_str}.metrics` or \
                      `suite.metrics`",
                     at(id.span())
-                )));
+                ))));
             }
             let dir = match &ds.path {
                 Some(p) => root.join(p),
@@ -246,21 +249,21 @@ impl Suite {
         let mut tiers = Vec::new();
         for (name, tier) in &raw.tiers {
             if !is_name_segment(name.get_ref()) {
-                return Err(Error::Config(format!(
+                return Err(Error::Config(ConfigError::new(format!(
                     "{}: tier name `{}` may only use letters, digits, `_`, `-` and `.`",
                     at(name.span()),
                     crate::outside::escaped(name.get_ref(), 100)
-                )));
+                ))));
             }
             for d in &tier.datasets {
                 if !datasets.contains_key(d.get_ref()) {
-                    return Err(Error::Config(format!(
+                    return Err(Error::Config(ConfigError::new(format!(
                         "{}: `tiers.{}.datasets` names `{}`, which has no `[datasets.{}]` table",
                         at(d.span()),
                         name.get_ref(),
                         d.get_ref(),
                         d.get_ref()
-                    )));
+                    ))));
                 }
             }
             tiers.push(Tier {
@@ -270,9 +273,9 @@ impl Suite {
             });
         }
         if tiers.is_empty() {
-            return Err(Error::Config(format!(
+            return Err(Error::Config(ConfigError::new(format!(
                 "{file}: no tiers; add e.g. `[tiers.smoke]` with `datasets = [...]`"
-            )));
+            ))));
         }
         // Names become trial-name segments and baseline file names (`<dataset>__<system>.snap`):
         // they must be plain, must not hold the separator, and must differ in more than case
@@ -289,20 +292,20 @@ impl Suite {
             // `__` nor starts or ends with `_` (`a_` × `b` and `a` × `_b` would both be `a___b`).
             let separable = !text.contains("__") && !text.starts_with('_') && !text.ends_with('_');
             if !is_name_segment(text) || !separable {
-                return Err(Error::Config(format!(
+                return Err(Error::Config(ConfigError::new(format!(
                     "{}: {what} name `{}` may only use letters, digits, `_`, `-` and `.`, not \
                      `__` and not `_` at either end (it becomes part of trial names and of \
                      baseline file names `<dataset>__<system>.snap`)",
                     at(name.span()),
                     crate::outside::escaped(text, 100)
-                )));
+                ))));
             }
             if let Some(other) = seen_folded.insert((what, text.to_ascii_lowercase()), text) {
-                return Err(Error::Config(format!(
+                return Err(Error::Config(ConfigError::new(format!(
                     "{}: {what} names `{other}` and `{text}` differ only in case; their baseline \
                      files would be one file on a case-insensitive file system, so rename one",
                     at(name.span())
-                )));
+                ))));
             }
         }
 
@@ -310,23 +313,23 @@ impl Suite {
         // checks or parameters of a metric nothing computes would silently do nothing.
         for (name, tier) in &raw.tiers {
             if tier.datasets.is_empty() {
-                return Err(Error::Config(format!(
+                return Err(Error::Config(ConfigError::new(format!(
                     "{}: `tiers.{}.datasets` is empty, so the tier runs nothing; list its \
                      datasets or remove the tier",
                     at(name.span()),
                     name.get_ref()
-                )));
+                ))));
             }
         }
         for id in raw.datasets.keys() {
             if !tiers.iter().any(|t| t.datasets.contains(id.get_ref())) {
-                return Err(Error::Config(format!(
+                return Err(Error::Config(ConfigError::new(format!(
                     "{}: dataset `{}` is in no tier, so nothing runs it; add it to a tier's \
                      `datasets` or remove `[datasets.{}]`",
                     at(id.span()),
                     id.get_ref(),
                     id.get_ref()
-                )));
+                ))));
             }
         }
         for (name, table) in &raw.systems {
@@ -334,13 +337,13 @@ impl Suite {
                 .values()
                 .any(|d: &DatasetConfig| d.systems.contains(name.get_ref()))
             {
-                return Err(Error::Config(format!(
+                return Err(Error::Config(ConfigError::new(format!(
                     "{}: system `{}` runs on no dataset; add it to a dataset's `systems` or \
                      remove `[systems.{}]`",
                     at(table.span()),
                     name.get_ref(),
                     name.get_ref()
-                )));
+                ))));
             }
         }
         let computed = |metric: &str| {
@@ -351,13 +354,13 @@ impl Suite {
 
         for id in raw.external_metrics.keys() {
             if !computed(id.get_ref()) {
-                return Err(Error::Config(format!(
+                return Err(Error::Config(ConfigError::new(format!(
                     "{}: external metric `{}` is computed by no dataset; add it to a dataset's \
                      `metrics` or remove `[external_metrics.{}]`",
                     at(id.span()),
                     id.get_ref(),
                     id.get_ref()
-                )));
+                ))));
             }
         }
 
@@ -366,20 +369,20 @@ impl Suite {
         for (id, table) in &raw.metric_params {
             check_metric(id, "metric_params")?;
             if !computed(id.get_ref()) {
-                return Err(Error::Config(format!(
+                return Err(Error::Config(ConfigError::new(format!(
                     "{}: `[metric_params.{}]` sets parameters of a metric no dataset computes; \
                      add `{}` to a dataset's `metrics` or remove the table",
                     at(id.span()),
                     id.get_ref(),
                     id.get_ref()
-                )));
+                ))));
             }
             let json = serde_json::to_value(table).map_err(|e| {
-                Error::Config(format!(
+                Error::Config(ConfigError::new(format!(
                     "{}: `metric_params.{}`: {e}",
                     at(id.span()),
                     id.get_ref()
-                ))
+                )))
             })?;
             metric_params.insert(id.get_ref().clone(), json);
         }
@@ -390,11 +393,11 @@ impl Suite {
         };
         for id in raw.metric_params.keys() {
             metrics.check_params(id.get_ref(), &scoring).map_err(|e| {
-                Error::Config(format!(
+                Error::Config(ConfigError::new(format!(
                     "{}: `[metric_params.{}]`: {e}",
                     at(id.span()),
                     id.get_ref()
-                ))
+                )))
             })?;
         }
 
@@ -403,13 +406,13 @@ impl Suite {
         for (id, checks) in &raw.checks {
             check_metric(id, "checks")?;
             if !computed(id.get_ref()) {
-                return Err(Error::Config(format!(
+                return Err(Error::Config(ConfigError::new(format!(
                     "{}: `[checks.{}]` checks a metric no dataset computes; add `{}` to a \
                      dataset's `metrics` or remove the table",
                     at(id.span()),
                     id.get_ref(),
                     id.get_ref()
-                )));
+                ))));
             }
             let key = format!("checks.{}", id.get_ref());
             let resolved = resolve_checks(
@@ -425,12 +428,12 @@ impl Suite {
                 &file,
             )?;
             if resolved.checks.is_empty() {
-                return Err(Error::Config(format!(
+                return Err(Error::Config(ConfigError::new(format!(
                     "{}: `[checks.{}]` sets no check; give `min`, `max`, `vs_baseline`, \
                      `item_min` or `item_max`, or remove the table",
                     at(id.span()),
                     id.get_ref()
-                )));
+                ))));
             }
             table
                 .per_metric
@@ -445,20 +448,20 @@ impl Suite {
             check_metric(&o.metric, key)?;
             if let Some(d) = &o.dataset {
                 if !datasets.contains_key(d.get_ref()) {
-                    return Err(Error::Config(format!(
+                    return Err(Error::Config(ConfigError::new(format!(
                         "{}: `overrides.dataset` names unknown dataset `{}`",
                         at(d.span()),
                         d.get_ref()
-                    )));
+                    ))));
                 }
             }
             if let Some(s) = &o.system {
                 if !systems.contains_key(s.get_ref()) {
-                    return Err(Error::Config(format!(
+                    return Err(Error::Config(ConfigError::new(format!(
                         "{}: `overrides.system` names unknown system `{}`",
                         at(s.span()),
                         s.get_ref()
-                    )));
+                    ))));
                 }
             }
             let matches = datasets.values().any(|d| {
@@ -469,7 +472,7 @@ impl Suite {
                     && d.metrics.contains(o.metric.get_ref())
             });
             if !matches {
-                return Err(Error::Config(format!(
+                return Err(Error::Config(ConfigError::new(format!(
                     "{}: this `[[overrides]]` entry matches nothing: no dataset{}{} computes `{}`; \
                      fix its `dataset`, `system` or `metric`, or remove it",
                     at(ov.span()),
@@ -482,7 +485,7 @@ impl Suite {
                         .map(|x| format!(" running `{}`", x.get_ref()))
                         .unwrap_or_default(),
                     o.metric.get_ref()
-                )));
+                ))));
             }
             let resolved = resolve_checks(
                 key,
@@ -497,11 +500,11 @@ impl Suite {
                 &file,
             )?;
             if resolved.checks.is_empty() {
-                return Err(Error::Config(format!(
+                return Err(Error::Config(ConfigError::new(format!(
                     "{}: this `[[overrides]]` entry sets no check; give `min`, `max`, \
                      `vs_baseline`, `item_min` or `item_max`, or remove it",
                     at(ov.span())
-                )));
+                ))));
             }
             table.overrides.push(Override {
                 dataset: o.dataset.as_ref().map(|d| d.get_ref().clone()),
@@ -596,7 +599,7 @@ fn check_switches_off_something(
             .is_some_and(|d| d.reference_based)
     };
     let nothing = |kind: CheckKind, metric: &str, line: u32| {
-        Error::Config(format!(
+        Error::Config(ConfigError::new(format!(
             "{file}:{line}: `{} = false` switches off a check `{metric}` does not have there \
              ({}); remove it",
             kind.as_str(),
@@ -604,7 +607,7 @@ fn check_switches_off_something(
                 CheckKind::VsBaseline => "only reference-based metrics have one by default",
                 _ => "no check of this kind is set before this line",
             }
-        ))
+        )))
     };
     for (metric, offs) in &table.per_metric_off_lines {
         for (kind, line) in offs {
@@ -637,9 +640,9 @@ fn check_switches_off_something(
 /// Reads the suite file, with an error that says where evalgate looked.
 pub fn read_suite_text(path: &Path) -> Result<String> {
     crate::fsutil::read_text(path).map_err(|e| {
-        Error::Config(format!(
+        Error::Config(ConfigError::new(format!(
             "suite file: {e}; run from the project root or pass its path"
-        ))
+        )))
     })
 }
 

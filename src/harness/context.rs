@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::cache::OutputCache;
 use crate::config::{Suite, SystemKind};
 use crate::dataset::Dataset;
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, Result};
 use crate::evaluation::Evaluation;
 use crate::metrics::MetricRegistry;
 use crate::pricing::PriceTable;
@@ -37,9 +37,9 @@ impl CacheMode {
             "" | "on" => Ok(CacheMode::On),
             "off" => Ok(CacheMode::Off),
             "refresh" => Ok(CacheMode::Refresh),
-            other => Err(Error::Config(format!(
+            other => Err(Error::Config(ConfigError::new(format!(
                 "EVALGATE_CACHE is `{other}`; use `on`, `off` or `refresh`"
-            ))),
+            )))),
         }
     }
 }

@@ -30,7 +30,7 @@ use libtest_mimic::{Arguments, Trial};
 pub use context::CacheMode;
 
 use crate::config::{CONFIG_FILE, Suite};
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, Result};
 use crate::junit::SkippedTrial;
 use crate::metrics::{Metric, MetricRegistry};
 use crate::pricing::PriceTable;
@@ -120,7 +120,9 @@ impl Harness {
     /// names); regressions are failing trials in the conclusion.
     pub fn run(mut self, args: &Arguments) -> Result<RunOutcome> {
         if !self.setup_errors.is_empty() {
-            return Err(Error::Config(self.setup_errors.join("\n")));
+            return Err(Error::Config(ConfigError::new(
+                self.setup_errors.join("\n"),
+            )));
         }
         let config_path = self.config_path.clone().unwrap_or_else(default_config_path);
         let text = crate::config::read_suite_text(&config_path)?;

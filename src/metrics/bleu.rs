@@ -8,7 +8,7 @@ use foldhash::{HashMap, HashMapExt};
 use super::python_text::{py_rstrip, py_split};
 use super::tokenize_13a::tokenize_13a;
 use super::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
-use crate::error::{Error, Result};
+use crate::error::{Error, MetricError, Result};
 
 /// Highest n-gram order.
 const MAX_ORDER: usize = 4;
@@ -257,12 +257,12 @@ pub(crate) fn references_of<'a>(
         .iter()
         .map(|item| {
             if item.references.is_empty() {
-                Err(Error::Metric(format!(
+                Err(Error::Metric(MetricError::new(format!(
                     "item `{}` has no reference text, but metric `{metric}` compares the output \
                      with references; add `references` or `reference_paths` to the item, or drop \
                      `{metric}` from the suite",
                     item.id
-                )))
+                ))))
             } else {
                 Ok(item.references.iter().map(String::as_str).collect())
             }

@@ -4,7 +4,7 @@
 //! Every item must carry the figure: a missing cost or usage is an error naming the items,
 //! never counted as zero (a model missing from the pricing table is reported separately).
 
-use crate::error::{Error, Result};
+use crate::error::{Error, MetricError, Result};
 use crate::metrics::latency::list_ids;
 use crate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
 use crate::systems::Generation;
@@ -62,7 +62,9 @@ impl Metric for CostAndTokens {
                     IDS.iter()
                         .find(|(known, _, _)| known == id)
                         .ok_or_else(|| {
-                            Error::Metric(format!("cost family asked for unknown id `{id}`"))
+                            Error::Metric(MetricError::new(format!(
+                                "cost family asked for unknown id `{id}`"
+                            )))
                         })?;
                 let per_item: Vec<Option<f64>> = items
                     .iter()
@@ -81,11 +83,11 @@ impl Metric for CostAndTokens {
                     } else {
                         "token usage (the system did not report it)"
                     };
-                    return Err(Error::Metric(format!(
+                    return Err(Error::Metric(MetricError::new(format!(
                         "`{id}` needs {what} for every item; {} item(s) lack it: {}",
                         missing.len(),
                         list_ids(&missing)
-                    )));
+                    ))));
                 }
                 Ok(MetricValues {
                     id: (*id).to_string(),

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::config::keys::Keys;
-use crate::error::{Error, Result};
+use crate::error::{Error, MetricError, Result};
 use crate::metrics::{
     Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions, mean_of,
 };
@@ -222,7 +222,7 @@ impl ExternalMetric {
                 msg.push_str(line);
             }
         }
-        Error::Metric(msg)
+        Error::Metric(MetricError::new(msg))
     }
 
     /// Runs the program once over all items and returns one value per item, in item order.
@@ -231,12 +231,12 @@ impl ExternalMetric {
         let mut payload = String::new();
         for (index, item) in items.iter().enumerate() {
             if position.insert(item.id, index).is_some() {
-                return Err(Error::Metric(format!(
+                return Err(Error::Metric(MetricError::new(format!(
                     "{}: item id `{}` occurs twice in the dataset; answers are matched by id, so \
                      item ids must be unique",
                     self.label(),
                     item.id
-                )));
+                ))));
             }
             let line = json!({
                 "id": item.id,
@@ -256,7 +256,7 @@ impl ExternalMetric {
             } else {
                 "could not be executed"
             };
-            Error::Metric(format!(
+            Error::Metric(MetricError::new(format!(
                 "{}: cannot start program `{}` ({hint}: {e}); check `command` in \
                  [external_metrics.{}], that the program exists and is executable, and PATH \
                  (relative paths with a folder resolve against {})",
@@ -264,7 +264,7 @@ impl ExternalMetric {
                 self.program.display(),
                 self.definition.id,
                 self.workdir.display()
-            ))
+            )))
         })?;
         let secrets = Secrets::from_env().with_env(&self.env);
         let stderr = StderrTail::start(child.stderr.take(), secrets.clone());
@@ -493,10 +493,10 @@ impl Metric for ExternalMetric {
     ) -> Result<Vec<MetricValues>> {
         let id = &self.definition.id;
         if let Some(other) = wanted.iter().find(|w| **w != id) {
-            return Err(Error::Metric(format!(
+            return Err(Error::Metric(MetricError::new(format!(
                 "{}: asked for metric `{other}`, but it only computes `{id}`",
                 self.label()
-            )));
+            ))));
         }
         if wanted.is_empty() {
             return Ok(Vec::new());
@@ -504,29 +504,29 @@ impl Metric for ExternalMetric {
         if let Some(value) = options.params.get(id) {
             let empty = value.is_null() || value.as_object().is_some_and(|o| o.is_empty());
             if !empty {
-                return Err(Error::Metric(format!(
+                return Err(Error::Metric(MetricError::new(format!(
                     "{}: the suite sets [metric_params.{id}] = {value}, but external metrics \
                      take no parameters there; pass settings through `command` arguments or \
                      `env` in [external_metrics.{id}] and remove [metric_params.{id}]",
                     self.label()
-                )));
+                ))));
             }
         }
         if items.is_empty() {
-            return Err(Error::Metric(format!(
+            return Err(Error::Metric(MetricError::new(format!(
                 "{}: there are no items to score",
                 self.label()
-            )));
+            ))));
         }
         let per_item = self.run(items)?;
         if per_item.iter().all(Option::is_none) {
-            return Err(Error::Metric(format!(
+            return Err(Error::Metric(MetricError::new(format!(
                 "{}: answered null for all {} items, so there is no value to aggregate; return a \
                  number for the items the metric applies to, or remove the metric from this \
                  dataset",
                 self.label(),
                 items.len()
-            )));
+            ))));
         }
         Ok(vec![MetricValues {
             id: id.clone(),

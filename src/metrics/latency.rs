@@ -6,7 +6,7 @@
 //! h = (n - 1) · p / 100, value x[⌊h⌋] + (h − ⌊h⌋) · (x[⌊h⌋+1] − x[⌊h⌋]). It depends only on the
 //! multiset of values, so it is the same for any thread count or item order.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, MetricError, Result};
 use crate::metrics::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
 
 /// The latency metric family.
@@ -64,11 +64,11 @@ impl Metric for Latency {
             .map(|(item, _)| item.id)
             .collect();
         if !missing.is_empty() {
-            return Err(Error::Metric(format!(
+            return Err(Error::Metric(MetricError::new(format!(
                 "latency metrics need a measured latency for every item; {} item(s) have none: {}",
                 missing.len(),
                 list_ids(&missing)
-            )));
+            ))));
         }
         let values: Vec<f64> = per_item.iter().flatten().copied().collect();
         wanted
@@ -79,9 +79,9 @@ impl Metric for Latency {
                     "latency_p95_ms" => percentile(&values, 95.0),
                     "latency_mean_ms" => super::mean(&values),
                     other => {
-                        return Err(Error::Metric(format!(
+                        return Err(Error::Metric(MetricError::new(format!(
                             "latency family asked for unknown id `{other}`"
-                        )));
+                        ))));
                     }
                 };
                 Ok(MetricValues {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, MetricError, Result};
 
 pub mod bleu;
 pub mod chrf;
@@ -232,10 +232,10 @@ impl MetricRegistry {
         let index = self.families.len();
         for def in family.definitions() {
             if self.by_id.contains_key(&def.id) {
-                return Err(Error::Metric(format!(
+                return Err(Error::Metric(MetricError::new(format!(
                     "metric id `{}` is registered twice; rename the plugin metric",
                     def.id
-                )));
+                ))));
             }
             self.by_id.insert(def.id.clone(), (index, def));
         }
@@ -333,10 +333,10 @@ impl MetricRegistry {
         let mut per_family: BTreeMap<usize, Vec<&'w str>> = BTreeMap::new();
         for id in wanted {
             let (family, _) = self.by_id.get(*id).ok_or_else(|| {
-                Error::Metric(format!(
+                Error::Metric(MetricError::new(format!(
                     "unknown metric `{id}`; known metrics: {}",
                     self.ids().collect::<Vec<_>>().join(", ")
-                ))
+                )))
             })?;
             per_family.entry(*family).or_default().push(id);
         }
@@ -348,11 +348,11 @@ impl MetricRegistry {
                 let run = || self.families[*family].score(items, ids, options);
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(
                     |panic| {
-                        Err(Error::Metric(format!(
+                        Err(Error::Metric(MetricError::new(format!(
                             "metric family of `{}` panicked: {}",
                             ids.join("`, `"),
                             panic_message(panic.as_ref())
-                        )))
+                        ))))
                     },
                 )
             })
@@ -364,7 +364,9 @@ impl MetricRegistry {
     pub fn check_params(&self, id: &str, options: &ScoringOptions) -> Result<()> {
         match self.by_id.get(id) {
             Some((family, _)) => self.families[*family].check_params(id, options),
-            None => Err(Error::Metric(format!("unknown metric `{id}`"))),
+            None => Err(Error::Metric(MetricError::new(format!(
+                "unknown metric `{id}`"
+            )))),
         }
     }
 
@@ -411,10 +413,10 @@ pub fn reject_params(options: &ScoringOptions, ids: &[&str]) -> Result<()> {
         if let Some(value) = options.params.get(*id) {
             let empty = value.is_null() || value.as_object().is_some_and(|o| o.is_empty());
             if !empty {
-                return Err(Error::Metric(format!(
+                return Err(Error::Metric(MetricError::new(format!(
                     "metric `{id}` takes no parameters, but the suite sets [metric_params.{id}] = \
                      {value}; remove that table from evalgate.toml"
-                )));
+                ))));
             }
         }
     }
@@ -435,13 +437,13 @@ fn collect_family<'d>(
 ) -> Result<()> {
     for v in values {
         if v.per_item.len() != item_ids.len() {
-            return Err(Error::Metric(format!(
+            return Err(Error::Metric(MetricError::new(format!(
                 "metric `{}` gave {} per-item values for {} items; a family must return one \
                  value (or null) per item, in item order",
                 v.id,
                 v.per_item.len(),
                 item_ids.len()
-            )));
+            ))));
         }
         check_finite(&v, item_ids)?;
         if let Some(def) = defs(&v.id) {
@@ -450,9 +452,9 @@ fn collect_family<'d>(
         out.insert(v.id.clone(), v);
     }
     match ids.iter().find(|id| !out.contains_key(**id)) {
-        Some(id) => Err(Error::Metric(format!(
+        Some(id) => Err(Error::Metric(MetricError::new(format!(
             "metric family did not produce `{id}`"
-        ))),
+        )))),
         None => Ok(()),
     }
 }
@@ -472,21 +474,21 @@ fn check_range(values: &MetricValues, def: &MetricDef, item_ids: &[&str]) -> Res
         if let Some(x) = value {
             if outside(*x) {
                 let item = item_ids.get(index).copied().unwrap_or("?");
-                return Err(Error::Metric(format!(
+                return Err(Error::Metric(MetricError::new(format!(
                     "metric `{}` gave {x} for item `{item}`, outside its declared range {}",
                     values.id,
                     range()
-                )));
+                ))));
             }
         }
     }
     if outside(values.aggregate) {
-        return Err(Error::Metric(format!(
+        return Err(Error::Metric(MetricError::new(format!(
             "metric `{}` gave {} as its dataset value, outside its declared range {}",
             values.id,
             values.aggregate,
             range()
-        )));
+        ))));
     }
     Ok(())
 }
@@ -530,19 +532,19 @@ pub fn check_finite(values: &MetricValues, item_ids: &[&str]) -> Result<()> {
         if let Some(v) = value {
             if !v.is_finite() {
                 let item = item_ids.get(index).copied().unwrap_or("?");
-                return Err(Error::Metric(format!(
+                return Err(Error::Metric(MetricError::new(format!(
                     "metric `{}` gave {v} for item `{item}`; a metric value must be a finite \
                      number (fix the metric, or return null where it does not apply)",
                     values.id
-                )));
+                ))));
             }
         }
     }
     if !values.aggregate.is_finite() {
-        return Err(Error::Metric(format!(
+        return Err(Error::Metric(MetricError::new(format!(
             "metric `{}` gave {} as its dataset value; a metric value must be a finite number",
             values.id, values.aggregate
-        )));
+        ))));
     }
     Ok(())
 }

@@ -25,7 +25,7 @@ use rayon::prelude::*;
 
 use super::rouge_tokenize::Tokens;
 use super::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions, mean_of};
-use crate::error::{Error, Result};
+use crate::error::{Error, MetricError, Result};
 
 /// Precision, recall and F1 of one ROUGE type.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -753,19 +753,19 @@ impl Metric for RougeMetric {
             .iter()
             .map(|id| {
                 parse_id(id).ok_or_else(|| {
-                    Error::Metric(format!(
+                    Error::Metric(MetricError::new(format!(
                         "ROUGE cannot compute `{id}`; its ids are rouge1|rouge2|rougeL|rougeLsum \
                          followed by _precision, _recall or _f1"
-                    ))
+                    )))
                 })
             })
             .collect::<Result<_>>()?;
         if let Some(item) = items.iter().find(|item| item.references.is_empty()) {
-            return Err(Error::Metric(format!(
+            return Err(Error::Metric(MetricError::new(format!(
                 "ROUGE needs at least one reference, but item `{}` has none; add a reference \
                  to the dataset item or drop the ROUGE metrics for this dataset",
                 item.id
-            )));
+            ))));
         }
         let per_item: Vec<RougeScores> = items
             .par_iter()

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ReportError, Result};
 use crate::outside::{Bound, Secrets, admit};
 
 /// The login of the bot that `GITHUB_TOKEN` comments as in GitHub Actions.
@@ -85,11 +85,11 @@ impl GitHubClient {
             _ => (false, false),
         };
         if !scheme_ok {
-            return Err(Error::Report(format!(
+            return Err(Error::Report(ReportError::new(format!(
                 "GITHUB_API_URL `{}` must be an https:// URL (plain http only on \
                  127.0.0.1/localhost, for tests)",
                 admit(&api_url, &Secrets::none(), Bound::SNIPPET)
-            )));
+            ))));
         }
         let repo_ok = repo.split_once('/').is_some_and(|(owner, name)| {
             let ok = |s: &str| {
@@ -100,15 +100,15 @@ impl GitHubClient {
             ok(owner) && ok(name)
         });
         if !repo_ok {
-            return Err(Error::Report(format!(
+            return Err(Error::Report(ReportError::new(format!(
                 "GITHUB_REPOSITORY `{}` is not `owner/name`",
                 admit(repo, &Secrets::none(), Bound::SNIPPET)
-            )));
+            ))));
         }
         if token.trim().is_empty() {
-            return Err(Error::Report(
-                "GITHUB_TOKEN is empty; pass the workflow's token in the environment".into(),
-            ));
+            return Err(Error::Report(ReportError::new(
+                "GITHUB_TOKEN is empty; pass the workflow's token in the environment",
+            )));
         }
         let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -134,14 +134,15 @@ impl GitHubClient {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "https://api.github.com".to_string());
         let repo = std::env::var("GITHUB_REPOSITORY").map_err(|_| {
-            Error::Report("GITHUB_REPOSITORY is not set (expected `owner/name`)".into())
+            Error::Report(ReportError::new(
+                "GITHUB_REPOSITORY is not set (expected `owner/name`)",
+            ))
         })?;
         let token = std::env::var("GITHUB_TOKEN").map_err(|_| {
-            Error::Report(
+            Error::Report(ReportError::new(
                 "GITHUB_TOKEN is not set; add `env: GITHUB_TOKEN: ${{ github.token }}` to the \
-                 posting step"
-                    .into(),
-            )
+                 posting step",
+            ))
         })?;
         GitHubClient::new(&api_url, &repo, &token)
     }
@@ -157,38 +158,38 @@ impl GitHubClient {
             let response = self.send("GET", &url, None)?;
             let page: Value = parse_json(&response.body, "GET", &url)?;
             let Some(items) = page.as_array() else {
-                return Err(Error::Report(format!(
+                return Err(Error::Report(ReportError::new(format!(
                     "GitHub API: GET {} returned something other than a list of comments",
                     self.path_of(&url)
-                )));
+                ))));
             };
             for item in items {
                 comments.push(comment_from_json(item).ok_or_else(|| {
-                    Error::Report(format!(
+                    Error::Report(ReportError::new(format!(
                         "GitHub API: GET {} returned a comment without id, body or user.login",
                         self.path_of(&url)
-                    ))
+                    )))
                 })?);
             }
             match response.link.as_deref().and_then(next_link) {
                 Some(next) => {
                     if !next.starts_with(&format!("{}/", self.api_url)) {
-                        return Err(Error::Report(format!(
+                        return Err(Error::Report(ReportError::new(format!(
                             "GitHub API: the next page of comments points outside {} ({}); \
                              refusing to send the token there",
                             self.api_url,
                             self.scrub(&next)
-                        )));
+                        ))));
                     }
                     url = next;
                 }
                 None => return Ok(comments),
             }
         }
-        Err(Error::Report(format!(
+        Err(Error::Report(ReportError::new(format!(
             "GitHub API: PR #{pr} has more than {} pages of comments; giving up",
             MAX_PAGES
-        )))
+        ))))
     }
 
     /// Creates a comment on pull request `pr`; returns its id.
@@ -198,10 +199,10 @@ impl GitHubClient {
         let response = self.send("POST", &url, Some(&payload))?;
         let value: Value = parse_json(&response.body, "POST", &url)?;
         value["id"].as_u64().ok_or_else(|| {
-            Error::Report(format!(
+            Error::Report(ReportError::new(format!(
                 "GitHub API: POST {} answered without a comment id",
                 self.path_of(&url)
-            ))
+            )))
         })
     }
 
@@ -222,10 +223,10 @@ impl GitHubClient {
             .as_str()
             .map(str::to_string)
             .ok_or_else(|| {
-                Error::Report(format!(
+                Error::Report(ReportError::new(format!(
                     "GitHub API: GET {} answered without head.sha",
                     self.path_of(&url)
-                ))
+                )))
             })
     }
 
@@ -241,10 +242,10 @@ impl GitHubClient {
         expected_head: Option<&str>,
     ) -> Result<PostOutcome> {
         if !has_marker_line(body, marker) {
-            return Err(Error::Report(format!(
+            return Err(Error::Report(ReportError::new(format!(
                 "the comment body lacks the marker line `{marker}`; without it the next post \
                  would add a second comment"
-            )));
+            ))));
         }
         if let Some(expected) = expected_head {
             let head = self.pull_head_sha(pr)?;
@@ -321,11 +322,11 @@ impl GitHubClient {
             _ => unreachable!("internal: unsupported request {method}"),
         };
         let mut response = result.map_err(|e| {
-            Error::Report(format!(
+            Error::Report(ReportError::new(format!(
                 "GitHub API: {method} {} failed: {}; check GITHUB_API_URL and the network",
                 self.path_of(url),
                 self.scrub(&e.to_string())
-            ))
+            )))
         })?;
         let status = response.status().as_u16();
         let link = response
@@ -339,12 +340,12 @@ impl GitHubClient {
                 .ok()
                 .and_then(|v| v["message"].as_str().map(str::to_string))
                 .unwrap_or_else(|| text.clone());
-            return Err(Error::Report(format!(
+            return Err(Error::Report(ReportError::new(format!(
                 "GitHub API: {method} {} failed with HTTP {status}: {}. {}",
                 self.path_of(url),
                 self.scrub(&message),
                 status_hint(status)
-            )));
+            ))));
         }
         Ok(RawResponse { body: text, link })
     }
@@ -373,10 +374,10 @@ fn status_hint(status: u16) -> &'static str {
 
 fn parse_json(text: &str, method: &str, url: &str) -> Result<Value> {
     serde_json::from_str(text).map_err(|e| {
-        Error::Report(format!(
+        Error::Report(ReportError::new(format!(
             "GitHub API: {method} {} returned invalid JSON ({e})",
             admit(url, &Secrets::none(), Bound::SNIPPET)
-        ))
+        )))
     })
 }
 

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ReportError, Result};
 use crate::results::{CheckResult, EvaluationResults, RESULTS_SCHEMA, RunResults, Summary};
 
 /// Expands the command-line inputs: files are taken as given, folders contribute their
@@ -31,7 +31,7 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
     }
     if files.is_empty() {
-        return Err(Error::Report(format!(
+        return Err(Error::Report(ReportError::new(format!(
             "no results files to merge in {}; check that the shard ran its trials and wrote \
              target/evalgate/parts/*.json",
             inputs
@@ -39,7 +39,7 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
                 .join(", ")
-        )));
+        ))));
     }
     Ok(files)
 }
@@ -57,7 +57,7 @@ pub fn merge_files(paths: &[PathBuf]) -> Result<RunResults> {
 pub fn merge(inputs: Vec<(PathBuf, RunResults)>) -> Result<RunResults> {
     let mut iter = inputs.into_iter();
     let Some((first_path, first)) = iter.next() else {
-        return Err(Error::Report("no results to merge".into()));
+        return Err(Error::Report(ReportError::new("no results to merge")));
     };
     let mut run = first.run.clone();
     run.shard = None;
@@ -129,12 +129,12 @@ fn same_run(
 ) -> Result<()> {
     let o = &other.run;
     let mismatch = |what: &str, a: &str, b: &str| {
-        Error::Report(format!(
+        Error::Report(ReportError::new(format!(
             "cannot merge {} into {}: they come from different {what} (`{b}` vs `{a}`); merge \
              only shards of one run (same commit and evalgate.toml), and rerun stale shards",
             path.display(),
             first_path.display()
-        ))
+        )))
     };
     let commit = |c: &Option<String>| c.clone().unwrap_or_else(|| "unknown".to_string());
     if first.git_commit != o.git_commit {
@@ -224,12 +224,12 @@ fn dedupe_checks(
 }
 
 fn duplicate_trial(trial: &str, path: &Path, earlier: &Path) -> Error {
-    Error::Report(format!(
+    Error::Report(ReportError::new(format!(
         "trial `{trial}` appears in both {} and {} with different results; a trial ran twice \
          (overlapping shards or a stale parts folder). Clear target/evalgate/parts and rerun",
         earlier.display(),
         path.display()
-    ))
+    )))
 }
 
 fn merge_evaluation(
@@ -240,7 +240,7 @@ fn merge_evaluation(
     trial_sources: &mut BTreeMap<String, PathBuf>,
 ) -> Result<()> {
     let refuse = |what: &str| {
-        Error::Report(format!(
+        Error::Report(ReportError::new(format!(
             "cannot merge {} into {}: dataset `{}` × system `{}` has a different {what} in each; \
              the parts were computed on different data or system configuration — rerun the \
              whole run from one commit",
@@ -248,7 +248,7 @@ fn merge_evaluation(
             existing_path.display(),
             existing.dataset,
             existing.system
-        ))
+        )))
     };
     if existing.fingerprint != part.fingerprint {
         return Err(refuse("fingerprint"));

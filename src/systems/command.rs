@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::config::keys::Keys;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SystemError};
 use crate::fsutil::sha256_hex;
 use crate::outside::Secrets;
 use crate::process::{
@@ -289,7 +289,7 @@ impl CommandSystem {
                 msg.push_str(line);
             }
         }
-        Error::System(msg)
+        Error::System(SystemError::new(msg))
     }
 
     /// Runs one item in its own process (single mode).
@@ -474,7 +474,7 @@ impl Drop for CommandSystem {
 /// A problem with the input files, as an error about the `inputs` key (with its file and line).
 fn input_error(keys: &Keys<'_>, e: Error) -> Error {
     match e {
-        Error::Config(problem) => keys.error("inputs", &problem),
+        Error::Config(problem) => keys.error("inputs", &problem.problem),
         other => other,
     }
 }

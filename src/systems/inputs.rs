@@ -29,7 +29,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, Result, SystemError};
 use crate::fsutil::sha256_hex;
 
 /// Most files the fallback walk (no git) fingerprints before asking for `inputs`.
@@ -87,11 +87,11 @@ impl Git {
     fn run(&self, args: &[&str], stdin: Option<&[u8]>) -> Result<Vec<u8>> {
         let shown = format!("git {}", args.join(" "));
         let failed = |why: String| {
-            Error::System(format!(
+            Error::System(SystemError::new(format!(
                 "cannot list the files a command system reads: `{shown}` in {} {why}; set \
                  `inputs` on the system to name its files",
                 self.root.display()
-            ))
+            )))
         };
         let mut child = Command::new("git")
             .arg("-C")
@@ -151,12 +151,12 @@ impl Git {
             .map(|l| format!("git:{}", l.trim()))
             .collect();
         if ids.len() != paths.len() {
-            return Err(Error::System(format!(
+            return Err(Error::System(SystemError::new(format!(
                 "`git hash-object` answered {} hashes for {} files in {}",
                 ids.len(),
                 paths.len(),
                 self.root.display()
-            )));
+            ))));
         }
         Ok(ids)
     }
@@ -240,22 +240,22 @@ fn walked_files(scope: &InputScope<'_>) -> Result<BTreeMap<String, String>> {
         });
     for entry in walker {
         let entry = entry.map_err(|e| {
-            Error::System(format!(
+            Error::System(SystemError::new(format!(
                 "cannot list the files of {}: {e}; set `inputs` on the system to name its files",
                 scope.root.display()
-            ))
+            )))
         })?;
         let is_linked_file = entry.file_type().is_symlink() && entry.path().is_file();
         if !entry.file_type().is_file() && !is_linked_file {
             continue;
         }
         if files.len() >= MAX_WALKED_FILES {
-            return Err(Error::Config(format!(
+            return Err(Error::Config(ConfigError::new(format!(
                 "{} holds more than {MAX_WALKED_FILES} files and is not a git work tree, so \
                  evalgate cannot tell which of them a command system reads; set `inputs = \
                  [\"src/**/*.py\", ...]` on the system",
                 scope.root.display()
-            )));
+            ))));
         }
         let bytes = std::fs::read(entry.path()).map_err(|e| Error::read(entry.path(), e))?;
         files.insert(relative(scope.root, entry.path()), sha256_hex(&bytes));
@@ -303,9 +303,9 @@ fn matched_paths(root: &Path, patterns: &[String]) -> Result<Vec<String>> {
     for pattern in patterns {
         let full = root.join(pattern);
         let matches = glob::glob(&full.to_string_lossy()).map_err(|e| {
-            Error::Config(format!(
+            Error::Config(ConfigError::new(format!(
                 "pattern `{pattern}` is not a valid glob pattern: {e}"
-            ))
+            )))
         })?;
         let before = paths.len();
         for found in matches {
@@ -316,7 +316,10 @@ fn matched_paths(root: &Path, patterns: &[String]) -> Result<Vec<String>> {
             if found.is_dir() {
                 for entry in walkdir::WalkDir::new(&found).sort_by_file_name() {
                     let entry = entry.map_err(|e| {
-                        Error::System(format!("cannot list {}: {e}", found.display()))
+                        Error::System(SystemError::new(format!(
+                            "cannot list {}: {e}",
+                            found.display()
+                        )))
                     })?;
                     if entry.file_type().is_file() {
                         paths.push(relative(root, entry.path()));
@@ -327,11 +330,11 @@ fn matched_paths(root: &Path, patterns: &[String]) -> Result<Vec<String>> {
             }
         }
         if paths.len() == before {
-            return Err(Error::Config(format!(
+            return Err(Error::Config(ConfigError::new(format!(
                 "pattern `{pattern}` matches no file under {}; fix the pattern (it is relative \
                  to the project root) or remove it",
                 root.display()
-            )));
+            ))));
         }
     }
     paths.sort();

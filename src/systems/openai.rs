@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::config::keys::Keys;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SystemError};
 use crate::outside::{Bound, Secrets, admit, redact_url_credentials};
 use crate::systems::{Generation, System, SystemRequest, Usage};
 
@@ -243,13 +243,13 @@ impl OpenAiSystem {
                 .as_object()
                 .map(|m| m.keys().map(|k| format!(", {k}")).collect::<String>())
                 .unwrap_or_default();
-            Error::System(format!(
+            Error::System(SystemError::new(format!(
                 "system `{}`: item `{}`: {key} uses `{{{field}}}`, but the item has no metadata \
                  field `{field}` (available: input, id{})",
                 self.name,
                 request.item_id,
                 admit(&available, &Secrets::none(), Bound::one_line(500))
-            ))
+            )))
         })
     }
 
@@ -259,11 +259,11 @@ impl OpenAiSystem {
         };
         match std::env::var(var) {
             Ok(key) if !key.is_empty() => Ok(Some(key)),
-            _ => Err(Error::System(format!(
+            _ => Err(Error::System(SystemError::new(format!(
                 "system `{}`: environment variable `{var}` (systems.{}.api_key_env) is not set; \
                  export it with the API key",
                 self.name, self.name
-            ))),
+            )))),
         }
     }
 
@@ -280,13 +280,13 @@ impl OpenAiSystem {
     /// The error for an item. `what` holds outside text (response bodies, transport errors): it
     /// is admitted here, the one way attempt failures leave this system.
     fn item_error(&self, item_id: &str, attempt: u32, what: &str, secrets: &Secrets) -> Error {
-        Error::System(format!(
+        Error::System(SystemError::new(format!(
             "system `{}`: item `{item_id}`: POST {} {} (attempt {attempt} of {})",
             self.name,
             redact_url_credentials(&self.endpoint()),
             admit(what, secrets, Bound::MESSAGE),
             self.retries + 1
-        ))
+        )))
     }
 
     fn backoff(&self, attempt: u32) -> Duration {

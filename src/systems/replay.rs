@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::config::keys::Keys;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SystemError};
 use crate::fsutil::sha256_hex;
 use crate::systems::{Generation, System, SystemRequest, Usage};
 
@@ -114,13 +114,13 @@ impl ReplaySystem {
                 listed(&extra)
             ));
         }
-        Err(Error::System(format!(
+        Err(Error::System(SystemError::new(format!(
             "system `{}`: replay file {} does not match the dataset: {}; regenerate the file \
              for this dataset version",
             self.name,
             self.path.display(),
             problems.join("; ")
-        )))
+        ))))
     }
 }
 
@@ -141,7 +141,7 @@ fn listed(ids: &[&str]) -> String {
 
 fn parse_lines(path: &Path, bytes: &[u8]) -> Result<BTreeMap<String, Generation>> {
     let text = crate::fsutil::utf8_sig(bytes.to_vec())
-        .map_err(|why| Error::System(format!("{} {why}", path.display())))?;
+        .map_err(|why| Error::System(SystemError::new(format!("{} {why}", path.display()))))?;
     let mut out = BTreeMap::new();
     let mut first_line = BTreeMap::new();
     for (index, line) in text.lines().enumerate() {
@@ -150,11 +150,11 @@ fn parse_lines(path: &Path, bytes: &[u8]) -> Result<BTreeMap<String, Generation>
             continue;
         }
         let parsed: ReplayLine = serde_json::from_str(line).map_err(|e| {
-            Error::System(format!(
+            Error::System(SystemError::new(format!(
                 "{}:{number}: not a valid prediction line ({e}); expected {{\"id\": ..., \
                  \"output\": ..., \"latency_ms\"?: ..., \"usage\"?: {{...}}, \"cost_usd\"?: ...}}",
                 path.display()
-            ))
+            )))
         })?;
         for (field, value) in [
             ("latency_ms", parsed.latency_ms),
@@ -162,20 +162,20 @@ fn parse_lines(path: &Path, bytes: &[u8]) -> Result<BTreeMap<String, Generation>
         ] {
             if let Some(v) = value {
                 if !(v.is_finite() && v >= 0.0) {
-                    return Err(Error::System(format!(
+                    return Err(Error::System(SystemError::new(format!(
                         "{}:{number}: `{field}` is {v}; it must be a non-negative number",
                         path.display()
-                    )));
+                    ))));
                 }
             }
         }
         if let Some(previous) = first_line.insert(parsed.id.clone(), number) {
-            return Err(Error::System(format!(
+            return Err(Error::System(SystemError::new(format!(
                 "{}:{number}: id `{}` appears again (first on line {previous}); keep one \
                  prediction per item",
                 path.display(),
                 crate::outside::escaped(&parsed.id, 100)
-            )));
+            ))));
         }
         out.insert(
             parsed.id,
@@ -211,12 +211,12 @@ impl System for ReplaySystem {
             .get(request.item_id)
             .cloned()
             .ok_or_else(|| {
-                Error::System(format!(
+                Error::System(SystemError::new(format!(
                     "system `{}`: item `{}` has no prediction in {}",
                     self.name,
                     request.item_id,
                     self.path.display()
-                ))
+                )))
             })
     }
 

@@ -53,7 +53,7 @@ pub use speaker::{SpeakerLabelLeak, SpeakerNameLeak};
 pub use truncation::{TRUNCATION_MARKERS, Truncation};
 
 use super::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions, mean_of};
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, MetricError, Result};
 
 /// Every gate family, for [`MetricRegistry::builtin`](super::MetricRegistry::builtin).
 pub fn families() -> Vec<Arc<dyn Metric>> {
@@ -159,10 +159,10 @@ pub(crate) fn score_single(
     mut per_item: impl FnMut(&ScoringItem<'_>) -> Result<Option<f64>>,
 ) -> Result<Vec<MetricValues>> {
     if let Some(other) = wanted.iter().find(|w| **w != def.id) {
-        return Err(Error::Metric(format!(
+        return Err(Error::Metric(MetricError::new(format!(
             "metric family `{}` cannot compute `{other}`; it only computes `{}`",
             def.id, def.id
-        )));
+        ))));
     }
     if wanted.is_empty() {
         return Ok(Vec::new());
@@ -201,24 +201,24 @@ impl<'a> GateParams<'a> {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(m)) => m.clone(),
             Some(other) => {
-                return Err(Error::Config(format!(
+                return Err(Error::Config(ConfigError::new(format!(
                     "[metric_params.{metric}] must be a table, got `{other}`; valid params: {valid}"
-                )));
+                ))));
             }
         };
         if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(Error::Config(format!(
+            return Err(Error::Config(ConfigError::new(format!(
                 "unknown param `{unknown}` in [metric_params.{metric}] of the suite config; valid params: {valid}"
-            )));
+            ))));
         }
         Ok(GateParams { metric, map })
     }
 
     fn bad(&self, key: &str, want: &str, got: &Value) -> Error {
-        Error::Config(format!(
+        Error::Config(ConfigError::new(format!(
             "metric_params.{}.{key} must be {want}, got `{got}`; fix [metric_params.{}] in the suite config",
             self.metric, self.metric
-        ))
+        )))
     }
 
     /// A finite number of at least `min`, or `default`.
@@ -265,9 +265,9 @@ pub(crate) fn expectation(item: &ScoringItem<'_>, field: &str) -> Result<bool> {
     match item.metadata.get(field) {
         None | Some(Value::Null) => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
-        Some(other) => Err(Error::Metric(format!(
+        Some(other) => Err(Error::Metric(MetricError::new(format!(
             "item `{}`: metadata field `{field}` must be true or false, got `{other}`; fix the dataset",
             item.id
-        ))),
+        )))),
     }
 }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, Result};
 use crate::systems::System;
 
 /// The names [`build`] accepts.
@@ -35,10 +35,10 @@ pub fn build(builtin: &str, params: &Value) -> Result<Arc<dyn System>> {
         "lead_n" => lead_n::LeadN::from_params(params),
         "textrank" => textrank::TextRank::from_params(params),
         "transcript_cleaner" => cleaner::TranscriptCleaner::from_params(params),
-        other => Err(Error::Config(format!(
+        other => Err(Error::Config(ConfigError::new(format!(
             "unknown built-in system `{other}`; valid built-ins: {}",
             names().join(", ")
-        ))),
+        )))),
     }
 }
 
@@ -73,17 +73,17 @@ impl<'a> BuiltinParams<'a> {
             Value::Null => Map::new(),
             Value::Object(m) => m.clone(),
             other => {
-                return Err(Error::Config(format!(
+                return Err(Error::Config(ConfigError::new(format!(
                     "must be a table, got `{other}` (built-in `{system}`); valid params: {}",
                     valid()
-                )));
+                ))));
             }
         };
         if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(Error::Config(format!(
+            return Err(Error::Config(ConfigError::new(format!(
                 "has an unknown param `{unknown}` (built-in `{system}`); valid params: {}",
                 valid()
-            )));
+            ))));
         }
         Ok(BuiltinParams { system, map })
     }
@@ -97,10 +97,10 @@ impl<'a> BuiltinParams<'a> {
                 .filter(|n| *n >= 1)
                 .and_then(|n| usize::try_from(n).ok())
                 .ok_or_else(|| {
-                    Error::Config(format!(
+                    Error::Config(ConfigError::new(format!(
                         "has `{key} = {v}`; `{key}` of built-in `{}` must be a positive integer",
                         self.system
-                    ))
+                    )))
                 }),
         }
     }
