@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{DatasetError, Error, Result};
+use crate::error::{DatasetError, Error, ItemRef, Result};
 use crate::fsutil::{sha256_hex, write_atomic};
 
 /// The file name of a dataset manifest inside its folder.
@@ -138,12 +138,19 @@ fn read_manifest(dir: &Path) -> Result<(DatasetManifest, PathBuf)> {
         )))
     })?;
     let manifest: DatasetManifest = serde_json::from_str(&text).map_err(|e| {
-        Error::Dataset(DatasetError::new(format!(
-            "{}:{}:{}: malformed dataset manifest: {e}",
-            file.display(),
-            e.line(),
-            e.column()
-        )))
+        // serde_json ends its message with " at line L column C"; the line goes in front.
+        let line = u32::try_from(e.line()).unwrap_or(u32::MAX);
+        let message = e.to_string();
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
+        let message = message.strip_suffix(&suffix).unwrap_or(&message);
+        Error::Dataset(
+            DatasetError::new(format!(
+                "malformed dataset manifest (column {}): {message}",
+                e.column()
+            ))
+            .in_file(file.display())
+            .at_line(line),
+        )
     })?;
     Ok((manifest, file))
 }
@@ -152,17 +159,19 @@ fn build(dir: &Path, file: &Path, manifest: DatasetManifest, mode: HashMode) -> 
     let where_ = file.display();
     let folder_name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if !folder_name.is_empty() && folder_name != manifest.id {
-        return Err(Error::Dataset(DatasetError::new(format!(
-            "{where_}: dataset id `{}` differs from its folder name `{folder_name}`; rename one \
-             so they match",
-            crate::outside::escaped(&manifest.id, 100)
-        ))));
+        return Err(Error::Dataset(
+            DatasetError::new(format!(
+                "dataset id `{}` differs from its folder name `{folder_name}`; rename one \
+                 so they match",
+                crate::outside::escaped(&manifest.id, 100),
+            ))
+            .in_file(&where_),
+        ));
     }
     if manifest.items.is_empty() {
-        return Err(Error::Dataset(DatasetError::new(format!(
-            "{where_}: dataset `{}` has no items",
-            manifest.id
-        ))));
+        return Err(Error::Dataset(
+            DatasetError::new(format!("dataset `{}` has no items", manifest.id)).in_file(&where_),
+        ));
     }
     let mut seen = BTreeSet::new();
     let mut items = Vec::with_capacity(manifest.items.len());
@@ -170,39 +179,40 @@ fn build(dir: &Path, file: &Path, manifest: DatasetManifest, mode: HashMode) -> 
     for (index, raw) in manifest.items.into_iter().enumerate() {
         // Ids are quoted in messages the console, CI logs and reports show: they must be one
         // line of printable text (see `outside::id_problem`).
+        let unnamed = DatasetError::new("").in_file(&where_).for_item(ItemRef {
+            number: index + 1,
+            id: None,
+        });
         if let Some(problem) = crate::outside::id_problem(&raw.id, MAX_ITEM_ID_CHARS) {
-            return Err(Error::Dataset(DatasetError::new(format!(
-                "{where_}: item {} has the id `{}`, which {problem}; item ids must be one line \
-                 of printable text of at most {MAX_ITEM_ID_CHARS} characters",
-                index + 1,
+            return Err(unnamed.with(format!(
+                "has the id `{}`, which {problem}; item ids must be one line of printable text \
+                 of at most {MAX_ITEM_ID_CHARS} characters",
                 crate::outside::escaped(&raw.id, 100)
-            ))));
+            )));
         }
-        let at = format!("{where_}: item {} (`{}`)", index + 1, raw.id);
         if raw.id.trim().is_empty() {
-            return Err(Error::Dataset(DatasetError::new(format!(
-                "{where_}: item {} has an empty id",
-                index + 1
-            ))));
+            return Err(unnamed.with("has an empty id"));
         }
+        let at = DatasetError::new("").in_file(&where_).for_item(ItemRef {
+            number: index + 1,
+            id: Some(raw.id.clone()),
+        });
         if !seen.insert(raw.id.clone()) {
-            return Err(Error::Dataset(DatasetError::new(format!(
-                "{at}: duplicate item id `{}`; item ids must be unique within a dataset",
-                raw.id
-            ))));
+            return Err(at.with(format!(
+                "duplicate item id `{}`; item ids must be unique within a dataset",
+                raw.id,
+            )));
         }
         let input = match (&raw.input, &raw.input_path) {
             (Some(text), None) => text.clone(),
             (None, Some(path)) => read_text(dir, path, &at, "input_path")?,
             (Some(_), Some(_)) => {
-                return Err(Error::Dataset(DatasetError::new(format!(
-                    "{at}: has both `input` and `input_path`; keep one"
-                ))));
+                return Err(at.with("has both `input` and `input_path`; keep one".to_string()));
             }
             (None, None) => {
-                return Err(Error::Dataset(DatasetError::new(format!(
-                    "{at}: missing input; add `input` (text) or `input_path` (file)"
-                ))));
+                return Err(
+                    at.with("missing input; add `input` (text) or `input_path` (file)".to_string())
+                );
             }
         };
         let references = match (&raw.references, &raw.reference_paths) {
@@ -212,39 +222,39 @@ fn build(dir: &Path, file: &Path, manifest: DatasetManifest, mode: HashMode) -> 
                 .map(|p| read_text(dir, p, &at, "reference_paths"))
                 .collect::<Result<Vec<_>>>()?,
             (Some(_), Some(_)) => {
-                return Err(Error::Dataset(DatasetError::new(format!(
-                    "{at}: has both `references` and `reference_paths`; keep one"
-                ))));
+                return Err(
+                    at.with("has both `references` and `reference_paths`; keep one".to_string())
+                );
             }
             (None, None) => Vec::new(),
         };
         if references.is_empty() {
-            return Err(Error::Dataset(DatasetError::new(format!(
-                "{at}: missing reference; add `references` (texts) or `reference_paths` (files)"
-            ))));
+            return Err(at.with(
+                "missing reference; add `references` (texts) or `reference_paths` (files)"
+                    .to_string(),
+            ));
         }
         // Degenerate texts are data bugs that metrics would score silently (WER against an
         // empty reference counts every output word as an error; ROUGE and BLEU give 0).
         if !crate::text::has_visible_text(&input) {
-            return Err(Error::Dataset(DatasetError::new(format!(
-                "{at}: the input is empty (nothing but white space or invisible characters); give \
+            return Err(at.with(
+                "the input is empty (nothing but white space or invisible characters); give \
                  the item the text its systems should process, or remove the item"
-            ))));
+                    .to_string(),
+            ));
         }
         if let Some(n) = references
             .iter()
             .position(|r| !crate::text::has_visible_text(r))
         {
-            return Err(Error::Dataset(DatasetError::new(format!(
-                "{at}: reference {} is empty (nothing but white space or invisible characters); \
+            return Err(at.with(format!(
+                "reference {} is empty (nothing but white space or invisible characters); \
                  every reference needs text (drop it, or fix the data)",
-                n + 1
-            ))));
+                n + 1,
+            )));
         }
         if !raw.metadata.is_object() {
-            return Err(Error::Dataset(DatasetError::new(format!(
-                "{at}: `metadata` must be a JSON object"
-            ))));
+            return Err(at.with("`metadata` must be a JSON object".to_string()));
         }
         let actual = ItemHashes {
             input: sha256_hex(input.as_bytes()),
@@ -280,32 +290,34 @@ fn build(dir: &Path, file: &Path, manifest: DatasetManifest, mode: HashMode) -> 
     })
 }
 
-/// How to write a dataset's hashes: the `evalgate` binary of this crate (`cargo run -- dataset
-/// hash` inside evalgate's own repository).
+/// How to write a dataset's hashes: the `evalgate` command line of this crate, wherever it is
+/// installed (README, "CLI").
 const HASH_COMMAND: &str = "`evalgate dataset hash <dataset folder>`";
 
 const REHASH_HINT: &str = "if the change is intended, make a new dataset version and run \
                            `evalgate dataset hash <dataset folder>`";
 
-fn verify_hashes(at: &str, recorded: Option<&ItemHashes>, actual: &ItemHashes) -> Result<()> {
+fn verify_hashes(
+    at: &DatasetError,
+    recorded: Option<&ItemHashes>,
+    actual: &ItemHashes,
+) -> Result<()> {
     let Some(recorded) = recorded else {
-        return Err(Error::Dataset(DatasetError::new(format!(
-            "{at}: no content hashes recorded; run {HASH_COMMAND}"
-        ))));
+        return Err(at.with(format!("no content hashes recorded; run {HASH_COMMAND}")));
     };
     if recorded.input != actual.input {
-        return Err(Error::Dataset(DatasetError::new(format!(
-            "{at}: input hash mismatch: recorded {}, content is {}; the input changed after the \
+        return Err(at.with(format!(
+            "input hash mismatch: recorded {}, content is {}; the input changed after the \
              dataset was frozen; {REHASH_HINT}",
-            recorded.input, actual.input
-        ))));
+            recorded.input, actual.input,
+        )));
     }
     if recorded.references.len() != actual.references.len() {
-        return Err(Error::Dataset(DatasetError::new(format!(
-            "{at}: {} reference hashes recorded for {} references; {REHASH_HINT}",
+        return Err(at.with(format!(
+            "{} reference hashes recorded for {} references; {REHASH_HINT}",
             recorded.references.len(),
-            actual.references.len()
-        ))));
+            actual.references.len(),
+        )));
     }
     for (n, (r, a)) in recorded
         .references
@@ -314,47 +326,42 @@ fn verify_hashes(at: &str, recorded: Option<&ItemHashes>, actual: &ItemHashes) -
         .enumerate()
     {
         if r != a {
-            return Err(Error::Dataset(DatasetError::new(format!(
-                "{at}: reference {} hash mismatch: recorded {r}, content is {a}; the reference \
+            return Err(at.with(format!(
+                "reference {} hash mismatch: recorded {r}, content is {a}; the reference \
                  changed after the dataset was frozen; {REHASH_HINT}",
-                n + 1
-            ))));
+                n + 1,
+            )));
         }
     }
     Ok(())
 }
 
 /// Reads a text file named in the manifest, refusing paths that leave the dataset folder.
-fn read_text(dir: &Path, rel: &str, at: &str, field: &str) -> Result<String> {
+fn read_text(dir: &Path, rel: &str, at: &DatasetError, field: &str) -> Result<String> {
     let path = Path::new(rel);
     let escapes = path.is_absolute()
         || path
             .components()
             .any(|c| matches!(c, Component::ParentDir | Component::Prefix(_)));
     if escapes {
-        return Err(Error::Dataset(DatasetError::new(format!(
-            "{at}: `{field}` path `{rel}` escapes the dataset folder; use a path inside {}",
-            dir.display()
-        ))));
+        return Err(at.with(format!(
+            "`{field}` path `{rel}` escapes the dataset folder; use a path inside {}",
+            dir.display(),
+        )));
     }
     let full = dir.join(path);
     // Symlinks could still lead outside: compare canonical paths.
     if let (Ok(root), Ok(target)) = (dir.canonicalize(), full.canonicalize()) {
         if !target.starts_with(&root) {
-            return Err(Error::Dataset(DatasetError::new(format!(
-                "{at}: `{field}` path `{rel}` resolves outside the dataset folder {}",
-                dir.display()
-            ))));
+            return Err(at.with(format!(
+                "`{field}` path `{rel}` resolves outside the dataset folder {}",
+                dir.display(),
+            )));
         }
     }
-    let bytes = std::fs::read(&full).map_err(|e| {
-        Error::Dataset(DatasetError::new(format!(
-            "{at}: cannot read `{field}` {}: {e}",
-            full.display()
-        )))
-    })?;
-    crate::fsutil::utf8_sig(bytes)
-        .map_err(|why| Error::Dataset(DatasetError::new(format!("{at}: {} {why}", full.display()))))
+    let bytes = std::fs::read(&full)
+        .map_err(|e| at.with(format!("cannot read `{field}` {}: {e}", full.display())))?;
+    crate::fsutil::utf8_sig(bytes).map_err(|why| at.with(format!("{} {why}", full.display())))
 }
 
 fn content_hash(id: &str, version: u32, task: &str, items: &[Item]) -> String {

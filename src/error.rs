@@ -227,6 +227,15 @@ impl DatasetError {
         self.line = Some(line);
         self
     }
+
+    /// This error's place (file, line, item) with `problem`: one place, several possible
+    /// problems.
+    pub fn with(&self, problem: impl Into<String>) -> Error {
+        Error::Dataset(DatasetError {
+            problem: problem.into(),
+            ..self.clone()
+        })
+    }
 }
 
 impl fmt::Display for DatasetError {

@@ -99,11 +99,11 @@ pub fn compute(
         .map(|i| i.hashes.input.clone())
         .collect();
     let ids: Vec<&str> = dataset.items.iter().map(|i| i.id.as_str()).collect();
-    system.check_items(&ids).map_err(|e| {
-        Error::System(SystemError::new(format!(
-            "system `{system_name}` on `{}`: {e}",
-            dataset.id
-        )))
+    system.check_items(&ids).map_err(|e| match e {
+        Error::System(e) => Error::System(e.on_dataset(system_name, &dataset.id)),
+        other => {
+            Error::System(SystemError::new(other.to_string()).on_dataset(system_name, &dataset.id))
+        }
     })?;
     let system_config = setup.system_config.clone();
     let label = format!("{}::{}", dataset.id, system_name);
@@ -129,15 +129,9 @@ pub fn compute(
                 stats.warnings.append(&mut g.generation.warnings);
                 generations.push(g.generation);
             }
-            Err(e) => {
-                // System errors usually name the item already; add it only where they do not.
-                let message = e.to_string();
-                if message.contains(&format!("`{}`", item.id)) {
-                    failures.push(message);
-                } else {
-                    failures.push(format!("item `{}`: {message}", item.id));
-                }
-            }
+            // The summary names the system and dataset once; each line names its item.
+            Err(Error::System(e)) => failures.push(format!("item `{}`: {}", item.id, e.problem)),
+            Err(other) => failures.push(format!("item `{}`: {other}", item.id)),
         }
     }
     let pricing_warning = match (setup.pricing, system.model()) {
@@ -152,13 +146,15 @@ pub fn compute(
         stats.warnings.push(w.clone());
     }
     if !failures.is_empty() {
-        return Err(Error::System(SystemError::new(format!(
-            "system `{system_name}` failed on {} of {} items of `{}`:\n  {}",
-            failures.len(),
-            dataset.items.len(),
-            dataset.id,
-            failures.join("\n  ")
-        ))));
+        return Err(Error::System(
+            SystemError::new(format!(
+                "failed on {} of {} items:\n  {}",
+                failures.len(),
+                dataset.items.len(),
+                failures.join("\n  ")
+            ))
+            .on_dataset(system_name, &dataset.id),
+        ));
     }
     let scoring: Vec<ScoringItem<'_>> = dataset
         .items
@@ -187,10 +183,15 @@ pub fn compute(
                 metrics.insert(id, values);
             }
             Err(e) => {
+                // The message names the metric and the evaluation once.
+                let detail = match &e.item {
+                    Some(item) => format!("item `{item}`: {}", e.problem),
+                    None => e.problem.clone(),
+                };
                 metric_errors.insert(
                     id.clone(),
                     format!(
-                        "metric `{id}` failed on `{}` × `{system_name}`: {e}",
+                        "metric `{id}` failed on `{}` × `{system_name}`: {detail}",
                         dataset.id
                     ),
                 );

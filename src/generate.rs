@@ -469,9 +469,7 @@ fn guarded(item_id: &str, generate: impl FnOnce() -> Result<Generation>) -> Resu
 }
 
 fn panicked(item_id: &str, why: &str) -> Error {
-    Error::System(SystemError::new(format!(
-        "item `{item_id}`: the system panicked: {why}"
-    )))
+    Error::System(SystemError::new(format!("the system panicked: {why}")).item(item_id))
 }
 
 /// A freshly generated item; the measured latency is used unless the system reported its own.

@@ -73,24 +73,34 @@ impl PriceTable {
 
     /// Parses pricing TOML; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
+        let shown = path.display().to_string();
+        let lines = crate::config::lines::LineIndex::new(text);
         let file: PriceFile = toml::from_str(text).map_err(|e| {
-            Error::Config(ConfigError::new(format!(
-                "{}: invalid pricing table: {e}",
-                path.display()
-            )))
+            Error::Config(crate::config::lines::syntax_error(
+                &shown,
+                &lines,
+                "pricing table",
+                &e,
+            ))
         })?;
         if !is_iso_date(&file.checked) {
-            return Err(Error::Config(ConfigError::new(format!(
-                "{}: `checked` is `{}`; write the date the prices were checked as YYYY-MM-DD",
-                path.display(),
-                file.checked
-            ))));
+            return Err(Error::Config(
+                ConfigError::new(format!(
+                    "is `{}`; write the date the prices were checked as YYYY-MM-DD",
+                    file.checked
+                ))
+                .in_file(path.display())
+                .for_key("checked"),
+            ));
         }
         let bad = |what: String, value: f64| {
-            Error::Config(ConfigError::new(format!(
-                "{}: {what} is {value}; prices must be finite and not negative",
-                path.display()
-            )))
+            Error::Config(
+                ConfigError::new(format!(
+                    "is {value}; prices must be finite and not negative"
+                ))
+                .in_file(path.display())
+                .for_key(what),
+            )
         };
         for (model, price) in &file.models {
             for (field, value) in [

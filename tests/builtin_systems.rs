@@ -215,7 +215,7 @@ fn build_rejects_unknown_names_and_bad_params() {
     );
     let m = message(builtin::build("lead_n", &json!({"sentence": 2})));
     assert!(
-        m.contains("`sentence`") && m.contains("valid params: sentences"),
+        m.contains("`sentence`") && m.contains("valid parameters: sentences"),
         "{m}"
     );
     let m = message(builtin::build("textrank", &json!({"sentences": 0})));
@@ -230,7 +230,7 @@ fn build_rejects_unknown_names_and_bad_params() {
         &json!({"aggressive": true}),
     ));
     assert!(
-        m.contains("`aggressive`") && m.contains("valid params: none"),
+        m.contains("`aggressive`") && m.contains("valid parameters: none"),
         "{m}"
     );
     let m = message(builtin::build("lead_n", &json!([3])));

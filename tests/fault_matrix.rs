@@ -77,9 +77,9 @@ fn values_that_overflow_or_are_not_finite_never_pass() {
         let check = &out.results.unwrap().evaluations[0].checks[0];
         assert_eq!(check.status, CheckStatus::Failed);
         assert!(
-            check
-                .message
-                .contains(&format!("metric `odd` gave {bad} for item `b`")),
+            check.message.contains(&format!(
+                "metric `odd` failed on `demo_v1` × `lead`: item `b`: gave {bad}"
+            )),
             "{}",
             check.message
         );
@@ -274,7 +274,7 @@ fn every_system_table_is_checked_at_load_whatever_the_filter() {
     for (system, expected) in [
         (
             "kind = \"builtin\"\nbuiltin = \"lead_n\"\nparams = { sentence = 2 }",
-            "evalgate.toml:19: `systems.nightly.params` has an unknown param `sentence`",
+            "evalgate.toml:19: `systems.nightly.params.sentence` is not a parameter of built-in `lead_n`",
         ),
         (
             "kind = \"replay\"\npath = \"missing.jsonl\"",
@@ -442,25 +442,27 @@ fn metric_parameters_are_checked_by_their_metric_at_load() {
     for (params, expected) in [
         (
             "min_ratio = \"x\"",
-            "metric_params.truncation.min_ratio must be a number",
+            "`metric_params.truncation.min_ratio` must be a number",
         ),
-        ("min_raito = 0.1", "unknown param `min_raito`"),
+        (
+            "min_raito = 0.1",
+            "`metric_params.truncation.min_raito` is not a parameter",
+        ),
     ] {
         let text = suite(
             "\"truncation\"",
             &format!("[metric_params.truncation]\n{params}\n"),
         );
+        // The line of the parameter itself, below the table's header.
         let line = text
             .lines()
             .position(|l| l == "[metric_params.truncation]")
             .unwrap()
-            + 1;
+            + 2;
         let p = project(&text);
         let err = p.run_err(&["--list"]);
         assert!(
-            err.contains(&format!(
-                "evalgate.toml:{line}: `[metric_params.truncation]`"
-            )) && err.contains(expected),
+            err.contains(&format!("evalgate.toml:{line}: {expected}")),
             "{err}"
         );
     }

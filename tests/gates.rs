@@ -146,7 +146,7 @@ fn boilerplate_leak_params_and_bad_metadata() {
         Some(json!({"phrase": ["x"]})),
     ));
     assert!(
-        m.contains("`phrase`") && m.contains("metric_params.boilerplate_leak"),
+        m.contains("`metric_params.boilerplate_leak.phrase` is not a parameter"),
         "{m}"
     );
     let m = config_error(score_with(
@@ -297,7 +297,10 @@ fn repetition_counts_ngrams() {
     let m = config_error(score_with("repetition", &[], Some(json!({"n": 0}))));
     assert!(m.contains("metric_params.repetition.n"), "{m}");
     let m = config_error(score_with("repetition", &[], Some(json!({"ngram": 3}))));
-    assert!(m.contains("`ngram`") && m.contains("n, max_repeats"), "{m}");
+    assert!(
+        m.contains("`metric_params.repetition.ngram`") && m.contains("n, max_repeats"),
+        "{m}"
+    );
 }
 
 #[test]
@@ -326,7 +329,7 @@ fn length_ratios_are_exact() {
         &cases,
         Some(json!({"max": 3})),
     ));
-    assert!(m.contains("valid params: none"), "{m}");
+    assert!(m.contains("valid parameters: none"), "{m}");
 }
 
 #[test]

@@ -84,8 +84,8 @@ fn a_crashing_command_fails_its_trials_with_the_item_and_stderr() {
     let pair = &results.evaluations[0];
     let error = pair.error.as_deref().unwrap();
     for part in [
-        "system `boom` failed on 3 of 3 items",
-        "item `a`",
+        "system `boom` on `demo_v1`: failed on 3 of 3 items",
+        "item `a`: command",
         "Segmentation fault in fake_model",
     ] {
         assert!(error.contains(part), "`{part}` missing in: {error}");
@@ -179,8 +179,8 @@ fn parameters_for_a_metric_without_parameters_are_an_error_at_load_instead_of_be
     // Checked when the suite loads (even for `--list`), with the line of the table.
     let message = out.unwrap_err().to_string();
     assert!(
-        message.contains("`rouge1_f1` takes no parameters")
-            && message.contains("evalgate.toml:14: `[metric_params.rouge1_f1]`"),
+        message.contains("metric `rouge1_f1` takes no parameters")
+            && message.contains("evalgate.toml:14: `metric_params.rouge1_f1`"),
         "{message}"
     );
 }

@@ -852,7 +852,7 @@ fn item_ids_that_are_not_one_printable_line_are_refused_and_quoted_escaped() {
         );
         let run = run(&p);
         let error = run.first_error();
-        assert!(error.contains("item 1 has the id"), "{id:?}: {error}");
+        assert!(error.contains("item 1: has the id"), "{id:?}: {error}");
         assert!(error.len() < 2000, "{id:?}: {} bytes", error.len());
         run.assert_inert();
     }

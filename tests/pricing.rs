@@ -161,7 +161,10 @@ fn invalid_tables_are_rejected_with_the_field() {
     let m = parse(
         "checked = \"2025-06-01\"\n[models.m]\ninput_per_million = -1.0\noutput_per_million = 1.0",
     );
-    assert!(m.contains("models.\"m\".input_per_million is -1"), "{m}");
+    assert!(
+        m.starts_with("pricing.toml: `models.\"m\".input_per_million` is -1"),
+        "{m}"
+    );
     let m = parse("checked = \"2025-06-01\"\n[models.m]\ninput_per_million = 1.0");
     assert!(m.contains("output_per_million"), "{m}");
     let m = parse(

@@ -63,7 +63,10 @@ fn replays_outputs_with_latency_and_usage() {
         input: "",
         metadata: &meta,
     }));
-    assert!(m.contains("item `ep09` has no prediction"), "{m}");
+    assert!(
+        m.contains("system `recorded`: item `ep09`: no prediction in"),
+        "{m}"
+    );
     assert!(!sys.cacheable());
     let fp = sys.fingerprint();
     assert_eq!(fp["kind"], "replay");

@@ -117,11 +117,15 @@ pub(super) fn resolve_checks(
                 None
             }
             RawBound::Off(true) => {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{file}:{line}: `{key}.{}` = true has no bound; give a number or \
-                     {{ value = .., severity = \"error\" }}, or false to switch it off",
-                    kind.as_str()
-                ))));
+                return Err(Error::Config(ConfigError::at(
+                    file,
+                    line,
+                    format!(
+                        "`{key}.{}` = true has no bound; give a number or \
+                         {{ value = .., severity = \"error\" }}, or false to switch it off",
+                        kind.as_str(),
+                    ),
+                )));
             }
             RawBound::Value(v) => Some((*v, Severity::Error)),
             RawBound::Full(t) => Some((t.value, t.severity)),
@@ -130,10 +134,14 @@ pub(super) fn resolve_checks(
             None => None,
             Some((value, severity)) => {
                 if !value.is_finite() {
-                    return Err(Error::Config(ConfigError::new(format!(
-                        "{file}:{line}: `{key}.{}` must be a finite number, found {value}",
-                        kind.as_str()
-                    ))));
+                    return Err(Error::Config(ConfigError::at(
+                        file,
+                        line,
+                        format!(
+                            "`{key}.{}` must be a finite number, found {value}",
+                            kind.as_str(),
+                        ),
+                    )));
                 }
                 Some(Check {
                     threshold: Some(value),
@@ -158,10 +166,15 @@ pub(super) fn resolve_checks(
                 continue;
             }
             RawItemBound::Off(true) => {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{file}:{line}: `{key}.{name}` = true has no bound; give a number or \
-                     {{ value = .., max_failing_items = .. }}, or false to switch it off"
-                ))));
+                return Err(Error::Config(
+                    ConfigError::at(
+                        file,
+                        line,
+                        "= true has no bound; give a number or { value = .., max_failing_items = .. }, or \
+                         false to switch it off",
+                    )
+                    .for_key(format!("{key}.{name}")),
+                ));
             }
             RawItemBound::Value(v) => RawItemBoundTable {
                 value: *v,
@@ -173,27 +186,45 @@ pub(super) fn resolve_checks(
             RawItemBound::Full(t) => t.clone(),
         };
         if !table.value.is_finite() {
-            return Err(Error::Config(ConfigError::new(format!(
-                "{file}:{line}: `{key}.{name}` must be a finite number, found {}",
-                table.value
-            ))));
+            return Err(Error::Config(
+                ConfigError::at(
+                    file,
+                    line,
+                    format!("must be a finite number, found {}", table.value),
+                )
+                .for_key(format!("{key}.{name}")),
+            ));
         }
         let max_failing_items = match table.max_failing_items {
             None => None,
             Some(n) if n >= 0 => Some(n as usize),
             Some(n) => {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{file}:{line}: `{key}.{name}.max_failing_items` must be a whole number >= 0, \
-                     found {n}"
-                ))));
+                return Err(Error::Config(
+                    ConfigError::at(
+                        file,
+                        line,
+                        format!(
+                            "must be a whole number >= 0, \
+                             found {n}",
+                        ),
+                    )
+                    .for_key(format!("{key}.{name}.max_failing_items")),
+                ));
             }
         };
         if let Some(p) = table.max_failing_pct {
             if !(0.0..=100.0).contains(&p) {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{file}:{line}: `{key}.{name}.max_failing_pct` must be a percentage from 0 to \
-                     100, found {p}"
-                ))));
+                return Err(Error::Config(
+                    ConfigError::at(
+                        file,
+                        line,
+                        format!(
+                            "must be a percentage from 0 to \
+                             100, found {p}",
+                        ),
+                    )
+                    .for_key(format!("{key}.{name}.max_failing_pct")),
+                ));
             }
         }
         out.insert(
@@ -216,25 +247,42 @@ pub(super) fn resolve_checks(
                 None
             }
             RawVsBaseline::Off(true) => {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{file}:{line}: `{key}.vs_baseline` = true has no bound; give \
-                     {{ max_drop = .., max_drop_pct = .. }}, or false to switch it off"
-                ))));
+                return Err(Error::Config(
+                    ConfigError::at(
+                        file,
+                        line,
+                        "= true has no bound; give { max_drop = .., max_drop_pct = .. }, or false to \
+                         switch it off",
+                    )
+                    .for_key(format!("{key}.vs_baseline")),
+                ));
             }
             RawVsBaseline::Full(t) => {
                 if t.max_drop.is_none() && t.max_drop_pct.is_none() {
-                    return Err(Error::Config(ConfigError::new(format!(
-                        "{file}:{line}: `{key}.vs_baseline` needs `max_drop` (absolute) and/or \
-                         `max_drop_pct` (percent of the baseline)"
-                    ))));
+                    return Err(Error::Config(
+                        ConfigError::at(
+                            file,
+                            line,
+                            "needs `max_drop` (absolute) and/or \
+                             `max_drop_pct` (percent of the baseline)",
+                        )
+                        .for_key(format!("{key}.vs_baseline")),
+                    ));
                 }
                 for (name, v) in [("max_drop", t.max_drop), ("max_drop_pct", t.max_drop_pct)] {
                     if let Some(v) = v {
                         if !v.is_finite() || v < 0.0 {
-                            return Err(Error::Config(ConfigError::new(format!(
-                                "{file}:{line}: `{key}.vs_baseline.{name}` must be a number >= 0, \
-                                 found {v}"
-                            ))));
+                            return Err(Error::Config(
+                                ConfigError::at(
+                                    file,
+                                    line,
+                                    format!(
+                                        "must be a number >= 0, \
+                                         found {v}",
+                                    ),
+                                )
+                                .for_key(format!("{key}.vs_baseline.{name}")),
+                            ));
                         }
                     }
                 }

@@ -50,38 +50,50 @@ impl<'a> Keys<'a> {
         self.name
     }
 
-    /// `<file>:<line>: ` of `key` (of the table when the key is absent), or nothing.
-    fn location(&self, key: Option<&str>) -> String {
-        match self.place {
-            Some(place) => {
-                let line = key
-                    .and_then(|k| place.key_lines.get(k))
-                    .copied()
-                    .unwrap_or(place.line);
-                format!("{}:{line}: ", place.file)
-            }
-            None => String::new(),
-        }
+    /// The suite file's line of `key` (of the table when the key is absent), if known.
+    fn line(&self, key: Option<&str>) -> Option<u32> {
+        let place = self.place?;
+        Some(
+            key.and_then(|k| place.key_lines.get(k.split('.').next().unwrap_or(k)))
+                .copied()
+                .unwrap_or(place.line),
+        )
     }
 
     /// A configuration error about `key`: `<file>:<line>: `<section>.<name>.<key>` <problem>`.
     pub fn error(&self, key: &str, problem: &str) -> Error {
-        Error::Config(ConfigError::new(format!(
-            "{}`{}.{}.{key}` {problem}",
-            self.location(Some(key)),
-            self.section,
-            self.name
-        )))
+        let error = ConfigError::new(problem)
+            .for_key(format!("{}.{}.{key}", self.section, self.name))
+            .within(
+                self.place.map(|p| p.file.as_str()),
+                self.line(Some(key)),
+                None,
+            );
+        Error::Config(error)
     }
 
     /// A configuration error about the table as a whole.
     pub fn table_error(&self, problem: &str) -> Error {
-        Error::Config(ConfigError::new(format!(
-            "{}`{}.{}` {problem}",
-            self.location(None),
-            self.section,
-            self.name
-        )))
+        let error = ConfigError::new(problem)
+            .for_key(format!("{}.{}", self.section, self.name))
+            .within(self.place.map(|p| p.file.as_str()), self.line(None), None);
+        Error::Config(error)
+    }
+
+    /// Places a configuration error raised while reading `key`'s value under that key: its own
+    /// key, if any, is taken as a path inside `key` (`params` + `n` → `<section>.<name>.params.n`);
+    /// other errors pass unchanged.
+    pub fn nest(&self, key: &str, error: Error) -> Error {
+        match error {
+            Error::Config(inner) => {
+                let path = match &inner.key {
+                    Some(sub) => format!("{key}.{sub}"),
+                    None => key.to_string(),
+                };
+                self.error(&path, &inner.problem)
+            }
+            other => other,
+        }
     }
 
     fn wrong_type(&self, key: &str, expected: &str) -> Error {

@@ -16,3 +16,16 @@ impl LineIndex {
         (self.starts.partition_point(|&s| s <= offset)) as u32
     }
 }
+
+/// A TOML syntax or shape error as `<file>:<line>: invalid <what>: <message>`, the line taken
+/// from the error's span (1 when the parser gives none).
+pub(crate) fn syntax_error(
+    file: &str,
+    lines: &LineIndex,
+    what: &str,
+    error: &toml::de::Error,
+) -> crate::error::ConfigError {
+    let line = error.span().map_or(1, |span| lines.line(span.start));
+    let message = error.message().trim_end();
+    crate::error::ConfigError::at(file, line, format!("invalid {what}: {message}"))
+}

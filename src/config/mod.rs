@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 mod checks;
 pub mod keys;
-mod lines;
+pub(crate) mod lines;
 mod raw;
 mod systems;
 
@@ -96,13 +96,16 @@ impl Suite {
     /// Parses suite text (`path` is used for messages and as the project root's anchor).
     pub fn parse(path: &Path, text: &str, metrics: &MetricRegistry) -> Result<Suite> {
         let file = path.display().to_string();
-        let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            Error::Config(ConfigError::new(format!(
-                "{file}: invalid suite configuration: {e}"
-            )))
-        })?;
         let lines = LineIndex::new(text);
-        let at = |span: std::ops::Range<usize>| format!("{file}:{}", lines.line(span.start));
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            Error::Config(lines::syntax_error(
+                &file,
+                &lines,
+                "suite configuration",
+                &e,
+            ))
+        })?;
+        let at = |span: std::ops::Range<usize>| lines.line(span.start);
         let root = path
             .parent()
             .map(|p| {
@@ -139,16 +142,19 @@ impl Suite {
         let no_repeats = |list: &[Spanned<String>], key: &str| -> Result<()> {
             for (n, entry) in list.iter().enumerate() {
                 if list[..n].iter().any(|e| e.get_ref() == entry.get_ref()) {
-                    return Err(Error::Config(ConfigError::new(format!(
-                        "{}: `{key}` lists `{}` twice; list it once",
-                        at(entry.span()),
-                        entry.get_ref()
-                    ))));
+                    return Err(Error::Config(
+                        ConfigError::at(
+                            &file,
+                            at(entry.span()),
+                            format!("lists `{}` twice; list it once", entry.get_ref()),
+                        )
+                        .for_key(key),
+                    ));
                 }
             }
             Ok(())
         };
-        no_repeats(&raw.suite.metrics, "suite.metrics")?;
+        no_repeats(&raw.suite().metrics, "suite.metrics")?;
         for (name, tier) in &raw.tiers {
             no_repeats(
                 &tier.datasets,
@@ -164,12 +170,18 @@ impl Suite {
 
         let check_metric = |id: &Spanned<String>, key: &str| -> Result<()> {
             if metrics.definition(id.get_ref()).is_none() {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{}: `{key}` names unknown metric `{}`; known metrics: {}",
-                    at(id.span()),
-                    id.get_ref(),
-                    metrics.ids().collect::<Vec<_>>().join(", ")
-                ))));
+                return Err(Error::Config(
+                    ConfigError::at(
+                        &file,
+                        at(id.span()),
+                        format!(
+                            "names unknown metric `{}`; known metrics: {}",
+                            id.get_ref(),
+                            metrics.ids().collect::<Vec<_>>().join(", "),
+                        ),
+                    )
+                    .for_key(key),
+                ));
             }
             Ok(())
         };
@@ -182,36 +194,46 @@ impl Suite {
         }
 
         // Default metric list.
-        for m in &raw.suite.metrics {
+        for m in &raw.suite().metrics {
             check_metric(m, "suite.metrics")?;
         }
         let default_metrics: Vec<String> = raw
-            .suite
+            .suite()
             .metrics
             .iter()
             .map(|m| m.get_ref().clone())
             .collect();
 
         // Datasets.
-        let datasets_dir = root.join(raw.suite.datasets_dir.as_deref().unwrap_or("datasets"));
+        let datasets_dir = root.join(raw.suite().datasets_dir.as_deref().unwrap_or("datasets"));
         let mut datasets = BTreeMap::new();
         for (id, ds) in &raw.datasets {
             let id_str = id.get_ref().clone();
             if ds.systems.is_empty() {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{}: `datasets.{id_str}.systems` is empty; list the systems to run on it",
-                    at(id.span())
-                ))));
+                return Err(Error::Config(
+                    ConfigError::at(
+                        &file,
+                        at(id.span()),
+                        "is empty; list the systems to run on it",
+                    )
+                    .for_key(format!("datasets.{id_str}.systems")),
+                ));
             }
             for s in &ds.systems {
                 if !systems.contains_key(s.get_ref()) {
-                    return Err(Error::Config(ConfigError::new(format!(
-                        "{}: `datasets.{id_str}.systems` names unknown system `{}`; defined \
-                         systems: {}",
-                        at(s.span()),
-                        s.get_ref(),
-                        systems.keys().cloned().collect::<Vec<_>>().join(", ")
-                    ))));
+                    return Err(Error::Config(
+                        ConfigError::at(
+                            &file,
+                            at(s.span()),
+                            format!(
+                                "names unknown system `{}`; defined \
+                                 systems: {}",
+                                s.get_ref(),
+                                systems.keys().cloned().collect::<Vec<_>>().join(", "),
+                            ),
+                        )
+                        .for_key(format!("datasets.{id_str}.systems")),
+                    ));
                 }
             }
             let metric_list = match &ds.metrics {
@@ -224,11 +246,14 @@ impl Suite {
                 None => default_metrics.clone(),
             };
             if metric_list.is_empty() {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{}: dataset `{id_str}` has no metrics; set `datasets.{id_str}.metrics` or \
-                     `suite.metrics`",
-                    at(id.span())
-                ))));
+                return Err(Error::Config(ConfigError::at(
+                    &file,
+                    at(id.span()),
+                    format!(
+                        "dataset `{id_str}` has no metrics; set `datasets.{id_str}.metrics` or \
+                         `suite.metrics`",
+                    ),
+                )));
             }
             let dir = match &ds.path {
                 Some(p) => root.join(p),
@@ -249,21 +274,27 @@ impl Suite {
         let mut tiers = Vec::new();
         for (name, tier) in &raw.tiers {
             if !is_name_segment(name.get_ref()) {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{}: tier name `{}` may only use letters, digits, `_`, `-` and `.`",
+                return Err(Error::Config(ConfigError::at(
+                    &file,
                     at(name.span()),
-                    crate::outside::escaped(name.get_ref(), 100)
-                ))));
+                    format!(
+                        "tier name `{}` may only use letters, digits, `_`, `-` and `.`",
+                        crate::outside::escaped(name.get_ref(), 100),
+                    ),
+                )));
             }
             for d in &tier.datasets {
                 if !datasets.contains_key(d.get_ref()) {
-                    return Err(Error::Config(ConfigError::new(format!(
-                        "{}: `tiers.{}.datasets` names `{}`, which has no `[datasets.{}]` table",
+                    return Err(Error::Config(ConfigError::at(
+                        &file,
                         at(d.span()),
-                        name.get_ref(),
-                        d.get_ref(),
-                        d.get_ref()
-                    ))));
+                        format!(
+                            "`tiers.{}.datasets` names `{}`, which has no `[datasets.{}]` table",
+                            name.get_ref(),
+                            d.get_ref(),
+                            d.get_ref(),
+                        ),
+                    )));
                 }
             }
             tiers.push(Tier {
@@ -273,9 +304,13 @@ impl Suite {
             });
         }
         if tiers.is_empty() {
-            return Err(Error::Config(ConfigError::new(format!(
-                "{file}: no tiers; add e.g. `[tiers.smoke]` with `datasets = [...]`"
-            ))));
+            // The line of `[suite]`, where a reader looks for the suite's shape.
+            let line = raw.suite.as_ref().map_or(1, |s| at(s.span()));
+            return Err(Error::Config(ConfigError::at(
+                &file,
+                line,
+                "no tiers; add e.g. `[tiers.smoke]` with `datasets = [...]`",
+            )));
         }
         // Names become trial-name segments and baseline file names (`<dataset>__<system>.snap`):
         // they must be plain, must not hold the separator, and must differ in more than case
@@ -292,20 +327,26 @@ impl Suite {
             // `__` nor starts or ends with `_` (`a_` × `b` and `a` × `_b` would both be `a___b`).
             let separable = !text.contains("__") && !text.starts_with('_') && !text.ends_with('_');
             if !is_name_segment(text) || !separable {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{}: {what} name `{}` may only use letters, digits, `_`, `-` and `.`, not \
-                     `__` and not `_` at either end (it becomes part of trial names and of \
-                     baseline file names `<dataset>__<system>.snap`)",
+                return Err(Error::Config(ConfigError::at(
+                    &file,
                     at(name.span()),
-                    crate::outside::escaped(text, 100)
-                ))));
+                    format!(
+                        "{what} name `{}` may only use letters, digits, `_`, `-` and `.`, not \
+                         `__` and not `_` at either end (it becomes part of trial names and of \
+                     baseline file names `<dataset>__<system>.snap`)",
+                        crate::outside::escaped(text, 100),
+                    ),
+                )));
             }
             if let Some(other) = seen_folded.insert((what, text.to_ascii_lowercase()), text) {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{}: {what} names `{other}` and `{text}` differ only in case; their baseline \
-                     files would be one file on a case-insensitive file system, so rename one",
-                    at(name.span())
-                ))));
+                return Err(Error::Config(ConfigError::at(
+                    &file,
+                    at(name.span()),
+                    format!(
+                        "{what} names `{other}` and `{text}` differ only in case; their baseline \
+                         files would be one file on a case-insensitive file system, so rename one",
+                    ),
+                )));
             }
         }
 
@@ -313,23 +354,29 @@ impl Suite {
         // checks or parameters of a metric nothing computes would silently do nothing.
         for (name, tier) in &raw.tiers {
             if tier.datasets.is_empty() {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{}: `tiers.{}.datasets` is empty, so the tier runs nothing; list its \
-                     datasets or remove the tier",
+                return Err(Error::Config(ConfigError::at(
+                    &file,
                     at(name.span()),
-                    name.get_ref()
-                ))));
+                    format!(
+                        "`tiers.{}.datasets` is empty, so the tier runs nothing; list its \
+                         datasets or remove the tier",
+                        name.get_ref(),
+                    ),
+                )));
             }
         }
         for id in raw.datasets.keys() {
             if !tiers.iter().any(|t| t.datasets.contains(id.get_ref())) {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{}: dataset `{}` is in no tier, so nothing runs it; add it to a tier's \
-                     `datasets` or remove `[datasets.{}]`",
+                return Err(Error::Config(ConfigError::at(
+                    &file,
                     at(id.span()),
-                    id.get_ref(),
-                    id.get_ref()
-                ))));
+                    format!(
+                        "dataset `{}` is in no tier, so nothing runs it; add it to a tier's \
+                         `datasets` or remove `[datasets.{}]`",
+                        id.get_ref(),
+                        id.get_ref(),
+                    ),
+                )));
             }
         }
         for (name, table) in &raw.systems {
@@ -337,13 +384,16 @@ impl Suite {
                 .values()
                 .any(|d: &DatasetConfig| d.systems.contains(name.get_ref()))
             {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{}: system `{}` runs on no dataset; add it to a dataset's `systems` or \
-                     remove `[systems.{}]`",
+                return Err(Error::Config(ConfigError::at(
+                    &file,
                     at(table.span()),
-                    name.get_ref(),
-                    name.get_ref()
-                ))));
+                    format!(
+                        "system `{}` runs on no dataset; add it to a dataset's `systems` or \
+                         remove `[systems.{}]`",
+                        name.get_ref(),
+                        name.get_ref(),
+                    ),
+                )));
             }
         }
         let computed = |metric: &str| {
@@ -354,13 +404,16 @@ impl Suite {
 
         for id in raw.external_metrics.keys() {
             if !computed(id.get_ref()) {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{}: external metric `{}` is computed by no dataset; add it to a dataset's \
-                     `metrics` or remove `[external_metrics.{}]`",
+                return Err(Error::Config(ConfigError::at(
+                    &file,
                     at(id.span()),
-                    id.get_ref(),
-                    id.get_ref()
-                ))));
+                    format!(
+                        "external metric `{}` is computed by no dataset; add it to a dataset's \
+                         `metrics` or remove `[external_metrics.{}]`",
+                        id.get_ref(),
+                        id.get_ref(),
+                    ),
+                )));
             }
         }
 
@@ -369,36 +422,61 @@ impl Suite {
         for (id, table) in &raw.metric_params {
             check_metric(id, "metric_params")?;
             if !computed(id.get_ref()) {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{}: `[metric_params.{}]` sets parameters of a metric no dataset computes; \
-                     add `{}` to a dataset's `metrics` or remove the table",
+                return Err(Error::Config(ConfigError::at(
+                    &file,
                     at(id.span()),
-                    id.get_ref(),
-                    id.get_ref()
-                ))));
+                    format!(
+                        "`[metric_params.{}]` sets parameters of a metric no dataset computes; \
+                         add `{}` to a dataset's `metrics` or remove the table",
+                        id.get_ref(),
+                        id.get_ref(),
+                    ),
+                )));
             }
-            let json = serde_json::to_value(table).map_err(|e| {
-                Error::Config(ConfigError::new(format!(
-                    "{}: `metric_params.{}`: {e}",
+            let table: toml::Table = table
+                .iter()
+                .map(|(k, v)| (k.get_ref().clone(), v.clone()))
+                .collect();
+            let json = serde_json::to_value(&table).map_err(|e| {
+                Error::Config(ConfigError::at(
+                    &file,
                     at(id.span()),
-                    id.get_ref()
-                )))
+                    format!("`metric_params.{}`: {e}", id.get_ref()),
+                ))
             })?;
             metric_params.insert(id.get_ref().clone(), json);
         }
         // Each metric checks its own parameters now, not when it first scores.
         let scoring = crate::metrics::ScoringOptions {
-            stemmer: raw.suite.stemmer.unwrap_or(true),
+            stemmer: raw.suite().stemmer.unwrap_or(true),
             params: metric_params.clone(),
         };
-        for id in raw.metric_params.keys() {
-            metrics.check_params(id.get_ref(), &scoring).map_err(|e| {
-                Error::Config(ConfigError::new(format!(
-                    "{}: `[metric_params.{}]`: {e}",
-                    at(id.span()),
-                    id.get_ref()
-                )))
-            })?;
+        for (id, table) in &raw.metric_params {
+            // The line of the parameter at fault when the error names one, else of the table.
+            let line_of = |e: &ConfigError| {
+                let param = e
+                    .key
+                    .as_deref()
+                    .and_then(|k| k.rsplit_once('.'))
+                    .map(|(_, p)| p);
+                table
+                    .keys()
+                    .find(|k| Some(k.get_ref().as_str()) == param)
+                    .map_or(at(id.span()), |k| at(k.span()))
+            };
+            let line = at(id.span());
+            metrics
+                .check_params(id.get_ref(), &scoring)
+                .map_err(|e| match e {
+                    Error::Config(e) => {
+                        let line = line_of(&e);
+                        Error::Config(e.within(Some(&file), Some(line), None))
+                    }
+                    other => Error::Config(
+                        ConfigError::at(&file, line, other.to_string())
+                            .for_key(format!("metric_params.{}", id.get_ref())),
+                    ),
+                })?;
         }
 
         // Checks.
@@ -406,13 +484,16 @@ impl Suite {
         for (id, checks) in &raw.checks {
             check_metric(id, "checks")?;
             if !computed(id.get_ref()) {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{}: `[checks.{}]` checks a metric no dataset computes; add `{}` to a \
-                     dataset's `metrics` or remove the table",
+                return Err(Error::Config(ConfigError::at(
+                    &file,
                     at(id.span()),
-                    id.get_ref(),
-                    id.get_ref()
-                ))));
+                    format!(
+                        "`[checks.{}]` checks a metric no dataset computes; add `{}` to a \
+                         dataset's `metrics` or remove the table",
+                        id.get_ref(),
+                        id.get_ref(),
+                    ),
+                )));
             }
             let key = format!("checks.{}", id.get_ref());
             let resolved = resolve_checks(
@@ -428,12 +509,15 @@ impl Suite {
                 &file,
             )?;
             if resolved.checks.is_empty() {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{}: `[checks.{}]` sets no check; give `min`, `max`, `vs_baseline`, \
-                     `item_min` or `item_max`, or remove the table",
+                return Err(Error::Config(ConfigError::at(
+                    &file,
                     at(id.span()),
-                    id.get_ref()
-                ))));
+                    format!(
+                        "`[checks.{}]` sets no check; give `min`, `max`, `vs_baseline`, \
+                         `item_min` or `item_max`, or remove the table",
+                        id.get_ref(),
+                    ),
+                )));
             }
             table
                 .per_metric
@@ -448,20 +532,26 @@ impl Suite {
             check_metric(&o.metric, key)?;
             if let Some(d) = &o.dataset {
                 if !datasets.contains_key(d.get_ref()) {
-                    return Err(Error::Config(ConfigError::new(format!(
-                        "{}: `overrides.dataset` names unknown dataset `{}`",
-                        at(d.span()),
-                        d.get_ref()
-                    ))));
+                    return Err(Error::Config(
+                        ConfigError::at(
+                            &file,
+                            at(d.span()),
+                            format!("names unknown dataset `{}`", d.get_ref()),
+                        )
+                        .for_key("overrides.dataset"),
+                    ));
                 }
             }
             if let Some(s) = &o.system {
                 if !systems.contains_key(s.get_ref()) {
-                    return Err(Error::Config(ConfigError::new(format!(
-                        "{}: `overrides.system` names unknown system `{}`",
-                        at(s.span()),
-                        s.get_ref()
-                    ))));
+                    return Err(Error::Config(
+                        ConfigError::at(
+                            &file,
+                            at(s.span()),
+                            format!("names unknown system `{}`", s.get_ref()),
+                        )
+                        .for_key("overrides.system"),
+                    ));
                 }
             }
             let matches = datasets.values().any(|d| {
@@ -472,20 +562,23 @@ impl Suite {
                     && d.metrics.contains(o.metric.get_ref())
             });
             if !matches {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{}: this `[[overrides]]` entry matches nothing: no dataset{}{} computes `{}`; \
-                     fix its `dataset`, `system` or `metric`, or remove it",
+                return Err(Error::Config(ConfigError::at(
+                    &file,
                     at(ov.span()),
-                    o.dataset
-                        .as_ref()
-                        .map(|d| format!(" `{}`", d.get_ref()))
-                        .unwrap_or_default(),
-                    o.system
-                        .as_ref()
-                        .map(|x| format!(" running `{}`", x.get_ref()))
-                        .unwrap_or_default(),
-                    o.metric.get_ref()
-                ))));
+                    format!(
+                        "this `[[overrides]]` entry matches nothing: no dataset{}{} computes `{}`; \
+                         fix its `dataset`, `system` or `metric`, or remove it",
+                        o.dataset
+                            .as_ref()
+                            .map(|d| format!(" `{}`", d.get_ref()))
+                            .unwrap_or_default(),
+                        o.system
+                            .as_ref()
+                            .map(|x| format!(" running `{}`", x.get_ref()))
+                            .unwrap_or_default(),
+                        o.metric.get_ref(),
+                    ),
+                )));
             }
             let resolved = resolve_checks(
                 key,
@@ -500,11 +593,12 @@ impl Suite {
                 &file,
             )?;
             if resolved.checks.is_empty() {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "{}: this `[[overrides]]` entry sets no check; give `min`, `max`, \
+                return Err(Error::Config(ConfigError::at(
+                    &file,
+                    at(ov.span()),
+                    "this `[[overrides]]` entry sets no check; give `min`, `max`, \
                      `vs_baseline`, `item_min` or `item_max`, or remove it",
-                    at(ov.span())
-                ))));
+                )));
             }
             table.overrides.push(Override {
                 dataset: o.dataset.as_ref().map(|d| d.get_ref().clone()),
@@ -518,20 +612,20 @@ impl Suite {
 
         Ok(Suite {
             name: raw
-                .suite
+                .suite()
                 .name
                 .clone()
                 .unwrap_or_else(|| "evalgate".to_string()),
             config_path: path.to_path_buf(),
             config_hash: crate::fsutil::sha256_hex(text.as_bytes()),
             datasets_dir,
-            baselines_dir: root.join(raw.suite.baselines_dir.as_deref().unwrap_or("baselines")),
-            cache_dir: raw.suite.cache_dir.as_ref().map(|d| root.join(d)),
-            pricing: match &raw.suite.pricing {
+            baselines_dir: root.join(raw.suite().baselines_dir.as_deref().unwrap_or("baselines")),
+            cache_dir: raw.suite().cache_dir.as_ref().map(|d| root.join(d)),
+            pricing: match &raw.suite().pricing {
                 Some(p) => Some(root.join(p)),
                 None => Some(root.join("pricing.toml")).filter(|p| p.exists()),
             },
-            stemmer: raw.suite.stemmer.unwrap_or(true),
+            stemmer: raw.suite().stemmer.unwrap_or(true),
             root,
             tiers,
             datasets,
@@ -599,15 +693,19 @@ fn check_switches_off_something(
             .is_some_and(|d| d.reference_based)
     };
     let nothing = |kind: CheckKind, metric: &str, line: u32| {
-        Error::Config(ConfigError::new(format!(
-            "{file}:{line}: `{} = false` switches off a check `{metric}` does not have there \
-             ({}); remove it",
-            kind.as_str(),
-            match kind {
-                CheckKind::VsBaseline => "only reference-based metrics have one by default",
-                _ => "no check of this kind is set before this line",
-            }
-        )))
+        Error::Config(ConfigError::at(
+            file,
+            line,
+            format!(
+                "`{} = false` switches off a check `{metric}` does not have there \
+                 ({}); remove it",
+                kind.as_str(),
+                match kind {
+                    CheckKind::VsBaseline => "only reference-based metrics have one by default",
+                    _ => "no check of this kind is set before this line",
+                },
+            ),
+        ))
     };
     for (metric, offs) in &table.per_metric_off_lines {
         for (kind, line) in offs {
@@ -855,6 +953,47 @@ vs_baseline = { max_drop = 0.05 }
             err.unwrap_err()
                 .to_string()
                 .contains("evalgate.toml:7: `datasets.d.metrics` names unknown metric `lek`")
+        );
+    }
+
+    #[test]
+    fn a_suite_without_tiers_is_an_error_at_its_suite_table() {
+        let error = |text: &str| {
+            Suite::parse(Path::new("evalgate.toml"), text, &registry())
+                .unwrap_err()
+                .to_string()
+        };
+        let text = "# comment\n\n[suite]\nname = \"x\"\n\n[datasets.d]\nsystems = [\"s\"]\n\
+                    metrics = [\"score\"]\n\
+                    \n[systems.s]\nkind = \"builtin\"\nbuiltin = \"lead_n\"\n";
+        assert!(
+            error(text).starts_with("evalgate.toml:3: no tiers;"),
+            "{}",
+            error(text)
+        );
+        // Without a `[suite]` table, the first line.
+        let text = "\n[datasets.d]\nsystems = [\"s\"]\nmetrics = [\"score\"]\n\n[systems.s]\n\
+                    kind = \"builtin\"\nbuiltin = \"lead_n\"\n";
+        assert!(
+            error(text).starts_with("evalgate.toml:1: no tiers;"),
+            "{}",
+            error(text)
+        );
+    }
+
+    #[test]
+    fn toml_errors_name_the_line_and_the_cause_once() {
+        let err = Suite::parse(
+            Path::new("evalgate.toml"),
+            "[suite]\nname = \"x\"\n\n[tiers.smoke]\ndatasets = [\"d\"\n",
+            &registry(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("evalgate.toml:5: invalid suite configuration: ")
+                && !err.contains('\n'),
+            "{err}"
         );
     }
 }

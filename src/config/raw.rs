@@ -12,8 +12,8 @@ use crate::checks::Severity;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawConfig {
-    #[serde(default)]
-    pub(super) suite: RawSuite,
+    /// `[suite]`, with its span (absent: all defaults).
+    pub(super) suite: Option<Spanned<RawSuite>>,
     #[serde(default)]
     pub(super) tiers: BTreeMap<Spanned<String>, RawTier>,
     #[serde(default)]
@@ -21,7 +21,7 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub(super) systems: BTreeMap<Spanned<String>, super::systems::RawTable>,
     #[serde(default)]
-    pub(super) metric_params: BTreeMap<Spanned<String>, toml::Table>,
+    pub(super) metric_params: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, toml::Value>>,
     #[serde(default)]
     pub(super) checks: BTreeMap<Spanned<String>, RawChecks>,
     #[serde(default)]
@@ -30,7 +30,23 @@ pub(super) struct RawConfig {
     pub(super) external_metrics: BTreeMap<Spanned<String>, super::systems::RawTable>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+impl RawConfig {
+    /// `[suite]` as written, or all defaults.
+    pub(super) fn suite(&self) -> &RawSuite {
+        static DEFAULTS: RawSuite = RawSuite {
+            name: None,
+            datasets_dir: None,
+            baselines_dir: None,
+            cache_dir: None,
+            pricing: None,
+            stemmer: None,
+            metrics: Vec::new(),
+        };
+        self.suite.as_ref().map_or(&DEFAULTS, |s| s.get_ref())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawSuite {
     pub(super) name: Option<String>,

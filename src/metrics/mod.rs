@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, MetricError, Result};
+use crate::error::{ConfigError, Error, MetricError, Result};
 
 pub mod bleu;
 pub mod chrf;
@@ -270,13 +270,13 @@ impl MetricRegistry {
     }
 
     /// Like [`MetricRegistry::score`], but a failing family fails only its own ids: the map holds
-    /// each wanted id with its values or the family's error message. Unknown ids are an error.
+    /// each wanted id with its values or the family's error. Unknown ids are an error.
     pub fn score_each(
         &self,
         items: &[ScoringItem<'_>],
         wanted: &[&str],
         options: &ScoringOptions,
-    ) -> Result<BTreeMap<String, std::result::Result<MetricValues, String>>> {
+    ) -> Result<BTreeMap<String, std::result::Result<MetricValues, MetricError>>> {
         let item_ids: Vec<&str> = items.iter().map(|i| i.id).collect();
         let mut out = BTreeMap::new();
         for (ids, values) in self.score_families(items, wanted, options)? {
@@ -286,7 +286,7 @@ impl MetricRegistry {
             }) {
                 Ok(()) => out.extend(family.into_iter().map(|(id, v)| (id, Ok(v)))),
                 Err(e) if ids.len() == 1 => {
-                    out.insert(ids[0].to_string(), Err(e.to_string()));
+                    out.insert(ids[0].to_string(), Err(metric_error(e)));
                 }
                 // The family failed on one of several ids (a cost without a price beside token
                 // counts that are there): ask for each id alone, so only the failing ones fail.
@@ -300,13 +300,13 @@ impl MetricRegistry {
         Ok(out)
     }
 
-    /// Computes one metric id on its own, its family's error as a message.
+    /// Computes one metric id on its own.
     fn score_alone(
         &self,
         items: &[ScoringItem<'_>],
         id: &str,
         options: &ScoringOptions,
-    ) -> std::result::Result<MetricValues, String> {
+    ) -> std::result::Result<MetricValues, MetricError> {
         let item_ids: Vec<&str> = items.iter().map(|i| i.id).collect();
         let mut alone = BTreeMap::new();
         self.score_families(items, &[id], options)
@@ -316,10 +316,10 @@ impl MetricRegistry {
                     self.definition(id)
                 })
             })
-            .map_err(|e| e.to_string())?;
+            .map_err(metric_error)?;
         alone
             .remove(id)
-            .ok_or_else(|| format!("metric `{id}` was not computed"))
+            .ok_or_else(|| MetricError::of(id, "was not computed"))
     }
 
     /// Runs each family needed for `wanted` once (in parallel): its ids and its result.
@@ -413,14 +413,26 @@ pub fn reject_params(options: &ScoringOptions, ids: &[&str]) -> Result<()> {
         if let Some(value) = options.params.get(*id) {
             let empty = value.is_null() || value.as_object().is_some_and(|o| o.is_empty());
             if !empty {
-                return Err(Error::Metric(MetricError::new(format!(
-                    "metric `{id}` takes no parameters, but the suite sets [metric_params.{id}] = \
-                     {value}; remove that table from evalgate.toml"
-                ))));
+                return Err(Error::Config(
+                    ConfigError::new(format!(
+                        "is set to {value}, but metric `{id}` takes no parameters; remove the \
+                         table"
+                    ))
+                    .for_key(format!("metric_params.{id}")),
+                ));
             }
         }
     }
     Ok(())
+}
+
+/// A family's error as a metric error (an I/O or configuration error met while scoring keeps its
+/// message).
+fn metric_error(error: Error) -> MetricError {
+    match error {
+        Error::Metric(e) => e,
+        other => MetricError::new(other.to_string()),
+    }
 }
 
 /// One family's run: the ids asked of it and what it returned.
@@ -437,13 +449,15 @@ fn collect_family<'d>(
 ) -> Result<()> {
     for v in values {
         if v.per_item.len() != item_ids.len() {
-            return Err(Error::Metric(MetricError::new(format!(
-                "metric `{}` gave {} per-item values for {} items; a family must return one \
-                 value (or null) per item, in item order",
-                v.id,
-                v.per_item.len(),
-                item_ids.len()
-            ))));
+            return Err(Error::Metric(MetricError::of(
+                &v.id,
+                format!(
+                    "gave {} per-item values for {} items; a family must return one value (or \
+                     null) per item, in item order",
+                    v.per_item.len(),
+                    item_ids.len()
+                ),
+            )));
         }
         check_finite(&v, item_ids)?;
         if let Some(def) = defs(&v.id) {
@@ -452,9 +466,10 @@ fn collect_family<'d>(
         out.insert(v.id.clone(), v);
     }
     match ids.iter().find(|id| !out.contains_key(**id)) {
-        Some(id) => Err(Error::Metric(MetricError::new(format!(
-            "metric family did not produce `{id}`"
-        )))),
+        Some(id) => Err(Error::Metric(MetricError::of(
+            *id,
+            "was not produced by its metric family",
+        ))),
         None => Ok(()),
     }
 }
@@ -474,21 +489,25 @@ fn check_range(values: &MetricValues, def: &MetricDef, item_ids: &[&str]) -> Res
         if let Some(x) = value {
             if outside(*x) {
                 let item = item_ids.get(index).copied().unwrap_or("?");
-                return Err(Error::Metric(MetricError::new(format!(
-                    "metric `{}` gave {x} for item `{item}`, outside its declared range {}",
-                    values.id,
-                    range()
-                ))));
+                return Err(Error::Metric(
+                    MetricError::of(
+                        &values.id,
+                        format!("gave {x}, outside its declared range {}", range()),
+                    )
+                    .item(item),
+                ));
             }
         }
     }
     if outside(values.aggregate) {
-        return Err(Error::Metric(MetricError::new(format!(
-            "metric `{}` gave {} as its dataset value, outside its declared range {}",
-            values.id,
-            values.aggregate,
-            range()
-        ))));
+        return Err(Error::Metric(MetricError::of(
+            &values.id,
+            format!(
+                "gave {} as its dataset value, outside its declared range {}",
+                values.aggregate,
+                range()
+            ),
+        )));
     }
     Ok(())
 }
@@ -532,19 +551,27 @@ pub fn check_finite(values: &MetricValues, item_ids: &[&str]) -> Result<()> {
         if let Some(v) = value {
             if !v.is_finite() {
                 let item = item_ids.get(index).copied().unwrap_or("?");
-                return Err(Error::Metric(MetricError::new(format!(
-                    "metric `{}` gave {v} for item `{item}`; a metric value must be a finite \
-                     number (fix the metric, or return null where it does not apply)",
-                    values.id
-                ))));
+                return Err(Error::Metric(
+                    MetricError::of(
+                        &values.id,
+                        format!(
+                            "gave {v}; a metric value must be a finite number (fix the metric, \
+                             or return null where it does not apply)"
+                        ),
+                    )
+                    .item(item),
+                ));
             }
         }
     }
     if !values.aggregate.is_finite() {
-        return Err(Error::Metric(MetricError::new(format!(
-            "metric `{}` gave {} as its dataset value; a metric value must be a finite number",
-            values.id, values.aggregate
-        ))));
+        return Err(Error::Metric(MetricError::of(
+            &values.id,
+            format!(
+                "gave {} as its dataset value; a metric value must be a finite number",
+                values.aggregate
+            ),
+        )));
     }
     Ok(())
 }

@@ -272,9 +272,7 @@ impl CommandSystem {
 
     fn item_error(&self, item_id: &str, attempt: u32, failure: &Failure) -> Error {
         let mut msg = format!(
-            "system `{}`: item `{}`: command `{}` {} (attempt {} of {})",
-            self.name,
-            item_id,
+            "command `{}` {} (attempt {} of {})",
             self.display_command(),
             failure.what,
             attempt,
@@ -289,7 +287,7 @@ impl CommandSystem {
                 msg.push_str(line);
             }
         }
-        Error::System(SystemError::new(msg))
+        Error::System(SystemError::of(&self.name, msg).item(item_id))
     }
 
     /// Runs one item in its own process (single mode).
@@ -473,10 +471,7 @@ impl Drop for CommandSystem {
 
 /// A problem with the input files, as an error about the `inputs` key (with its file and line).
 fn input_error(keys: &Keys<'_>, e: Error) -> Error {
-    match e {
-        Error::Config(problem) => keys.error("inputs", &problem.problem),
-        other => other,
-    }
+    keys.nest("inputs", e)
 }
 
 /// Environment values whose names look secret enter the fingerprint by name only.

@@ -61,8 +61,7 @@ pub fn build(
                     &format!("is `{builtin}`; valid built-ins: {names}"),
                 ));
             }
-            super::builtin::build(&builtin, &params)
-                .map_err(|e| keys.error("params", &e.to_string()))
+            super::builtin::build(&builtin, &params).map_err(|e| keys.nest("params", e))
         }
         SystemKind::Command => Ok(Arc::new(super::command::CommandSystem::from_keys(
             keys, root, not_inputs,

@@ -243,13 +243,17 @@ impl OpenAiSystem {
                 .as_object()
                 .map(|m| m.keys().map(|k| format!(", {k}")).collect::<String>())
                 .unwrap_or_default();
-            Error::System(SystemError::new(format!(
-                "system `{}`: item `{}`: {key} uses `{{{field}}}`, but the item has no metadata \
-                 field `{field}` (available: input, id{})",
-                self.name,
-                request.item_id,
-                admit(&available, &Secrets::none(), Bound::one_line(500))
-            )))
+            Error::System(
+                SystemError::of(
+                    &self.name,
+                    format!(
+                        "{key} uses `{{{field}}}`, but the item has no metadata field `{field}` \
+                         (available: input, id{})",
+                        admit(&available, &Secrets::none(), Bound::one_line(500))
+                    ),
+                )
+                .item(request.item_id),
+            )
         })
     }
 
@@ -259,11 +263,14 @@ impl OpenAiSystem {
         };
         match std::env::var(var) {
             Ok(key) if !key.is_empty() => Ok(Some(key)),
-            _ => Err(Error::System(SystemError::new(format!(
-                "system `{}`: environment variable `{var}` (systems.{}.api_key_env) is not set; \
-                 export it with the API key",
-                self.name, self.name
-            )))),
+            _ => Err(Error::System(SystemError::of(
+                &self.name,
+                format!(
+                    "environment variable `{var}` (systems.{}.api_key_env) is not set; export it \
+                     with the API key",
+                    self.name
+                ),
+            ))),
         }
     }
 
@@ -280,13 +287,18 @@ impl OpenAiSystem {
     /// The error for an item. `what` holds outside text (response bodies, transport errors): it
     /// is admitted here, the one way attempt failures leave this system.
     fn item_error(&self, item_id: &str, attempt: u32, what: &str, secrets: &Secrets) -> Error {
-        Error::System(SystemError::new(format!(
-            "system `{}`: item `{item_id}`: POST {} {} (attempt {attempt} of {})",
-            self.name,
-            redact_url_credentials(&self.endpoint()),
-            admit(what, secrets, Bound::MESSAGE),
-            self.retries + 1
-        )))
+        Error::System(
+            SystemError::of(
+                &self.name,
+                format!(
+                    "POST {} {} (attempt {attempt} of {})",
+                    redact_url_credentials(&self.endpoint()),
+                    admit(what, secrets, Bound::MESSAGE),
+                    self.retries + 1
+                ),
+            )
+            .item(item_id),
+        )
     }
 
     fn backoff(&self, attempt: u32) -> Duration {

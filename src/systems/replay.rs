@@ -114,13 +114,15 @@ impl ReplaySystem {
                 listed(&extra)
             ));
         }
-        Err(Error::System(SystemError::new(format!(
-            "system `{}`: replay file {} does not match the dataset: {}; regenerate the file \
-             for this dataset version",
-            self.name,
-            self.path.display(),
-            problems.join("; ")
-        ))))
+        Err(Error::System(SystemError::of(
+            &self.name,
+            format!(
+                "replay file {} does not match the dataset: {}; regenerate the file for this \
+                 dataset version",
+                self.path.display(),
+                problems.join("; ")
+            ),
+        )))
     }
 }
 
@@ -211,12 +213,13 @@ impl System for ReplaySystem {
             .get(request.item_id)
             .cloned()
             .ok_or_else(|| {
-                Error::System(SystemError::new(format!(
-                    "system `{}`: item `{}` has no prediction in {}",
-                    self.name,
-                    request.item_id,
-                    self.path.display()
-                )))
+                Error::System(
+                    SystemError::of(
+                        &self.name,
+                        format!("no prediction in {}", self.path.display()),
+                    )
+                    .item(request.item_id),
+                )
             })
     }
 

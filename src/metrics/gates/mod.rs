@@ -201,24 +201,30 @@ impl<'a> GateParams<'a> {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(m)) => m.clone(),
             Some(other) => {
-                return Err(Error::Config(ConfigError::new(format!(
-                    "[metric_params.{metric}] must be a table, got `{other}`; valid params: {valid}"
-                ))));
+                return Err(Error::Config(
+                    ConfigError::new(format!(
+                        "must be a table, found `{other}`; valid parameters: {valid}"
+                    ))
+                    .for_key(format!("metric_params.{metric}")),
+                ));
             }
         };
         if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(Error::Config(ConfigError::new(format!(
-                "unknown param `{unknown}` in [metric_params.{metric}] of the suite config; valid params: {valid}"
-            ))));
+            return Err(Error::Config(
+                ConfigError::new(format!(
+                    "is not a parameter of `{metric}`; valid parameters: {valid}"
+                ))
+                .for_key(format!("metric_params.{metric}.{unknown}")),
+            ));
         }
         Ok(GateParams { metric, map })
     }
 
     fn bad(&self, key: &str, want: &str, got: &Value) -> Error {
-        Error::Config(ConfigError::new(format!(
-            "metric_params.{}.{key} must be {want}, got `{got}`; fix [metric_params.{}] in the suite config",
-            self.metric, self.metric
-        )))
+        Error::Config(
+            ConfigError::new(format!("must be {want}, found `{got}`"))
+                .for_key(format!("metric_params.{}.{key}", self.metric)),
+        )
     }
 
     /// A finite number of at least `min`, or `default`.

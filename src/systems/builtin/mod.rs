@@ -28,8 +28,8 @@ pub fn names() -> &'static [&'static str] {
 
 /// Builds the built-in system `builtin` with `params` (a JSON object, or null for defaults).
 /// An unknown name, an unknown parameter or a bad parameter value is an [`Error::Config`] that
-/// names it and lists the valid choices; parameter errors read as what is wrong with the
-/// `params` table (`has an unknown param ...`), so a caller can put the key before them.
+/// names it and lists the valid choices; a parameter error's key is the parameter's name, so a
+/// caller can place it under its `params` table ([`crate::config::keys::Keys::nest`]).
 pub fn build(builtin: &str, params: &Value) -> Result<Arc<dyn System>> {
     match builtin {
         "lead_n" => lead_n::LeadN::from_params(params),
@@ -74,16 +74,19 @@ impl<'a> BuiltinParams<'a> {
             Value::Object(m) => m.clone(),
             other => {
                 return Err(Error::Config(ConfigError::new(format!(
-                    "must be a table, got `{other}` (built-in `{system}`); valid params: {}",
+                    "must be a table, found `{other}`; valid parameters of built-in `{system}`: {}",
                     valid()
                 ))));
             }
         };
         if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(Error::Config(ConfigError::new(format!(
-                "has an unknown param `{unknown}` (built-in `{system}`); valid params: {}",
-                valid()
-            ))));
+            return Err(Error::Config(
+                ConfigError::new(format!(
+                    "is not a parameter of built-in `{system}`; valid parameters: {}",
+                    valid()
+                ))
+                .for_key(unknown.as_str()),
+            ));
         }
         Ok(BuiltinParams { system, map })
     }
@@ -97,10 +100,13 @@ impl<'a> BuiltinParams<'a> {
                 .filter(|n| *n >= 1)
                 .and_then(|n| usize::try_from(n).ok())
                 .ok_or_else(|| {
-                    Error::Config(ConfigError::new(format!(
-                        "has `{key} = {v}`; `{key}` of built-in `{}` must be a positive integer",
-                        self.system
-                    )))
+                    Error::Config(
+                        ConfigError::new(format!(
+                            "must be a positive integer, found {v} (built-in `{}`)",
+                            self.system
+                        ))
+                        .for_key(key),
+                    )
                 }),
         }
     }
