@@ -223,7 +223,7 @@ fn configuration_that_does_nothing_is_an_error_naming_its_line() {
             "`[checks.bleu]` checks a metric no dataset computes",
         ),
         (
-            "[metric_params.truncation]\nmin_ratio = 0.1\n",
+            "[metric_params.truncation]\nmax_unpunctuated_words = 12\n",
             "`[metric_params.truncation]` sets parameters of a metric no dataset computes",
         ),
         (
@@ -442,24 +442,24 @@ fn metric_parameters_are_checked_by_their_metric_at_load() {
     for (params, expected) in [
         (
             "min_ratio = \"x\"",
-            "metric_params.truncation.min_ratio must be a number",
+            "metric_params.short_output.min_ratio must be a number",
         ),
         ("min_raito = 0.1", "unknown param `min_raito`"),
     ] {
         let text = suite(
-            "\"truncation\"",
-            &format!("[metric_params.truncation]\n{params}\n"),
+            "\"short_output\"",
+            &format!("[metric_params.short_output]\n{params}\n"),
         );
         let line = text
             .lines()
-            .position(|l| l == "[metric_params.truncation]")
+            .position(|l| l == "[metric_params.short_output]")
             .unwrap()
             + 1;
         let p = project(&text);
         let err = p.run_err(&["--list"]);
         assert!(
             err.contains(&format!(
-                "evalgate.toml:{line}: `[metric_params.truncation]`"
+                "evalgate.toml:{line}: `[metric_params.short_output]`"
             )) && err.contains(expected),
             "{err}"
         );
