@@ -351,11 +351,17 @@ const CONFIG_CASES: &[(&str, &[Edit])] = &[
     ),
     (
         "unknown metric parameter",
-        &[("", "[metric_params.truncation]\nmin_raito = 0.1\n")],
+        &[(
+            "",
+            "[metric_params.truncation]\nmax_unpunctuated_word = 12\n",
+        )],
     ),
     (
         "metric parameter of the wrong type",
-        &[("", "[metric_params.truncation]\nmin_ratio = \"x\"\n")],
+        &[(
+            "",
+            "[metric_params.truncation]\nmax_unpunctuated_words = \"x\"\n",
+        )],
     ),
     // External metrics.
     (

@@ -432,7 +432,10 @@ fn a_broken_metric_fails_only_its_own_trials_and_writes_no_pending_baseline() {
     assert!(!p.path("baselines/demo_v1__first.snap.new").exists());
     // External metrics enter the baseline fingerprint through the metric version.
     assert!(
-        pair.fingerprint.metric_version.starts_with("1+plugins:"),
+        pair.fingerprint.metric_version.starts_with(&format!(
+            "{}+plugins:",
+            evalgate::unstable::metrics::METRIC_VERSION
+        )),
         "{}",
         pair.fingerprint.metric_version
     );

@@ -223,7 +223,7 @@ fn configuration_that_does_nothing_is_an_error_naming_its_line() {
             "`[checks.bleu]` checks a metric no dataset computes",
         ),
         (
-            "[metric_params.truncation]\nmin_ratio = 0.1\n",
+            "[metric_params.truncation]\nmax_unpunctuated_words = 12\n",
             "`[metric_params.truncation]` sets parameters of a metric no dataset computes",
         ),
         (
@@ -442,21 +442,21 @@ fn metric_parameters_are_checked_by_their_metric_at_load() {
     for (params, expected) in [
         (
             "min_ratio = \"x\"",
-            "`metric_params.truncation.min_ratio` must be a number",
+            "`metric_params.short_output.min_ratio` must be a number",
         ),
         (
             "min_raito = 0.1",
-            "`metric_params.truncation.min_raito` is not a parameter",
+            "`metric_params.short_output.min_raito` is not a parameter",
         ),
     ] {
         let text = suite(
-            "\"truncation\"",
-            &format!("[metric_params.truncation]\n{params}\n"),
+            "\"short_output\"",
+            &format!("[metric_params.short_output]\n{params}\n"),
         );
         // The line of the parameter itself, below the table's header.
         let line = text
             .lines()
-            .position(|l| l == "[metric_params.truncation]")
+            .position(|l| l == "[metric_params.short_output]")
             .unwrap()
             + 2;
         let p = project(&text);

@@ -70,6 +70,7 @@ fn registry_defines_every_gate_with_its_direction() {
         ("speaker_label_leak", Direction::LowerIsBetter, false),
         ("speaker_name_leak", Direction::LowerIsBetter, false),
         ("truncation", Direction::LowerIsBetter, false),
+        ("short_output", Direction::LowerIsBetter, false),
         ("repetition", Direction::LowerIsBetter, false),
         ("compression_ratio", Direction::HigherIsBetter, false),
         ("numbers_retained", Direction::HigherIsBetter, true),
@@ -127,6 +128,35 @@ fn boilerplate_leak_is_switched_off_by_allow_sponsor_content() {
     );
     assert_eq!(v.per_item, vec![None, Some(1.0), Some(0.0)]);
     assert_eq!(v.aggregate, 0.5);
+}
+
+#[test]
+fn allow_intros_outros_keeps_the_sign_off_but_not_the_ad() {
+    let keeps = json!({"allow_intros_outros": true, "sponsors": ["Fernway"]});
+    let v = score(
+        "boilerplate_leak",
+        &[
+            case(
+                "Thanks for listening, and see you next week.",
+                keeps.clone(),
+            ),
+            case(
+                "Thanks for listening.",
+                json!({"allow_intros_outros": false}),
+            ),
+            case("This episode is sponsored by a bank.", keeps.clone()),
+            case("Fernway beans are great.", keeps.clone()),
+        ],
+    );
+    assert_eq!(v.per_item, vec![Some(0.0), Some(1.0), Some(1.0), Some(1.0)]);
+    match score_with(
+        "boilerplate_leak",
+        &[case("x", json!({"allow_intros_outros": 1}))],
+        None,
+    ) {
+        Err(Error::Metric(m)) => assert!(m.to_string().contains("allow_intros_outros"), "{m}"),
+        other => panic!("expected a metric error, got {other:?}"),
+    }
 }
 
 #[test]
@@ -231,74 +261,196 @@ fn speaker_name_leak_full_names_and_switches() {
     assert!((v.aggregate - 1.0 / 3.0).abs() < 1e-12);
 }
 
-#[test]
-fn truncation_markers_and_ratio_bound() {
-    let input = "word ".repeat(200);
-    let cases: Vec<Case<'_>> = vec![
-        (
-            &input,
-            "A complete summary of five words here.",
-            vec![],
-            json!({}),
-        ),
-        (&input, "A summary that stops...", vec![], json!({})),
-        (&input, "A summary that stops…  ", vec![], json!({})),
-        (&input, "A summary [truncated]", vec![], json!({})),
-        (&input, "Two words", vec![], json!({})),
-        (&input, "", vec![], json!({})),
-    ];
-    let v = score("truncation", &cases);
-    // 7/200 = 0.035 passes the 0.02 default; 2/200 = 0.01 and 0 fail.
-    assert_eq!(
-        v.per_item,
-        vec![
-            Some(0.0),
-            Some(1.0),
-            Some(1.0),
-            Some(1.0),
-            Some(1.0),
-            Some(1.0)
-        ]
-    );
-    let v = score_with("truncation", &cases[..1], Some(json!({"min_ratio": 0.05}))).unwrap();
-    assert_eq!(v.per_item, vec![Some(1.0)]);
-    let m = config_error(score_with(
-        "truncation",
-        &cases,
-        Some(json!({"min_ratio": -1})),
-    ));
-    assert!(m.contains("min_ratio"), "{m}");
+/// Scores `outputs` with `metric` (and `params`), one item each, returning the per-item flags.
+fn flags(metric: &str, outputs: &[&str], params: Option<Value>) -> Vec<Option<f64>> {
+    let cases: Vec<Case<'_>> = outputs.iter().map(|o| case(o, json!({}))).collect();
+    score_with(metric, &cases, params).expect("scores").per_item
 }
 
 #[test]
-fn repetition_counts_ngrams() {
-    let looping = "The council voted. The council voted. The council voted. The council voted.";
-    let twice = "The council voted. Then the council voted again.";
-    let v = score(
-        "repetition",
-        &[case(looping, json!({})), case(twice, json!({}))],
+fn truncation_flags_cut_off_outputs() {
+    let cut = [
+        "",
+        "   \n ",
+        "The council voted to approve the lanes...",
+        "The council voted to approve the lanes…  ",
+        "The council voted to approve the lanes [Truncated]",
+        "The council voted to approve the lanes (truncated)",
+        "The council approved a state-of-the-",
+        "The council approved the plan and then the —",
+        "The council approved the plan. The action items are:",
+        "The council approved the plan,",
+        "The council approved the plan and asked staff to report on the",
+        "The council approved the plan. Staff will report on costs and",
+        "The council approved the plan. Its members thanked their",
+        "The vote passed. The mayor asked staff to explain how the pilot r",
+        "The council approved the plan, and the mayor said the first lanes would open along Main",
+        "The vote passed. Next they will meet again in early May to vote",
+    ];
+    let v = flags("truncation", &cut, None);
+    for (output, flag) in cut.iter().zip(&v) {
+        assert_eq!(*flag, Some(1.0), "should be flagged as cut off: {output:?}");
+    }
+    let whole = [
+        "The council approved the plan.",
+        "The council approved the plan they had argued about for years and finally agreed on.",
+        "Did the council approve the plan?",
+        "He said: \u{201c}the plan is done.\u{201d}",
+        "**The plan passed.**",
+        "The plan (twelve miles of lanes) passed.)",
+        "Total cost: 4.2 million dollars over three years.",
+        "The vote passed. Next they will meet again in early May",
+        "The vote passed.\nKey points\n- Budget approved for twelve miles of new protected lanes along Main",
+        "Decisions:\n1. Approve twelve miles of new protected lanes along Main Street this year",
+        "| item | cost |\n| lanes along Main Street from the river to the station | 4.2 million |",
+        "The plan passed.\n\n---",
+        "Option B",
+        "The vote passed. Thanks to everyone who came",
+    ];
+    let v = flags("truncation", &whole, None);
+    for (output, flag) in whole.iter().zip(&v) {
+        assert_eq!(*flag, Some(0.0), "should pass as whole: {output:?}");
+    }
+    // The unpunctuated last sentence may be longer with a higher bound.
+    let long_open = [cut[14], cut[15]];
+    assert_eq!(
+        flags(
+            "truncation",
+            &long_open,
+            Some(json!({"max_unpunctuated_words": 20}))
+        ),
+        vec![Some(0.0), Some(0.0)]
     );
-    assert_eq!(v.per_item, vec![Some(1.0), Some(0.0)]);
-    assert_eq!(v.aggregate, 0.5);
+    assert_eq!(
+        flags(
+            "truncation",
+            &[whole[7]],
+            Some(json!({"max_unpunctuated_words": 7}))
+        ),
+        vec![Some(1.0)]
+    );
+    let m = config_error(score_with(
+        "truncation",
+        &[],
+        Some(json!({"max_unpunctuated_words": 0})),
+    ));
+    assert!(m.contains("max_unpunctuated_words"), "{m}");
+    let m = config_error(score_with(
+        "truncation",
+        &[],
+        Some(json!({"min_ratio": 0.02})),
+    ));
+    assert!(
+        m.contains("`metric_params.truncation.min_ratio` is not a parameter")
+            && m.contains("valid parameters: max_unpunctuated_words"),
+        "{m}"
+    );
+}
+
+#[test]
+fn short_output_bounds_the_length_ratio() {
+    let input = "word ".repeat(1000);
+    let cases: Vec<Case<'_>> = vec![
+        (&input, "Approved.", vec![], json!({})),
+        (&input, "Lanes approved.", vec![], json!({})),
+        (&input, "", vec![], json!({})),
+        ("", "Anything at all.", vec![], json!({})),
+        (" - ", "Anything at all.", vec![], json!({})),
+    ];
+    let v = score("short_output", &cases);
+    // 1/1000 is below the 0.002 default, 2/1000 is not; inputs without words have no value.
+    assert_eq!(
+        v.per_item,
+        vec![Some(1.0), Some(0.0), Some(1.0), None, None]
+    );
+    assert!((v.aggregate - 2.0 / 3.0).abs() < 1e-12);
+    let v = score_with("short_output", &cases, Some(json!({"min_ratio": 0.0}))).unwrap();
+    assert_eq!(
+        v.per_item,
+        vec![Some(0.0), Some(0.0), Some(0.0), None, None]
+    );
     let v = score_with(
-        "repetition",
-        &[case(looping, json!({}))],
-        Some(json!({"n": 3, "max_repeats": 4})),
+        "short_output",
+        &cases[1..2],
+        Some(json!({"min_ratio": 0.05})),
     )
     .unwrap();
-    assert_eq!(v.per_item, vec![Some(0.0)]);
-    let v = score_with(
-        "repetition",
-        &[case(twice, json!({}))],
-        Some(json!({"n": 2, "max_repeats": 1})),
-    )
-    .unwrap();
-    assert_eq!(v.per_item, vec![Some(1.0)], "`the council` occurs twice");
+    assert_eq!(v.per_item, vec![Some(1.0)]);
+    let m = config_error(score_with(
+        "short_output",
+        &cases,
+        Some(json!({"min_ratio": -1})),
+    ));
+    assert!(m.contains("metric_params.short_output.min_ratio"), "{m}");
+}
+
+#[test]
+fn repetition_flags_loops_not_recurring_phrases() {
+    let looping = "The council voted for the lanes. The council voted for the lanes. \
+                   The council voted for the lanes.";
+    let twice = "The council voted for the lanes. Later the council voted for the lanes again.";
+    let stutter = "and the and the and the and the and the and the";
+    // A topic phrase and a template that human summaries repeat (as QMSum's references do).
+    let topic = "The committee asked whether employers understood the Welsh bac. Members said the \
+                 Welsh bac was valued by learners, that the Welsh bac helped with employment, \
+                 and that universities knew the Welsh bac. Marketing gave a presentation on \
+                 requirements, design gave a presentation on the interface and engineering gave \
+                 a presentation on the chip. Then the Welsh bac was compared with other \
+                 qualifications, and the Welsh bac was kept.";
+    let v = flags("repetition", &[looping, twice, stutter, topic], None);
+    assert_eq!(v, vec![Some(1.0), Some(0.0), Some(1.0), Some(0.0)]);
+
+    // The allowance grows by one per 200 tokens: one 5-gram four times in 400 tokens passes,
+    // five times fails, and without the length allowance four times fails already.
+    let filler = |n: usize| {
+        (0..n)
+            .map(|i| format!("w{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let with_repeats = |k: usize| {
+        let mut parts = vec![filler(400 - 5 * k)];
+        parts.extend((0..k).map(|_| "one five word span here".to_string()));
+        parts.join(" ")
+    };
+    let (four, five) = (with_repeats(4), with_repeats(5));
+    assert_eq!(
+        flags("repetition", &[&four, &five], None),
+        vec![Some(0.0), Some(1.0)]
+    );
+    assert_eq!(
+        flags("repetition", &[&four], Some(json!({"per_words": 0}))),
+        vec![Some(1.0)]
+    );
+
+    // The old defaults (n = 3, two occurrences whatever the length) are still available.
+    let old = Some(json!({"n": 3, "max_repeats": 2, "per_words": 0}));
+    assert_eq!(
+        flags("repetition", &[topic, twice], old),
+        vec![Some(1.0), Some(0.0)]
+    );
+    assert_eq!(
+        flags(
+            "repetition",
+            &[looping],
+            Some(json!({"n": 3, "max_repeats": 4}))
+        ),
+        vec![Some(0.0)]
+    );
+    assert_eq!(
+        flags(
+            "repetition",
+            &[twice],
+            Some(json!({"n": 2, "max_repeats": 1}))
+        ),
+        vec![Some(1.0)],
+        "`the council` occurs twice"
+    );
     let m = config_error(score_with("repetition", &[], Some(json!({"n": 0}))));
     assert!(m.contains("metric_params.repetition.n"), "{m}");
     let m = config_error(score_with("repetition", &[], Some(json!({"ngram": 3}))));
     assert!(
-        m.contains("`metric_params.repetition.ngram`") && m.contains("n, max_repeats"),
+        m.contains("`metric_params.repetition.ngram`") && m.contains("n, max_repeats, per_words"),
         "{m}"
     );
 }
@@ -420,7 +572,6 @@ fn gates_on_the_smoke_summaries() {
         "boilerplate_leak",
         "speaker_label_leak",
         "speaker_name_leak",
-        "truncation",
         "repetition",
     ] {
         got.insert(
@@ -434,11 +585,118 @@ fn gates_on_the_smoke_summaries() {
     assert_eq!(got["boilerplate_leak"], (0.0, 1.0));
     assert_eq!(got["speaker_label_leak"], (0.0, 1.0));
     assert_eq!(got["speaker_name_leak"], (0.0, 1.0));
-    assert_eq!(got["truncation"], (0.0, 0.0));
     assert_eq!(got["repetition"].0, 0.0);
     // One episode allows sponsor content, so the raw rate is over four items.
     let raw = score("boilerplate_leak", &as_raw);
     assert_eq!(raw.per_item.iter().filter(|v| v.is_none()).count(), 1);
     assert_eq!(score("numbers_retained", &as_summary).aggregate, 1.0);
     assert_eq!(score("coverage_ratio", &as_summary).aggregate, 1.0);
+}
+
+/// The 0/1 gates, each a way an output can fail.
+const PASS_FAIL_GATES: &[&str] = &[
+    "boilerplate_leak",
+    "speaker_label_leak",
+    "speaker_name_leak",
+    "truncation",
+    "short_output",
+    "repetition",
+];
+
+/// Every human reference of every shipped dataset, replayed as the output for its own input,
+/// passes every pass/fail gate with the default parameters, and the gates with a value for
+/// every item do have one (so passing is not the gate switching itself off).
+#[test]
+fn shipped_references_pass_every_gate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets");
+    let mut names: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().join("dataset.json").is_file())
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 4, "{names:?}");
+    let mut failures = Vec::new();
+    for name in &names {
+        let dir = root.join(name);
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("dataset.json")).unwrap())
+                .unwrap();
+        let read = |rel: &Value| std::fs::read_to_string(dir.join(rel.as_str().unwrap())).unwrap();
+        let rows: Vec<(String, Vec<String>, Value)> = doc["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                let refs: Vec<String> = i["reference_paths"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(read)
+                    .collect();
+                (read(&i["input_path"]), refs, i["metadata"].clone())
+            })
+            .collect();
+        // Each reference of an item is one output.
+        let cases: Vec<Case<'_>> = rows
+            .iter()
+            .flat_map(|(input, refs, meta)| {
+                refs.iter()
+                    .map(move |r| (input.as_str(), r.as_str(), refs.clone(), meta.clone()))
+            })
+            .collect();
+        for id in PASS_FAIL_GATES {
+            let v = score(id, &cases);
+            for (i, value) in v.per_item.iter().enumerate() {
+                if *value == Some(1.0) {
+                    failures.push(format!("{name} item {i}: {id}"));
+                }
+            }
+            if ["truncation", "short_output", "repetition"].contains(id) {
+                assert!(v.per_item.iter().all(Option::is_some), "{name}: {id}");
+            }
+        }
+    }
+    assert!(failures.is_empty(), "references flagged: {failures:#?}");
+}
+
+/// A synthetic meeting summary in the style of real ones (QMSum): a recurring topic name, a
+/// repeated reporting template, roles instead of names, and an input a hundred times longer.
+/// The defaults let it through; the old defaults (`truncation.min_ratio` 0.02 on the length
+/// ratio, `repetition` n = 3 and two occurrences) flagged exactly this kind of text.
+#[test]
+fn a_meeting_style_summary_passes_the_defaults() {
+    let summary = "The committee met to review the new reading curriculum for primary schools. \
+        First, the project lead gave a presentation on the budget, and the group agreed that the \
+        new reading curriculum needed more teacher training. Next, the designer gave a \
+        presentation on the materials, and the teachers asked whether the new reading \
+        curriculum would fit existing timetables. Then, the analyst gave a presentation on \
+        pilot results from three schools, which showed gains in the first year. Members \
+        disagreed on how quickly the new reading curriculum should be rolled out, and some \
+        worried about costs for rural schools. Finally, the group decided to extend the pilot \
+        to ten more schools and to revisit the question of training at the next meeting.";
+    let input = "Project lead: so we should start. ".repeat(2000);
+    let meta = json!({"speakers": ["Dana Whitfield", "Omar Reyes"]});
+    let cases = [(input.as_str(), summary, vec![summary.to_string()], meta)];
+    for id in PASS_FAIL_GATES {
+        assert_eq!(score(id, &cases).per_item, vec![Some(0.0)], "{id}");
+    }
+    // What the old defaults said about it.
+    assert_eq!(
+        score_with("short_output", &cases, Some(json!({"min_ratio": 0.02})))
+            .unwrap()
+            .per_item,
+        vec![Some(1.0)]
+    );
+    assert_eq!(
+        score_with(
+            "repetition",
+            &cases,
+            Some(json!({"n": 3, "max_repeats": 2, "per_words": 0}))
+        )
+        .unwrap()
+        .per_item,
+        vec![Some(1.0)]
+    );
 }

@@ -275,7 +275,9 @@ def write(root, stats):
         clip_id = "clip" + ep["id"][2:]
         clip_names = sorted({ep["speakers"][t[0]]["name"] for t in excerpt})
         clip_meta = dict(meta, speakers=clip_names, source_episode=ep["id"],
-                         contains_sponsor_block=any(not isinstance(t[1], str) for t in excerpt))
+                         contains_sponsor_block=any(not isinstance(t[1], str) for t in excerpt),
+                         # A cleaned transcript keeps what was said: sign-offs and spoken names.
+                         allow_intros_outros=True, allow_speaker_names=True)
         clip_raw = raw_of(ep, excerpt, clock_before(turns, ep["start"], lo))
         stats.append(("transcript_cleaning_full_v1", clip_id, *cleaning.add(clip_id, clip_raw, render_clean(excerpt), clip_meta)))
     summaries.finish()

@@ -86,7 +86,9 @@ def smoke(stats):
         raw = render_episode(ep, turns, clock_before(ep["turns"], ep["start"], lo))
         item_id = f"clip{n:02d}_{ep_id.split('_', 1)[1]}"
         has_ad = any(not isinstance(t[1], str) for t in turns)
-        meta = metadata(ep, names, source_episode=ep_id, contains_sponsor_block=has_ad)
+        # A cleaned transcript keeps what was said: the host's sign-off and the names spoken.
+        meta = metadata(ep, names, source_episode=ep_id, contains_sponsor_block=has_ad,
+                        allow_intros_outros=True, allow_speaker_names=True)
         stats.append(("transcript_cleaning_v1", item_id, *cleaning.add(item_id, raw, render_clean(turns), meta)))
     cleaning.finish()
 

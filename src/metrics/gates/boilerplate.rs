@@ -1,18 +1,19 @@
 //! `boilerplate_leak`: sponsor, ad, intro or outro boilerplate in the output.
 //!
 //! An item fails (1) when its output contains, case-insensitively and on word boundaries, one of
-//! [`BOILERPLATE_PHRASES`], one of the extra phrases of param `phrases`, or one of the brand
-//! names in the item's `sponsors` metadata list. `allow_sponsor_content: true` switches the gate
-//! off for the item (value `None`).
+//! [`SPONSOR_PHRASES`] or [`INTRO_OUTRO_PHRASES`], one of the extra phrases of param `phrases`,
+//! or one of the brand names in the item's `sponsors` metadata list.
+//! `allow_sponsor_content: true` switches the gate off for the item (value `None`);
+//! `allow_intros_outros: true` leaves out [`INTRO_OUTRO_PHRASES`] for the item (a cleaned
+//! transcript keeps the host's "thanks for listening", but not the ad read).
 
 use super::{Gate, GateParams, expectation, flag, rate_definition};
 use crate::error::Result;
 use crate::metrics::{MetricDef, ScoringItem, ScoringOptions};
 use crate::text;
 
-/// Built-in sponsor/ad and intro/outro phrases.
-pub const BOILERPLATE_PHRASES: &[&str] = &[
-    // Sponsor and ad reads.
+/// Built-in sponsor and ad-read phrases.
+pub const SPONSOR_PHRASES: &[&str] = &[
     "brought to you by",
     "sponsored by",
     "our sponsor",
@@ -26,7 +27,10 @@ pub const BOILERPLATE_PHRASES: &[&str] = &[
     "percent off",
     "first month free",
     "link in the show notes",
-    // Intros and outros.
+];
+
+/// Built-in intro and outro phrases (left out for items with `allow_intros_outros: true`).
+pub const INTRO_OUTRO_PHRASES: &[&str] = &[
     "welcome to the show",
     "welcome back to the show",
     "welcome to another episode",
@@ -67,9 +71,15 @@ impl Gate for BoilerplateLeak {
         if expectation(item, "allow_sponsor_content")? {
             return Ok(None);
         }
+        let intros_outros: &[&str] = if expectation(item, "allow_intros_outros")? {
+            &[]
+        } else {
+            INTRO_OUTRO_PHRASES
+        };
         let sponsors = string_list(item.metadata, "sponsors");
-        let leaked = BOILERPLATE_PHRASES
+        let leaked = SPONSOR_PHRASES
             .iter()
+            .chain(intros_outros)
             .copied()
             .chain(extra.iter().map(String::as_str))
             .chain(sponsors.iter().map(String::as_str))
