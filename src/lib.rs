@@ -74,7 +74,7 @@ pub mod unstable {
     pub mod checks;
     #[path = "config/mod.rs"]
     pub mod config;
-    #[path = "dataset.rs"]
+    #[path = "dataset/mod.rs"]
     pub mod dataset;
     #[path = "error.rs"]
     pub mod error;

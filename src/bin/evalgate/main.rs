@@ -14,8 +14,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use evalgate::unstable::dataset::{self, import};
 use evalgate::unstable::outside::inert;
-use evalgate::unstable::{dataset, history, results::RunResults, score};
+use evalgate::unstable::{history, results::RunResults, score};
 
 /// evalgate: ML output quality as `cargo test` results.
 #[derive(Debug, Parser)]
@@ -79,6 +80,55 @@ enum DatasetCommand {
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
     },
+    /// Make a new dataset version from a JSON-lines, JSON (array) or CSV file of records: item
+    /// texts as files, dataset.json with hashes, verified. Never overwrites a folder.
+    Import(Box<ImportArgs>),
+    /// Copy a dataset to its next version (`<name>_v1` → `<name>_v2` beside it), with the
+    /// version bumped and fresh hashes. Never overwrites a folder.
+    New {
+        /// The dataset folder to copy (with a dataset.json).
+        dir: PathBuf,
+    },
+}
+
+/// Arguments of `evalgate dataset import`.
+#[derive(Debug, clap::Args)]
+struct ImportArgs {
+    /// The file of records: `.jsonl` (one JSON object a line), `.json` (an array of objects) or
+    /// `.csv` (a header row, then one record a row).
+    file: PathBuf,
+    /// The file's format, when its extension does not say it.
+    #[arg(long, value_parser = ["jsonl", "json", "csv"])]
+    format: Option<String>,
+    /// The field holding each item's id (a string or a whole number, unique).
+    #[arg(long, value_name = "FIELD", default_value = "id")]
+    id_field: String,
+    /// The field holding each item's input text.
+    #[arg(long, value_name = "FIELD")]
+    input_field: String,
+    /// A field holding a reference text or an array of them; repeat for several fields. At
+    /// least one: the loader needs a reference for every item.
+    #[arg(long = "reference-field", value_name = "FIELD", required = true)]
+    reference_fields: Vec<String>,
+    /// A field copied into each item's metadata; repeat for several.
+    #[arg(long = "metadata-field", value_name = "FIELD")]
+    metadata_fields: Vec<String>,
+    /// The dataset folder to create; its name is the dataset id (`datasets/<name>_v1`).
+    /// Default: `datasets/<--id>`.
+    #[arg(long, required_unless_present = "id")]
+    out: Option<PathBuf>,
+    /// The dataset id (the folder name).
+    #[arg(long)]
+    id: Option<String>,
+    /// The dataset version. Default: the N of an id ending in `_vN`, else 1.
+    #[arg(long)]
+    version: Option<u32>,
+    /// The dataset's task, e.g. `summarization` or `transcript_cleaning`.
+    #[arg(long, default_value = "summarization")]
+    task: String,
+    /// What the dataset is for. Default: a line naming the file and the fields.
+    #[arg(long)]
+    description: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -143,6 +193,8 @@ fn score_command(args: &ScoreArgs) -> Result<(), Failure> {
 fn dataset_command(cmd: &DatasetCommand) -> Result<(), Failure> {
     let mut failures = Vec::new();
     match cmd {
+        DatasetCommand::Import(args) => return import_command(args),
+        DatasetCommand::New { dir } => return new_command(dir),
         DatasetCommand::Hash { dirs } => {
             for dir in dirs {
                 match dataset::write_hashes(dir) {
@@ -170,6 +222,111 @@ fn dataset_command(cmd: &DatasetCommand) -> Result<(), Failure> {
     } else {
         Err(Failure::Input(failures.join("\n")))
     }
+}
+
+fn import_command(args: &ImportArgs) -> Result<(), Failure> {
+    let out = match (&args.out, &args.id) {
+        (Some(out), _) => out.clone(),
+        (None, Some(id)) => PathBuf::from("datasets").join(id),
+        (None, None) => unreachable!("clap requires --out or --id"),
+    };
+    let options = import::ImportOptions {
+        file: args.file.clone(),
+        format: args.format.as_deref().and_then(import::Format::from_name),
+        id_field: args.id_field.clone(),
+        input_field: args.input_field.clone(),
+        reference_fields: args.reference_fields.clone(),
+        metadata_fields: args.metadata_fields.clone(),
+        out,
+        id: args.id.clone(),
+        version: args.version,
+        task: args.task.clone(),
+        description: args.description.clone(),
+    };
+    let written = import::import(&options)?;
+    print_warnings(&written.warnings);
+    let d = &written.dataset;
+    let references: usize = d.items.iter().map(|i| i.references.len()).sum();
+    println!(
+        "wrote {}: dataset `{}` version {}, task `{}`, {} items ({references} references), {}",
+        d.dir.display(),
+        d.id,
+        d.version,
+        d.task,
+        d.items.len(),
+        d.content_hash
+    );
+    print_next_steps(d, false);
+    Ok(())
+}
+
+fn new_command(dir: &std::path::Path) -> Result<(), Failure> {
+    let written = import::new_version(dir)?;
+    print_warnings(&written.warnings);
+    let d = &written.dataset;
+    println!(
+        "wrote {}: dataset `{}` version {}, {} items, copied from {} with fresh hashes",
+        d.dir.display(),
+        d.id,
+        d.version,
+        d.items.len(),
+        dir.display()
+    );
+    print_next_steps(d, true);
+    Ok(())
+}
+
+/// Warnings on standard error: the first 20, then how many more.
+fn print_warnings(warnings: &[String]) {
+    const SHOWN: usize = 20;
+    for warning in warnings.iter().take(SHOWN) {
+        eprintln!("evalgate dataset: warning: {}", inert(warning));
+    }
+    if warnings.len() > SHOWN {
+        eprintln!(
+            "evalgate dataset: warning: … and {} more like these",
+            warnings.len() - SHOWN
+        );
+    }
+}
+
+/// What to do with a new dataset version.
+fn print_next_steps(d: &dataset::Dataset, copied: bool) {
+    let dir = d.dir.display();
+    let id = &d.id;
+    // Without `path`, the suite looks for `<datasets_dir>/<id>`, by default `datasets/<id>`.
+    let in_default_place = d
+        .dir
+        .parent()
+        .is_some_and(|p| p == std::path::Path::new("datasets"));
+    println!();
+    println!("next steps:");
+    let mut step = 1;
+    if copied {
+        println!(
+            "  {step}. edit the items in {dir} (dataset.json, inputs/, references/), then write \
+             their hashes with `evalgate dataset hash {dir}`"
+        );
+        step += 1;
+    }
+    let rename = if copied {
+        ", in place of the old version's table and tier entry"
+    } else {
+        ""
+    };
+    println!("  {step}. add it to the suite (evalgate.toml) and to a tier's `datasets`{rename}:");
+    println!();
+    println!("       [datasets.{id}]");
+    if !in_default_place {
+        println!("       path = \"{}\"", dir.to_string().replace('\\', "/"));
+    }
+    println!("       systems = [\"<system>\"]");
+    println!();
+    step += 1;
+    println!(
+        "  {step}. check it with `evalgate dataset verify {dir}`; the suite's first run on it has \
+         no baseline: accept one with `cargo insta review`"
+    );
 }
 
 fn history_command(cmd: &HistoryCommand) -> Result<(), Failure> {

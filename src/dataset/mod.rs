@@ -4,6 +4,8 @@
 //! A dataset lives in `datasets/<id>/dataset.json`; item texts are inline or in files beside it.
 //! `evalgate dataset hash <dir>` writes the hashes when a new dataset version is made.
 
+pub mod import;
+
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 
