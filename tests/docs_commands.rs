@@ -39,12 +39,25 @@ fn markdown_files() -> Vec<PathBuf> {
     files
 }
 
-/// Shell lines of a text: continuation lines joined, comments and prompts dropped.
+/// Shell lines of a text: continuation lines joined, comments and prompts dropped, and the body
+/// of a here-document (`<<'EOF'` … `EOF`) skipped: it is data for the command, not commands.
 fn shell_lines(lines: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
+    let mut heredoc_end: Option<String> = None;
     for line in lines {
         let line = line.trim();
+        if let Some(end) = &heredoc_end {
+            if line == end {
+                heredoc_end = None;
+            }
+            continue;
+        }
+        if let Some((_, tag)) = line.split_once("<<") {
+            let tag = tag.trim_start_matches('-').trim();
+            let tag = tag.split_whitespace().next().unwrap_or("");
+            heredoc_end = Some(tag.trim_matches(|c| c == '\'' || c == '"').to_string());
+        }
         let line = line.strip_prefix("$ ").unwrap_or(line);
         if current.is_empty() && (line.is_empty() || line.starts_with('#')) {
             continue;

@@ -619,8 +619,68 @@ fn every_error_message() {
         catalogue.push_str(&format!("dataset: {what}\n    {message}\n\n"));
     }
     insta::assert_snapshot!("messages", catalogue);
+    troubleshooting_guide_shows(&catalogue);
     assert_eq!(
         missing_line, WITHOUT_LINE,
         "configuration errors that do not name `evalgate.toml:<line>:`"
+    );
+}
+
+/// docs/guides/troubleshooting.md shows every catalogued case under its title (without the
+/// `config: ` / `dataset: ` prefix), with the message exactly as the catalogue has it, and no
+/// case the catalogue does not have: the guide cannot drift from what evalgate prints.
+fn troubleshooting_guide_shows(catalogue: &str) {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/guides/troubleshooting.md");
+    let guide = std::fs::read_to_string(&path).unwrap();
+    let mut shown = std::collections::BTreeMap::new();
+    let mut lines = guide.lines();
+    while let Some(line) = lines.next() {
+        if let Some(title) = line.strip_prefix("### ") {
+            let mut block = Vec::new();
+            let mut inside = false;
+            for line in lines.by_ref() {
+                if line == "```text" {
+                    inside = true;
+                } else if inside && line == "```" {
+                    break;
+                } else if inside {
+                    block.push(line);
+                }
+            }
+            shown.insert(title.to_string(), block.join("\n"));
+        }
+    }
+    let mut problems = Vec::new();
+    let mut expected_titles = std::collections::BTreeSet::new();
+    for case in catalogue.trim().split("\n\n") {
+        let mut case_lines = case.lines();
+        let title = case_lines.next().unwrap();
+        let title = title.split_once(": ").map_or(title, |(_, t)| t).to_string();
+        let message = case_lines
+            .map(|l| l.strip_prefix("    ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        match shown.get(&title) {
+            Some(text) if *text == message => {}
+            Some(_) => problems.push(format!(
+                "`### {title}` shows another message; now:\n```text\n{message}\n```"
+            )),
+            None => problems.push(format!(
+                "`### {title}` is missing; add it with the fix:\n```text\n{message}\n```"
+            )),
+        }
+        expected_titles.insert(title);
+    }
+    for title in shown.keys().filter(|t| !expected_titles.contains(*t)) {
+        problems.push(format!(
+            "`### {title}` is not in the catalogue any more; remove it"
+        ));
+    }
+    assert!(
+        problems.is_empty(),
+        "{} does not match the error catalogue:\n\n{}",
+        path.display(),
+        problems.join("\n\n")
     );
 }
