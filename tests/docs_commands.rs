@@ -5,9 +5,10 @@
 //!   accepts only when everything before it is valid (file names need not exist);
 //! - `cargo test --test benchmarks -- <args>`: the test target exists and the libtest arguments
 //!   select at least one trial of this repository's suite (listed in-process, nothing runs);
-//! - other programs (`git`, `cargo install`, `cargo insta`, `cargo nextest`, `python3`, `printf`)
-//!   are the user's tools and only have to be known here, so a new kind of command is a
-//!   deliberate addition to this test.
+//! - other programs (`git`, `cargo install`, `cargo insta`, `cargo nextest`, `python3`, `printf`,
+//!   `cat`, `sed`) are the user's tools and only have to be known here, so a new kind of command
+//!   is a deliberate addition to this test. The guides' commands also run for real, in a new
+//!   crate, in `tests/guides.rs`.
 //!
 //! Commands come from the `sh`/`bash` code blocks of README.md and docs/**/*.md, and from the
 //! `run:` steps of .github/workflows/*.yml.
@@ -189,6 +190,8 @@ const USER_TOOLS: &[&[&str]] = &[
     &["git"],
     &["python3"],
     &["printf"],
+    &["cat"],
+    &["sed"],
     &["cargo", "install"],
     &["cargo", "insta"],
     &["cargo", "nextest"],
