@@ -329,7 +329,17 @@ pub fn fingerprint_differences(baseline: &Fingerprint, current: &Fingerprint) ->
         ));
     }
     if baseline.reference_ids != current.reference_ids {
-        out.push("reference ids differ".to_string());
+        out.push(
+            match (
+                baseline.reference_ids.is_empty(),
+                current.reference_ids.is_empty(),
+            ) {
+                (true, false) => "references added (the baseline's dataset had none)",
+                (false, true) => "references removed (the dataset now has none)",
+                _ => "reference ids differ",
+            }
+            .to_string(),
+        );
     }
     if baseline.metric_version != current.metric_version {
         out.push(format!(
@@ -476,6 +486,27 @@ mod tests {
         let s = sync(&snap, &other_data, &none(), "x", true).unwrap();
         assert_eq!(s.status, BaselineStatus::FingerprintMismatch);
         assert_eq!(s.mismatch.len(), 1, "{:?}", s.mismatch);
+    }
+
+    #[test]
+    fn references_added_to_or_removed_from_a_dataset_are_named() {
+        let with = body(0.5).fingerprint;
+        let mut without = with.clone();
+        without.reference_ids.clear();
+        assert_eq!(
+            fingerprint_differences(&without, &with),
+            ["references added (the baseline's dataset had none)"]
+        );
+        assert_eq!(
+            fingerprint_differences(&with, &without),
+            ["references removed (the dataset now has none)"]
+        );
+        let mut other = with.clone();
+        other.reference_ids.push("a#2".into());
+        assert_eq!(
+            fingerprint_differences(&with, &other),
+            ["reference ids differ"]
+        );
     }
 
     #[test]

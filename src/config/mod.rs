@@ -85,6 +85,18 @@ pub struct DatasetConfig {
     pub systems: Vec<String>,
     /// Metrics computed on it.
     pub metrics: Vec<String>,
+    /// Where each of `metrics` is listed in the suite file.
+    pub metric_listings: BTreeMap<String, MetricListing>,
+}
+
+/// Where the suite file lists a metric of a dataset: `datasets.<id>.metrics`, or `suite.metrics`
+/// for a dataset without its own list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricListing {
+    /// The dotted key of the list.
+    pub key: String,
+    /// The line of the metric's entry in the list.
+    pub line: u32,
 }
 
 impl Suite {
@@ -203,6 +215,18 @@ impl Suite {
             .iter()
             .map(|m| m.get_ref().clone())
             .collect();
+        let listings = |list: &[Spanned<String>], key: &str| -> BTreeMap<String, MetricListing> {
+            list.iter()
+                .map(|m| {
+                    let listing = MetricListing {
+                        key: key.to_string(),
+                        line: at(m.span()),
+                    };
+                    (m.get_ref().clone(), listing)
+                })
+                .collect()
+        };
+        let default_listings = listings(&raw.suite().metrics, "suite.metrics");
 
         // Datasets.
         let datasets_dir = root.join(raw.suite().datasets_dir.as_deref().unwrap_or("datasets"));
@@ -236,14 +260,18 @@ impl Suite {
                     ));
                 }
             }
-            let metric_list = match &ds.metrics {
+            let (metric_list, metric_listings) = match &ds.metrics {
                 Some(list) => {
+                    let key = format!("datasets.{id_str}.metrics");
                     for m in list {
-                        check_metric(m, &format!("datasets.{id_str}.metrics"))?;
+                        check_metric(m, &key)?;
                     }
-                    list.iter().map(|m| m.get_ref().clone()).collect::<Vec<_>>()
+                    (
+                        list.iter().map(|m| m.get_ref().clone()).collect::<Vec<_>>(),
+                        listings(list, &key),
+                    )
                 }
-                None => default_metrics.clone(),
+                None => (default_metrics.clone(), default_listings.clone()),
             };
             if metric_list.is_empty() {
                 return Err(Error::Config(ConfigError::at(
@@ -266,6 +294,7 @@ impl Suite {
                     dir,
                     systems: ds.systems.iter().map(|s| s.get_ref().clone()).collect(),
                     metrics: metric_list,
+                    metric_listings,
                 },
             );
         }
@@ -644,6 +673,53 @@ impl Suite {
             .unwrap_or(path)
             .to_string_lossy();
         shown.trim_start_matches("./").to_string()
+    }
+
+    /// Refuses the reference-based metrics of dataset `id` when that dataset is reference-free
+    /// (no item has references, see [`crate::dataset`]): the error names the first such metric,
+    /// the dataset and the line listing the metric.
+    pub fn refuse_reference_metrics(&self, id: &str, metrics: &MetricRegistry) -> Result<()> {
+        let ds = &self.datasets[id];
+        let needing: Vec<&String> = ds
+            .metrics
+            .iter()
+            .filter(|m| metrics.definition(m).is_some_and(|d| d.reference_based))
+            .collect();
+        let Some(first) = needing.first() else {
+            return Ok(());
+        };
+        let listing = &ds.metric_listings[*first];
+        let manifest = ds.dir.join(crate::dataset::DATASET_FILE);
+        let manifest = manifest.display();
+        let others = match &needing[1..] {
+            [] => String::new(),
+            rest => format!(
+                " (so {} {})",
+                if rest.len() == 1 { "does" } else { "do" },
+                rest.iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let fix = if listing.key == "suite.metrics" {
+            format!("give `[datasets.{id}]` its own `metrics` list without reference-based metrics")
+        } else {
+            "remove it from the list".to_string()
+        };
+        Err(Error::Config(
+            ConfigError::at(
+                self.config_path.display(),
+                listing.line,
+                format!(
+                    "lists `{first}`, which needs references{others}, but dataset `{id}` is \
+                     reference-free (no item of {manifest} has `references` or \
+                     `reference_paths`); {fix} (gates, latency, cost and metrics without \
+                     references run on it), or use a dataset version whose items have references",
+                ),
+            )
+            .for_key(&listing.key),
+        ))
     }
 
     /// The project paths that are never a command system's inputs by default: the datasets

@@ -28,7 +28,9 @@
 //!   [`MAX_ITEM_ID_CHARS`] characters) and be unique.
 //! - The input field holds text with something visible in it.
 //! - Each reference field holds a string or an array of strings, none empty; references are
-//!   kept in the order of the fields, then of the arrays. The loader needs at least one.
+//!   kept in the order of the fields, then of the arrays. Without reference fields the dataset is
+//!   reference-free (no item has references): gates, latency, cost and metrics that need no
+//!   reference run on it.
 //! - Metadata fields are copied into the item's `metadata` as JSON values (text, from CSV).
 //!
 //! A record that breaks a rule is an error naming the file, the line (for a JSON array, the line
@@ -101,7 +103,7 @@ pub struct ImportOptions {
     pub id_field: String,
     /// The field holding each item's input text.
     pub input_field: String,
-    /// The fields holding reference texts (at least one).
+    /// The fields holding reference texts; none for a reference-free dataset.
     pub reference_fields: Vec<String>,
     /// Fields copied into each item's metadata.
     pub metadata_fields: Vec<String>,
@@ -131,13 +133,6 @@ pub struct Written {
 pub fn import(options: &ImportOptions) -> Result<Written> {
     let file = &options.file;
     let shown = file.display().to_string();
-    if options.reference_fields.is_empty() {
-        return Err(fail(
-            "no reference field given; the loader needs at least one reference per item: pass \
-             --reference-field <field> (datasets without references are not supported yet)"
-                .into(),
-        ));
-    }
     let format = match options.format {
         Some(format) => format,
         None => Format::from_path(file).ok_or_else(|| {
@@ -168,16 +163,23 @@ pub fn import(options: &ImportOptions) -> Result<Written> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| shown.clone());
     let description = options.description.clone().unwrap_or_else(|| {
+        let references = if options.reference_fields.is_empty() {
+            "no references".to_string()
+        } else {
+            format!(
+                "reference field(s) {}",
+                options
+                    .reference_fields
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
         format!(
             "Imported from {file_name} with `evalgate dataset import`: input field `{}`, \
-             reference field(s) {}.",
+             {references}.",
             options.input_field,
-            options
-                .reference_fields
-                .iter()
-                .map(|f| format!("`{f}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
         )
     });
     let what_to_do = "choose another folder (the next version of `<name>_v<N>` is \
@@ -202,7 +204,8 @@ pub fn import(options: &ImportOptions) -> Result<Written> {
                 input: None,
                 input_path: Some(input_path),
                 references: None,
-                reference_paths: Some(reference_paths),
+                // A reference-free item names no references at all.
+                reference_paths: (!reference_paths.is_empty()).then_some(reference_paths),
                 metadata: Value::Object(draft.metadata.clone()),
                 hashes: None,
             });

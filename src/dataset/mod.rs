@@ -3,6 +3,12 @@
 //!
 //! A dataset lives in `datasets/<id>/dataset.json`; item texts are inline or in files beside it.
 //! `evalgate dataset hash <dir>` writes the hashes when a new dataset version is made.
+//!
+//! References are optional, per dataset: either every item has at least one reference, or no
+//! item has any (a *reference-free* dataset, for gates, latency, cost and judge metrics). A
+//! dataset where some items have references and others do not is refused, naming the first item
+//! without them. Reference-based metrics on a reference-free dataset are refused when the suite
+//! is set up (see `harness`), before anything runs.
 
 pub mod import;
 
@@ -49,10 +55,11 @@ pub struct ItemManifest {
     /// Input text file, relative to the dataset folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_path: Option<String>,
-    /// Inline reference texts.
+    /// Inline reference texts (absent, or empty, in a reference-free dataset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<Vec<String>>,
-    /// Reference text files, relative to the dataset folder.
+    /// Reference text files, relative to the dataset folder (absent, or empty, in a
+    /// reference-free dataset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_paths: Option<Vec<String>>,
     /// Free-form metadata (speakers, title, expectations such as `allow_sponsor_content`).
@@ -61,6 +68,23 @@ pub struct ItemManifest {
     /// Content hashes, written by `evalgate dataset hash`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hashes: Option<ItemHashes>,
+}
+
+impl ItemManifest {
+    /// Whether the item names at least one reference (a non-empty `references` or
+    /// `reference_paths`).
+    pub fn has_references(&self) -> bool {
+        let some = |list: &Option<Vec<String>>| list.as_ref().is_some_and(|l| !l.is_empty());
+        some(&self.references) || some(&self.reference_paths)
+    }
+}
+
+impl DatasetManifest {
+    /// Whether the dataset is reference-free: it has items and none of them names a
+    /// reference. (A dataset where only some items have references is refused on load.)
+    pub fn is_reference_free(&self) -> bool {
+        !self.items.is_empty() && !self.items.iter().any(ItemManifest::has_references)
+    }
 }
 
 fn empty_object() -> serde_json::Value {
@@ -73,7 +97,9 @@ fn empty_object() -> serde_json::Value {
 pub struct ItemHashes {
     /// Hash of the input text.
     pub input: String,
-    /// Hashes of the reference texts, in order.
+    /// Hashes of the reference texts, in order (empty, and may be left out, for an item
+    /// without references).
+    #[serde(default)]
     pub references: Vec<String>,
 }
 
@@ -103,7 +129,7 @@ pub struct Item {
     pub id: String,
     /// Input text.
     pub input: String,
-    /// Reference texts (at least one).
+    /// Reference texts: at least one, or none in a reference-free dataset.
     pub references: Vec<String>,
     /// Metadata.
     pub metadata: serde_json::Value,
@@ -129,6 +155,12 @@ impl Dataset {
     /// hashes (used for listing trials).
     pub fn peek(dir: &Path) -> Result<DatasetManifest> {
         Ok(read_manifest(dir)?.0)
+    }
+
+    /// Whether no item has references (a reference-free dataset: gates, latency, cost and
+    /// metrics that need no reference only).
+    pub fn is_reference_free(&self) -> bool {
+        self.items.iter().all(|i| i.references.is_empty())
     }
 }
 
@@ -175,6 +207,16 @@ fn build(dir: &Path, file: &Path, manifest: DatasetManifest, mode: HashMode) -> 
             DatasetError::new(format!("dataset `{}` has no items", manifest.id)).in_file(&where_),
         ));
     }
+    // Every item has references, or none has: the first item with them, if any, is named when
+    // another has none.
+    let first_with_references = manifest
+        .items
+        .iter()
+        .position(ItemManifest::has_references)
+        .map(|n| ItemRef {
+            number: n + 1,
+            id: Some(manifest.items[n].id.clone()),
+        });
     let mut seen = BTreeSet::new();
     let mut items = Vec::with_capacity(manifest.items.len());
     let mut recorded = Vec::with_capacity(manifest.items.len());
@@ -230,11 +272,12 @@ fn build(dir: &Path, file: &Path, manifest: DatasetManifest, mode: HashMode) -> 
             }
             (None, None) => Vec::new(),
         };
-        if references.is_empty() {
-            return Err(at.with(
-                "missing reference; add `references` (texts) or `reference_paths` (files)"
-                    .to_string(),
-            ));
+        if let (true, Some(with)) = (references.is_empty(), &first_with_references) {
+            return Err(at.with(format!(
+                "has no references, but {with} has; every item of a dataset needs references, \
+                 or none may have them (a reference-free dataset): add `references` (texts) or \
+                 `reference_paths` (files) to this item, or remove them from every item",
+            )));
         }
         // Degenerate texts are data bugs that metrics would score silently (WER against an
         // empty reference counts every output word as an error; ROUGE and BLEU give 0).
@@ -438,6 +481,28 @@ mod tests {
     }
 
     #[test]
+    fn a_dataset_without_references_loads() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ds = tmp.path().join("free_v1");
+        write(
+            &ds,
+            DATASET_FILE,
+            r#"{"id": "free_v1", "version": 1, "task": "t",
+                "items": [{"id": "a", "input": "One."}, {"id": "b", "input": "Two.", "references": []}]}"#,
+        );
+        assert!(Dataset::peek(&ds).unwrap().is_reference_free());
+        write_hashes(&ds).unwrap();
+        let manifest = std::fs::read_to_string(ds.join(DATASET_FILE)).unwrap();
+        assert!(manifest.contains(r#""references": []"#), "{manifest}");
+        let d = Dataset::load(&ds).unwrap();
+        assert!(d.is_reference_free());
+        assert!(d.items.iter().all(|i| i.references.is_empty()));
+        // The sample dataset has references.
+        let with = sample(tmp.path());
+        assert!(!Dataset::peek(&with).unwrap().is_reference_free());
+    }
+
+    #[test]
     fn missing_hashes_are_an_error() {
         let tmp = tempfile::tempdir().unwrap();
         let ds = sample(tmp.path());
@@ -462,7 +527,7 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_ids_missing_reference_escape_and_bad_json() {
+    fn duplicate_ids_mixed_references_escape_and_bad_json() {
         let tmp = tempfile::tempdir().unwrap();
         let ds = tmp.path().join("x_v1");
         let cases = [
@@ -471,8 +536,8 @@ mod tests {
                 "duplicate item id `a`",
             ),
             (
-                r#"{"id":"x_v1","version":1,"task":"t","items":[{"id":"a","input":"i"}]}"#,
-                "missing reference",
+                r#"{"id":"x_v1","version":1,"task":"t","items":[{"id":"a","input":"i","references":["r"]},{"id":"b","input":"i","references":[]}]}"#,
+                "item 2 (`b`): has no references, but item 1 (`a`) has",
             ),
             (
                 r#"{"id":"x_v1","version":1,"task":"t","items":[{"id":"a","input_path":"../secret.txt","references":["r"]}]}"#,

@@ -137,6 +137,7 @@ impl Harness {
         let started = SystemTime::now();
         let self_output_dir = self.output_dir.clone();
         let plan = plan::plan_trials(&suite, &self.metrics);
+        check_references(&suite, &self.metrics, &plan.datasets)?;
         let cache_mode = CacheMode::from_env()?;
         let pricing = match &suite.pricing {
             Some(path) => Some(PriceTable::load(path)?),
@@ -212,6 +213,20 @@ impl Harness {
             junit_path,
         })
     }
+}
+
+/// Refuses reference-based metrics on reference-free datasets, before any trial runs (also for
+/// `--list`). Only the manifests are read; a dataset that cannot be read is left to its trials,
+/// which report the dataset's error.
+fn check_references(suite: &Suite, metrics: &MetricRegistry, datasets: &[String]) -> Result<()> {
+    for id in datasets {
+        let reference_free = crate::dataset::Dataset::peek(&suite.datasets[id].dir)
+            .is_ok_and(|manifest| manifest.is_reference_free());
+        if reference_free {
+            suite.refuse_reference_metrics(id, metrics)?;
+        }
+    }
+    Ok(())
 }
 
 /// Shows the problems met while producing outputs on the console (stderr), so a local run sees

@@ -68,7 +68,8 @@ pub struct MetricDef {
     /// Which way is better.
     pub direction: Direction,
     /// True when the metric compares the output with reference text(s). Reference-based metrics
-    /// get a vs-baseline `error` check by default.
+    /// get a vs-baseline `error` check by default, and a suite that lists one for a
+    /// reference-free dataset (no item has references) is refused when it loads.
     pub reference_based: bool,
     /// True when the value depends on the machine and its load rather than on the outputs
     /// (latency). A change of such a value alone never leaves a pending baseline snapshot: a

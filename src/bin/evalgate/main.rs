@@ -106,9 +106,10 @@ struct ImportArgs {
     /// The field holding each item's input text.
     #[arg(long, value_name = "FIELD")]
     input_field: String,
-    /// A field holding a reference text or an array of them; repeat for several fields. At
-    /// least one: the loader needs a reference for every item.
-    #[arg(long = "reference-field", value_name = "FIELD", required = true)]
+    /// A field holding a reference text or an array of them; repeat for several fields. Leave
+    /// it out for a reference-free dataset (gates, latency, cost and judge metrics only: ROUGE,
+    /// BLEU, chrF and WER need references).
+    #[arg(long = "reference-field", value_name = "FIELD")]
     reference_fields: Vec<String>,
     /// A field copied into each item's metadata; repeat for several.
     #[arg(long = "metadata-field", value_name = "FIELD")]
@@ -247,8 +248,13 @@ fn import_command(args: &ImportArgs) -> Result<(), Failure> {
     print_warnings(&written.warnings);
     let d = &written.dataset;
     let references: usize = d.items.iter().map(|i| i.references.len()).sum();
+    let references = if d.is_reference_free() {
+        "no references: a reference-free dataset".to_string()
+    } else {
+        format!("{references} references")
+    };
     println!(
-        "wrote {}: dataset `{}` version {}, task `{}`, {} items ({references} references), {}",
+        "wrote {}: dataset `{}` version {}, task `{}`, {} items ({references}), {}",
         d.dir.display(),
         d.id,
         d.version,
@@ -256,6 +262,13 @@ fn import_command(args: &ImportArgs) -> Result<(), Failure> {
         d.items.len(),
         d.content_hash
     );
+    if d.is_reference_free() {
+        println!(
+            "  its items have no references: gates, latency, cost and metrics that need no \
+             reference run on it; reference-based metrics (ROUGE, BLEU, chrF, WER, \
+             numbers_retained, coverage_ratio) are refused when the suite loads"
+        );
+    }
     print_next_steps(d, false);
     Ok(())
 }
@@ -321,6 +334,13 @@ fn print_next_steps(d: &dataset::Dataset, copied: bool) {
         println!("       path = \"{}\"", dir.to_string().replace('\\', "/"));
     }
     println!("       systems = [\"<system>\"]");
+    if d.is_reference_free() {
+        // Without a list the dataset takes `suite.metrics`, which may need references.
+        println!(
+            "       metrics = [\"truncation\", \"short_output\", \"repetition\", \
+             \"latency_p95_ms\"]  # no references: no ROUGE, BLEU, chrF or WER"
+        );
+    }
     println!();
     step += 1;
     println!(
