@@ -12,6 +12,8 @@
 //!
 //! # Use
 //!
+//! `evalgate init` (the command line) sets all of this up in an existing crate; by hand:
+//!
 //! In your crate, `Cargo.toml` gets `evalgate` as a dev-dependency and a test target without
 //! libtest's harness:
 //!
@@ -88,6 +90,8 @@ pub mod unstable {
     pub mod harness;
     #[path = "history.rs"]
     pub mod history;
+    #[path = "init/mod.rs"]
+    pub mod init;
     #[path = "junit.rs"]
     pub mod junit;
     #[path = "metrics/mod.rs"]
@@ -125,3 +129,28 @@ pub use unstable::metrics::{
 };
 pub use unstable::results;
 pub use unstable::systems::{Generation, System, SystemRequest, Usage};
+
+/// Loads and verifies one dataset as the benchmarks load it: the manifest's structure, the item
+/// ids (unique, printable, one line), the paths of the texts (inside the dataset's folder), at
+/// least one reference per item, and every content hash. `path` is a `dataset.json` or the
+/// folder holding it.
+///
+/// `tests/datasets.rs` (written by `evalgate init`) runs it once per `datasets/**/dataset.json`
+/// under `datatest-stable`, so a broken dataset is its own failing test:
+///
+/// ```no_run
+/// fn dataset(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+///     Ok(evalgate::verify_dataset(path)?)
+/// }
+/// ```
+pub fn verify_dataset(path: &std::path::Path) -> Result<()> {
+    let dir = if path.file_name() == Some(std::ffi::OsStr::new(dataset::DATASET_FILE)) {
+        match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => std::path::Path::new("."),
+        }
+    } else {
+        path
+    };
+    dataset::Dataset::load(dir).map(|_| ())
+}

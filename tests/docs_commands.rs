@@ -3,12 +3,16 @@
 //! - `evalgate …` (also as `cargo run -- …` or `./target/debug/evalgate …`): the subcommand and
 //!   every flag exist — the command is run with `--help` appended, which the argument parser
 //!   accepts only when everything before it is valid (file names need not exist);
-//! - `cargo test --test benchmarks -- <args>`: the test target exists and the libtest arguments
-//!   select at least one trial of this repository's suite (listed in-process, nothing runs);
-//! - other programs (`git`, `cargo install`, `cargo insta`, `cargo nextest`, `python3`, `printf`,
-//!   `cat`, `sed`) are the user's tools and only have to be known here, so a new kind of command
-//!   is a deliberate addition to this test. The guides' commands also run for real, in a new
-//!   crate, in `tests/guides.rs`.
+//! - `cargo test [--locked] [--no-run] --test <target> [-- <args>]`: the target is one of this
+//!   crate's test targets, and for `benchmarks` the libtest arguments select at least one trial
+//!   of this repository's suite (listed in-process, nothing runs);
+//! - `cargo install`: of evalgate, only the documented forms (`--locked` with `--path DIR`, or
+//!   `--git URL [--tag|--rev|--branch X] evalgate`), else one of the known tools (cargo-insta,
+//!   cargo-nextest);
+//! - other programs (`git`, `cargo new`, `cargo insta`, `cargo nextest`, `python3`, `printf`,
+//!   `cat`, `sed`, `cd`, `export`) are the user's tools and only have to be known here, so a new
+//!   kind of command is a deliberate addition to this test. The guides' commands also run for
+//!   real, in a new crate, in `tests/guides.rs`.
 //!
 //! Commands come from the `sh`/`bash` code blocks of README.md and docs/**/*.md, and from the
 //! `run:` steps of .github/workflows/*.yml.
@@ -106,7 +110,7 @@ fn documented_commands() -> Vec<(String, String)> {
     out
 }
 
-/// (file, command) for every `run:` step of the workflows that calls evalgate.
+/// (file, command) for every command of the workflows' `run:` steps that calls evalgate or cargo.
 fn workflow_commands() -> Vec<(String, String)> {
     let mut out = Vec::new();
     let dir = root().join(".github/workflows");
@@ -117,7 +121,8 @@ fn workflow_commands() -> Vec<(String, String)> {
         let shown = path.strip_prefix(root()).unwrap().display().to_string();
         for command in shell_lines(&lines) {
             let command = command.trim_start_matches("run:").trim().to_string();
-            if command.contains("target/debug/evalgate ") {
+            let first = words(&command).into_iter().next().unwrap_or_default();
+            if first == "evalgate" || first.ends_with("/evalgate") || first == "cargo" {
                 out.push((shown.clone(), command));
             }
         }
@@ -160,10 +165,10 @@ fn words(command: &str) -> Vec<String> {
 fn evalgate_args(words: &[String]) -> Option<Vec<String>> {
     let at = if words.len() > 2 && words[0] == "cargo" && words[1] == "run" {
         words.iter().position(|w| w == "--")?
+    } else if words[0] == "evalgate" || words[0].ends_with("/evalgate") {
+        0
     } else {
-        words
-            .iter()
-            .position(|w| w == "evalgate" || w.ends_with("/evalgate"))?
+        return None;
     };
     Some(words[at + 1..].to_vec())
 }
@@ -192,7 +197,9 @@ const USER_TOOLS: &[&[&str]] = &[
     &["printf"],
     &["cat"],
     &["sed"],
-    &["cargo", "install"],
+    &["cd"],
+    &["export"],
+    &["cargo", "new"],
     &["cargo", "insta"],
     &["cargo", "nextest"],
     &["cargo", "fmt"],
@@ -225,29 +232,11 @@ fn check(file: &str, command: &str) -> Result<(), String> {
         return Ok(());
     }
     if words[0] == "cargo" && words.get(1).is_some_and(|w| w == "test") {
-        let Some(sep) = words.iter().position(|w| w == "--") else {
-            return if words.len() == 2 {
-                Ok(())
-            } else {
-                fail("only `cargo test` and `cargo test --test benchmarks -- ...` are known".into())
-            };
-        };
-        if words[2..sep] != ["--test".to_string(), "benchmarks".to_string()] {
-            return fail("the benchmark trials run with `cargo test --test benchmarks`".into());
-        }
-        let mut args: Vec<&str> = words[sep + 1..].iter().map(String::as_str).collect();
-        args.push("--list");
-        let out_dir = tempfile::tempdir().unwrap();
-        evalgate::Harness::new()
-            .config(root().join("evalgate.toml"))
-            .output_dir(out_dir.path())
-            .run(&support::quiet_args(out_dir.path(), &args))
-            .map_err(|e| format!("{file}: `{command}`: {e}"))?;
-        let listed = std::fs::read_to_string(out_dir.path().join("libtest.log")).unwrap();
-        if !listed.lines().any(|l| l.ends_with(": test")) {
-            return fail("its filter selects no trial".into());
-        }
-        return Ok(());
+        return check_cargo_test(&words).map_err(|why| format!("{file}: `{command}`: {why}"));
+    }
+    if words[0] == "cargo" && words.get(1).is_some_and(|w| w == "install") {
+        return check_cargo_install(&words[2..])
+            .map_err(|why| format!("{file}: `{command}`: {why}"));
     }
     if USER_TOOLS
         .iter()
@@ -256,6 +245,109 @@ fn check(file: &str, command: &str) -> Result<(), String> {
         return Ok(());
     }
     fail("an unknown kind of command: run it in this test, or add its tool to USER_TOOLS".into())
+}
+
+/// This crate's test targets: `tests/*.rs` (the ones without harness are targets too).
+fn test_targets() -> Vec<String> {
+    std::fs::read_dir(root().join("tests"))
+        .unwrap()
+        .filter_map(|e| {
+            let path = e.unwrap().path();
+            (path.extension()? == "rs")
+                .then(|| path.file_stem().unwrap().to_string_lossy().into_owned())
+        })
+        .collect()
+}
+
+/// `cargo test [--locked] [--no-run] [--test TARGET] [-- ARGS]`.
+fn check_cargo_test(words: &[String]) -> Result<(), String> {
+    let sep = words.iter().position(|w| w == "--").unwrap_or(words.len());
+    let mut target = None;
+    let mut flags = words[2..sep].iter();
+    while let Some(flag) = flags.next() {
+        match flag.as_str() {
+            "--locked" | "--no-run" => {}
+            "--test" => target = flags.next().cloned(),
+            other => {
+                return Err(format!(
+                    "`{other}` is not a cargo test flag the docs may use"
+                ));
+            }
+        }
+    }
+    let Some(target) = target else {
+        return if sep == words.len() {
+            Ok(())
+        } else {
+            Err("libtest arguments without `--test TARGET`".into())
+        };
+    };
+    if !test_targets().contains(&target) {
+        return Err(format!("there is no test target `{target}`"));
+    }
+    if sep == words.len() || target != "benchmarks" {
+        return if sep == words.len() {
+            Ok(())
+        } else {
+            Err(format!(
+                "only the benchmarks' libtest arguments are checked, not `{target}`'s"
+            ))
+        };
+    }
+    let mut args: Vec<&str> = words[sep + 1..].iter().map(String::as_str).collect();
+    args.push("--list");
+    let out_dir = tempfile::tempdir().unwrap();
+    evalgate::Harness::new()
+        .config(root().join("evalgate.toml"))
+        .output_dir(out_dir.path())
+        .run(&support::quiet_args(out_dir.path(), &args))
+        .map_err(|e| e.to_string())?;
+    let listed = std::fs::read_to_string(out_dir.path().join("libtest.log")).unwrap();
+    if !listed.lines().any(|l| l.ends_with(": test")) {
+        return Err("its filter selects no trial".into());
+    }
+    Ok(())
+}
+
+/// The arguments of `cargo install`: a known tool, or evalgate in a documented form.
+fn check_cargo_install(args: &[String]) -> Result<(), String> {
+    const TOOLS: &[&str] = &["cargo-insta", "cargo-nextest"];
+    if args.first().is_some_and(|a| TOOLS.contains(&a.as_str())) {
+        return Ok(());
+    }
+    let mut locked = false;
+    let mut path = None;
+    let mut git = None;
+    let mut refs = 0;
+    let mut positional = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--locked" => locked = true,
+            "--path" => path = it.next(),
+            "--git" => git = it.next(),
+            "--tag" | "--rev" | "--branch" => {
+                refs += 1;
+                it.next();
+            }
+            other if other.starts_with('-') => return Err(format!("unknown flag `{other}`")),
+            other => positional.push(other),
+        }
+    }
+    if !locked {
+        return Err(
+            "install evalgate with --locked (the versions its Cargo.lock was tested with)".into(),
+        );
+    }
+    match (path, git) {
+        (Some(_), None) if refs == 0 && positional.is_empty() => Ok(()),
+        (None, Some(_)) if refs <= 1 && positional == ["evalgate"] => Ok(()),
+        _ => Err(
+            "the documented forms are `cargo install --locked --path DIR` and `cargo install \
+                  --locked --git URL [--tag TAG|--rev REV] evalgate`"
+                .into(),
+        ),
+    }
 }
 
 #[test]
@@ -292,4 +384,24 @@ fn the_checker_catches_a_wrong_flag_and_an_empty_filter() {
     let none = check("x.md", "cargo test --test benchmarks -- nosuchtier").unwrap_err();
     assert!(none.contains("selects no trial"), "{none}");
     assert!(check("x.md", "rm -rf /").is_err());
+    assert!(check("x.md", "cargo test --locked --test benchmarks --no-run").is_ok());
+    assert!(check("x.md", "cargo test --test datasets").is_ok());
+    assert!(check("x.md", "cargo test --test nosuchtarget").is_err());
+    assert!(check("x.md", "cargo install --locked --path .").is_ok());
+    assert!(
+        check(
+            "x.md",
+            "cargo install --locked --git URL --tag v0.1.0 evalgate"
+        )
+        .is_ok()
+    );
+    assert!(
+        check("x.md", "cargo install --path .").is_err(),
+        "without --locked"
+    );
+    assert!(
+        check("x.md", "cargo install --locked --git URL").is_err(),
+        "no package"
+    );
+    assert!(check("x.md", "cargo install cargo-insta").is_ok());
 }

@@ -156,8 +156,6 @@ pub fn import(options: &ImportOptions) -> Result<Written> {
         )));
     }
     let drafts = items(&shown, options, records)?;
-    let ids: Vec<String> = drafts.iter().map(|d| d.id.clone()).collect();
-    let names = item_file_names(&ids);
     let file_name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -182,11 +180,36 @@ pub fn import(options: &ImportOptions) -> Result<Written> {
             options.input_field,
         )
     });
+    let header = DatasetManifest {
+        id,
+        version,
+        task: options.task.clone(),
+        description,
+        items: Vec::new(),
+    };
     let what_to_do = "choose another folder (the next version of `<name>_v<N>` is \
                       `<name>_v<N+1>`), or remove this one yourself if nothing uses it";
-    let dataset = create_folder(&options.out, &id, what_to_do, |dir| {
-        let mut manifest_items = Vec::with_capacity(drafts.len());
-        for (draft, name) in drafts.iter().zip(&names) {
+    let dataset = create(&options.out, &header, &drafts, what_to_do)?;
+    Ok(Written { dataset, warnings })
+}
+
+/// Writes a new dataset version in the folder `out` (named `header.id`) from whole texts: each
+/// item's input as `inputs/<name>.txt` and its references as `references/<name>.txt` (see
+/// [`item_file_names`]), `dataset.json` with `header`'s id, version, task and description (its
+/// `items` are ignored), hashed, loaded and verified, then renamed into place. Refuses an `out`
+/// that exists and is not an empty folder, saying `what_to_do`. `evalgate dataset import` and
+/// `evalgate init` (the example dataset) both write datasets through this.
+pub fn create(
+    out: &Path,
+    header: &DatasetManifest,
+    items: &[NewItem],
+    what_to_do: &str,
+) -> Result<Dataset> {
+    let ids: Vec<String> = items.iter().map(|d| d.id.clone()).collect();
+    let names = item_file_names(&ids);
+    create_folder(out, &header.id, what_to_do, |dir| {
+        let mut manifest_items = Vec::with_capacity(items.len());
+        for (draft, name) in items.iter().zip(&names) {
             let input_path = format!("inputs/{name}.txt");
             write_atomic(&dir.join(&input_path), draft.input.as_bytes())?;
             let mut reference_paths = Vec::with_capacity(draft.references.len());
@@ -213,15 +236,11 @@ pub fn import(options: &ImportOptions) -> Result<Written> {
         write_manifest(
             dir,
             &DatasetManifest {
-                id: id.clone(),
-                version,
-                task: options.task.clone(),
-                description: description.clone(),
                 items: manifest_items,
+                ..header.clone()
             },
         )
-    })?;
-    Ok(Written { dataset, warnings })
+    })
 }
 
 /// The dataset id and version of an import: the id is the folder name.
@@ -508,11 +527,17 @@ struct Record {
 }
 
 /// An item ready to write.
-struct Draft {
-    id: String,
-    input: String,
-    references: Vec<String>,
-    metadata: Map<String, Value>,
+/// One item of a new dataset version, as [`create`] writes it.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    /// The item id (the loader's id rules apply).
+    pub id: String,
+    /// The input text.
+    pub input: String,
+    /// The reference texts (at least one).
+    pub references: Vec<String>,
+    /// The item's metadata.
+    pub metadata: Map<String, Value>,
 }
 
 fn fail(problem: String) -> Error {
@@ -726,7 +751,7 @@ fn field_list(fields: &Map<String, Value>) -> String {
     }
 }
 
-fn items(file: &str, options: &ImportOptions, records: Vec<Record>) -> Result<Vec<Draft>> {
+fn items(file: &str, options: &ImportOptions, records: Vec<Record>) -> Result<Vec<NewItem>> {
     let mut seen: HashMap<String, Location> = HashMap::new();
     let mut drafts = Vec::with_capacity(records.len());
     for record in records {
@@ -838,7 +863,7 @@ fn items(file: &str, options: &ImportOptions, records: Vec<Record>) -> Result<Ve
                 }
             }
         }
-        drafts.push(Draft {
+        drafts.push(NewItem {
             id,
             input,
             references,

@@ -28,6 +28,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Set evalgate up in an existing crate: evalgate.toml, tests/benchmarks.rs,
+    /// tests/datasets.rs, an example dataset, the Cargo.toml entries and, with --ci, the GitHub
+    /// workflows. Checks every target first and never overwrites anything.
+    Init(InitArgs),
     /// Score prediction/reference evaluations (ROUGE, BLEU, chrF, WER family) from a JSON-lines file.
     Score(ScoreArgs),
     /// Dataset maintenance.
@@ -39,6 +43,35 @@ enum Command {
     /// The run history (append-only JSON lines).
     #[command(subcommand)]
     History(HistoryCommand),
+}
+
+/// Arguments of `evalgate init`.
+#[derive(Debug, clap::Args)]
+struct InitArgs {
+    /// The crate's folder (with its Cargo.toml).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    path: PathBuf,
+    /// Depend on the evalgate source in this folder: `evalgate = { path = "..." }` (relative
+    /// when it is inside the crate, absolute otherwise). Default: the checkout this evalgate
+    /// command was installed from (`cargo install --path`), when it is still there.
+    #[arg(long, value_name = "PATH", conflicts_with = "evalgate_git")]
+    evalgate_path: Option<PathBuf>,
+    /// Depend on evalgate from this git repository: `evalgate = { git = "...", tag = "..." }`.
+    #[arg(long, value_name = "URL")]
+    evalgate_git: Option<String>,
+    /// The git tag to depend on (with --evalgate-git).
+    #[arg(long, requires = "evalgate_git", conflicts_with_all = ["rev", "branch"])]
+    tag: Option<String>,
+    /// The git revision to depend on (with --evalgate-git).
+    #[arg(long, requires = "evalgate_git", conflicts_with = "branch")]
+    rev: Option<String>,
+    /// The git branch to depend on (with --evalgate-git).
+    #[arg(long, requires = "evalgate_git")]
+    branch: Option<String>,
+    /// Also write the GitHub Actions workflows (smoke benchmarks on pull requests, the PR
+    /// comment, the nightly full tier) and .config/nextest.toml.
+    #[arg(long)]
+    ci: bool,
 }
 
 /// Arguments of `evalgate score`.
@@ -162,6 +195,7 @@ impl<E: std::fmt::Display> From<E> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let (name, outcome) = match &cli.command {
+        Command::Init(args) => ("init", init_command(args)),
         Command::Score(args) => ("score", score_command(args)),
         Command::Dataset(cmd) => ("dataset", dataset_command(cmd)),
         Command::Report(cmd) => ("report", report::run(cmd)),
@@ -178,6 +212,66 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+fn init_command(args: &InitArgs) -> Result<(), Failure> {
+    use evalgate::unstable::init::{self, GitRef, Source};
+    let source = match (&args.evalgate_path, &args.evalgate_git) {
+        (Some(path), _) => Some(Source::Path(path.clone())),
+        (None, Some(url)) => Some(Source::Git {
+            url: url.clone(),
+            reference: match (&args.tag, &args.rev, &args.branch) {
+                (Some(tag), _, _) => Some(GitRef::Tag(tag.clone())),
+                (_, Some(rev), _) => Some(GitRef::Rev(rev.clone())),
+                (_, _, Some(branch)) => Some(GitRef::Branch(branch.clone())),
+                _ => None,
+            },
+        }),
+        (None, None) => None,
+    };
+    let report = init::init(&init::Options {
+        dir: args.path.clone(),
+        source,
+        ci: args.ci,
+    })?;
+    let at = args.path.display();
+    println!("evalgate init: set up evalgate in {at}");
+    println!();
+    println!("wrote:");
+    for file in &report.written {
+        println!("  {file}");
+    }
+    println!();
+    println!("Cargo.toml:");
+    for added in &report.cargo_added {
+        println!("  added {added}");
+    }
+    for kept in &report.cargo_kept {
+        println!("  kept  {kept}");
+    }
+    for note in &report.notes {
+        println!();
+        println!("note: {}", inert(note));
+    }
+    println!();
+    println!("next steps:");
+    let cd = if args.path == std::path::Path::new(".") {
+        String::new()
+    } else {
+        format!("cd {at} && ")
+    };
+    println!(
+        "  1. install the evalgate command from the same source (once): {}",
+        report.install
+    );
+    println!("  2. run the benchmarks: {cd}cargo test --test benchmarks");
+    println!(
+        "     (the first run has no baseline: its vs-baseline tests are ignored and it writes \
+         baselines/*.snap.new)"
+    );
+    println!("  3. accept the first baselines and commit them: cargo insta accept");
+    println!("     (cargo-insta: cargo install cargo-insta)");
+    Ok(())
 }
 
 fn score_command(args: &ScoreArgs) -> Result<(), Failure> {
