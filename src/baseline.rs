@@ -220,7 +220,7 @@ pub fn sync(
     path: &Path,
     current: &BaselineBody,
     volatile: &BTreeSet<String>,
-    expression: &str,
+    header: &Header<'_>,
     write_pending: bool,
 ) -> Result<Synced> {
     let loaded = read(path)?;
@@ -269,18 +269,10 @@ pub fn sync(
         }
         None
     } else {
-        // The header as cargo-insta writes it on accept (plain scalars unquoted), so accepting
-        // a pending snapshot changes nothing but its name.
-        let plain = expression
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.' | '×'));
-        let expression = if plain {
-            expression.to_string()
-        } else {
-            serde_json::to_string(expression).expect("string serializes")
-        };
         let text = format!(
-            "---\nsource: tests/benchmarks.rs\nexpression: {expression}\n---\n{rendered}\n"
+            "---\nsource: {}\nexpression: {}\n---\n{rendered}\n",
+            yaml_scalar(header.source),
+            yaml_scalar(header.expression)
         );
         crate::fsutil::write_atomic(&pending, text.as_bytes())?;
         Some(pending)
@@ -293,6 +285,42 @@ pub fn sync(
         changed_settings,
         pending,
     })
+}
+
+/// The metadata of a snapshot, as insta's header records it.
+#[derive(Debug, Clone, Copy)]
+pub struct Header<'a> {
+    /// The test source that made the snapshot, relative to the cargo workspace root
+    /// (`tests/benchmarks.rs`): insta's `source:`.
+    pub source: &'a str,
+    /// What the snapshot is of (`<dataset> × <system>`): insta's `expression:`.
+    pub expression: &'a str,
+}
+
+/// A header value as cargo-insta writes it on accept (plain scalars unquoted, others as JSON
+/// strings, which YAML reads), so accepting a pending snapshot changes nothing but its name.
+/// Plain: letters, digits, spaces, `_-./×`, and nothing YAML would read as another type or
+/// insta's emitter would quote (a leading `-`, `.` or space, a trailing space, a number, a
+/// boolean or null word).
+fn yaml_scalar(value: &str) -> String {
+    const WORDS: [&str; 22] = [
+        "yes", "Yes", "YES", "no", "No", "NO", "True", "TRUE", "true", "False", "FALSE", "false",
+        "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~",
+    ];
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.' | '×' | '/'))
+        && !value.starts_with(['-', ' ', '.'])
+        && !value.ends_with(' ')
+        && !value.starts_with("0x")
+        && !WORDS.contains(&value)
+        && value.parse::<f64>().is_err();
+    if plain {
+        value.to_string()
+    } else {
+        serde_json::to_string(value).expect("string serializes")
+    }
 }
 
 /// The 1-based line of a metric's aggregate value in a baseline snapshot text, for annotations.
@@ -404,11 +432,18 @@ mod tests {
         BTreeSet::new()
     }
 
+    fn header(expression: &str) -> Header<'_> {
+        Header {
+            source: "tests/benchmarks.rs",
+            expression,
+        }
+    }
+
     #[test]
     fn missing_baseline_writes_pending_that_insta_reads_and_accept_clears() {
         let tmp = tempfile::tempdir().unwrap();
         let snap = snapshot_path(tmp.path(), "ds", "sys");
-        let s = sync(&snap, &body(0.5), &none(), "ds × sys", true).unwrap();
+        let s = sync(&snap, &body(0.5), &none(), &header("ds × sys"), true).unwrap();
         assert_eq!(s.status, BaselineStatus::Missing);
         let pending = s.pending.unwrap();
         assert_eq!(pending.file_name().unwrap(), "ds__sys.snap.new");
@@ -422,7 +457,7 @@ mod tests {
                 .contains("\"rougeL_f1\": 0.5")
         );
         std::fs::rename(&pending, &snap).unwrap();
-        let again = sync(&snap, &body(0.5), &none(), "ds × sys", true).unwrap();
+        let again = sync(&snap, &body(0.5), &none(), &header("ds × sys"), true).unwrap();
         assert_eq!(again.status, BaselineStatus::Present);
         assert!(again.pending.is_none());
         assert!(!pending_path(&snap).exists());
@@ -435,16 +470,46 @@ mod tests {
     }
 
     #[test]
+    fn the_header_names_the_test_source_as_cargo_insta_accept_writes_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        for (source, expression) in [
+            ("tests/benchmarks.rs", "ds × sys"),
+            ("crates/app/tests/quality.rs", "ds_v1 × sys-2"),
+            ("tests/odd name: x.rs", "true"),
+            (".hidden/t.rs", "-x"),
+        ] {
+            let snap = snapshot_path(tmp.path(), "ds", "sys");
+            let header = Header { source, expression };
+            let pending = sync(&snap, &body(0.5), &none(), &header, true)
+                .unwrap()
+                .pending
+                .unwrap();
+            let parsed = insta::Snapshot::from_file(&pending).unwrap();
+            assert_eq!(parsed.metadata().source(), Some(source));
+            assert_eq!(parsed.metadata().expression(), Some(expression));
+            // `cargo insta accept` writes the parsed snapshot back: byte for byte the same.
+            parsed.save(&snap).unwrap();
+            assert_eq!(
+                std::fs::read_to_string(&snap).unwrap(),
+                std::fs::read_to_string(&pending).unwrap(),
+                "{source} / {expression}"
+            );
+            std::fs::remove_file(&snap).unwrap();
+            std::fs::remove_file(&pending).unwrap();
+        }
+    }
+
+    #[test]
     fn changed_result_leaves_baseline_untouched() {
         let tmp = tempfile::tempdir().unwrap();
         let snap = snapshot_path(tmp.path(), "ds", "sys");
-        let first = sync(&snap, &body(0.5), &none(), "x", true)
+        let first = sync(&snap, &body(0.5), &none(), &header("x"), true)
             .unwrap()
             .pending
             .unwrap();
         std::fs::rename(first, &snap).unwrap();
         let before = std::fs::read(&snap).unwrap();
-        let s = sync(&snap, &body(0.4), &none(), "x", true).unwrap();
+        let s = sync(&snap, &body(0.4), &none(), &header("x"), true).unwrap();
         assert_eq!(s.status, BaselineStatus::Present);
         assert!(s.pending.is_some());
         assert_eq!(std::fs::read(&snap).unwrap(), before);
@@ -455,7 +520,7 @@ mod tests {
     fn a_changed_system_is_compared_and_named_a_changed_measurement_is_not() {
         let tmp = tempfile::tempdir().unwrap();
         let snap = snapshot_path(tmp.path(), "ds", "sys");
-        let first = sync(&snap, &body(0.5), &none(), "x", true)
+        let first = sync(&snap, &body(0.5), &none(), &header("x"), true)
             .unwrap()
             .pending
             .unwrap();
@@ -463,7 +528,7 @@ mod tests {
 
         let mut changed = body(0.5);
         changed.system_config = serde_json::json!({"kind": "builtin", "params": {"sentences": 2}});
-        let s = sync(&snap, &changed, &none(), "x", true).unwrap();
+        let s = sync(&snap, &changed, &none(), &header("x"), true).unwrap();
         assert_eq!(s.status, BaselineStatus::Present);
         assert_eq!(s.system_changes, ["params.sentences 3 → 2"]);
         assert!(
@@ -476,14 +541,14 @@ mod tests {
             "rougeL_f1".to_string(),
             BTreeMap::from([("stemmer".to_string(), serde_json::json!(false))]),
         )]);
-        let s = sync(&snap, &other_settings, &none(), "x", true).unwrap();
+        let s = sync(&snap, &other_settings, &none(), &header("x"), true).unwrap();
         // The metric whose settings changed is not comparable; the evaluation as a whole is.
         assert_eq!(s.status, BaselineStatus::Present);
         assert_eq!(s.changed_settings["rougeL_f1"], ["stemmer added (false)"]);
 
         let mut other_data = body(0.5);
         other_data.fingerprint.dataset_hash = "sha256:e".into();
-        let s = sync(&snap, &other_data, &none(), "x", true).unwrap();
+        let s = sync(&snap, &other_data, &none(), &header("x"), true).unwrap();
         assert_eq!(s.status, BaselineStatus::FingerprintMismatch);
         assert_eq!(s.mismatch.len(), 1, "{:?}", s.mismatch);
     }
@@ -520,12 +585,12 @@ mod tests {
             b
         };
         let volatile = BTreeSet::from(["latency_mean_ms".to_string()]);
-        let first = sync(&snap, &with_latency(10.0), &volatile, "x", true)
+        let first = sync(&snap, &with_latency(10.0), &volatile, &header("x"), true)
             .unwrap()
             .pending
             .unwrap();
         std::fs::rename(first, &snap).unwrap();
-        let s = sync(&snap, &with_latency(12.5), &volatile, "x", true).unwrap();
+        let s = sync(&snap, &with_latency(12.5), &volatile, &header("x"), true).unwrap();
         assert!(s.pending.is_none());
         // A latency metric added since the baseline is a change, though its value is volatile.
         let mut added = with_latency(12.5);
@@ -538,7 +603,7 @@ mod tests {
                 .cloned()
                 .chain(["latency_p50_ms".to_string()])
                 .collect(),
-            "x",
+            &header("x"),
             true,
         )
         .unwrap();
@@ -547,7 +612,7 @@ mod tests {
         // A quality change writes it, with the new latency too.
         let mut worse = with_latency(12.5);
         worse.metrics.insert("rougeL_f1".into(), 0.4);
-        let pending = sync(&snap, &worse, &volatile, "x", true)
+        let pending = sync(&snap, &worse, &volatile, &header("x"), true)
             .unwrap()
             .pending
             .unwrap();
@@ -566,7 +631,7 @@ mod tests {
              \"metrics\": {}, \"items\": {}}\n",
         )
         .unwrap();
-        let s = sync(&snap, &body(0.5), &none(), "x", true).unwrap();
+        let s = sync(&snap, &body(0.5), &none(), &header("x"), true).unwrap();
         assert_eq!(s.status, BaselineStatus::FingerprintMismatch);
         assert!(s.mismatch[0].contains("another evalgate version"));
         assert!(s.pending.is_some());

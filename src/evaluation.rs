@@ -224,7 +224,16 @@ pub fn compute(
         .filter(|id| registry.definition(id).is_some_and(|d| d.varies_by_machine))
         .map(|id| id.to_string())
         .collect();
-    let synced = baseline::sync(&path, &body, &volatile, &expression, write_pending)?;
+    let synced = baseline::sync(
+        &path,
+        &body,
+        &volatile,
+        &baseline::Header {
+            source: &suite.source_file,
+            expression: &expression,
+        },
+        write_pending,
+    )?;
     let baseline_file = suite.display_path(&path);
     Ok(Evaluation {
         dataset,

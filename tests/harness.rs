@@ -207,3 +207,96 @@ fn full_tier_is_ignored_unless_asked_and_filters_select_pairs() {
         .count();
     assert_eq!(skipped_full, 2);
 }
+
+/// A suite in a subfolder of a git repository: JUnit `file` attributes and results.json paths
+/// are relative to the repository root, so CI annotations land on the repository's files; the
+/// pending snapshot's header and the hint about registering systems name the file that called
+/// `Harness::new` (this one).
+#[test]
+fn a_suite_in_a_subfolder_names_files_from_the_repository_root_and_the_callers_source() {
+    let p = Project::empty();
+    p.git_init();
+    p.write("tools/bench/evalgate.toml", SUITE);
+    p.write(
+        "tools/bench/datasets/demo_v1/inputs/a.txt",
+        "The cat sat on the mat. Then it slept.",
+    );
+    let dir = p.write(
+        "tools/bench/datasets/demo_v1/dataset.json",
+        format!(r#"{{"id": "demo_v1", "version": 1, "task": "summarization", "items": {ITEMS}}}"#),
+    );
+    evalgate::unstable::dataset::write_hashes(dir.parent().unwrap()).unwrap();
+    let harness = || {
+        evalgate::Harness::new()
+            .config(p.path("tools/bench/evalgate.toml"))
+            .output_dir(p.out_dir())
+            .metric(WordRecall)
+    };
+    let args = [&["smoke"][..], &ONE_THREAD].concat();
+
+    let error = p
+        .run_with(harness(), &args)
+        .expect_err("an unregistered Rust system is a setup error")
+        .to_string();
+    assert!(
+        error.contains("add `.system(\"first\", MySystem)` to the Harness in tests/harness.rs"),
+        "{error}"
+    );
+
+    let outcome = p
+        .run_with(harness().system("first", FirstSentence), &args)
+        .unwrap();
+    let results = outcome.results.unwrap();
+    assert_eq!(results.run.config_path, "tools/bench/evalgate.toml");
+    let evaluation = &results.evaluations[0];
+    assert_eq!(
+        evaluation.baseline.file,
+        "tools/bench/baselines/demo_v1__first.snap"
+    );
+    assert_eq!(
+        evaluation.baseline.pending_file.as_deref(),
+        Some("tools/bench/baselines/demo_v1__first.snap.new")
+    );
+    let pending = p.read("tools/bench/baselines/demo_v1__first.snap.new");
+    assert!(
+        pending.starts_with("---\nsource: tests/harness.rs\nexpression: demo_v1 × first\n---\n"),
+        "{pending}"
+    );
+
+    let xml = p.junit_xml();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let files: std::collections::BTreeSet<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .filter_map(|n| n.attribute("file"))
+        .collect();
+    assert_eq!(
+        files.into_iter().collect::<Vec<_>>(),
+        [
+            "tools/bench/baselines/demo_v1__first.snap",
+            "tools/bench/evalgate.toml"
+        ],
+        "{xml}"
+    );
+    for check in &evaluation.checks {
+        assert!(check.file.starts_with("tools/bench/"), "{check:?}");
+    }
+    // Accepted, the baseline's path stays the same and its metric lines are annotated there.
+    std::fs::rename(
+        p.path("tools/bench/baselines/demo_v1__first.snap.new"),
+        p.path("tools/bench/baselines/demo_v1__first.snap"),
+    )
+    .unwrap();
+    let again = p
+        .run_with(harness().system("first", FirstSentence), &args)
+        .unwrap()
+        .results
+        .unwrap();
+    let vs = again.evaluations[0]
+        .checks
+        .iter()
+        .find(|c| c.trial.ends_with("vs_baseline"))
+        .unwrap();
+    assert_eq!(vs.file, "tools/bench/baselines/demo_v1__first.snap");
+    assert!(vs.line.is_some());
+}

@@ -28,6 +28,26 @@ use crate::metrics::{MetricDef, MetricRegistry};
 /// The default suite file name, at the project root.
 pub const CONFIG_FILE: &str = "evalgate.toml";
 
+/// The test source named in snapshot headers and hints when the harness does not know its own.
+pub const DEFAULT_SOURCE_FILE: &str = "tests/benchmarks.rs";
+
+/// `path` with `.` segments dropped and `..` segments applied to the segments before them
+/// (without touching the file system); `..` that climbs above the start is kept.
+fn lexically_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out.iter().collect()
+}
+
 /// A loaded, validated suite.
 #[derive(Debug, Clone)]
 pub struct Suite {
@@ -37,6 +57,15 @@ pub struct Suite {
     pub root: PathBuf,
     /// The suite file.
     pub config_path: PathBuf,
+    /// The repository root (see [`Suite::set_repository_root`]); `None` until set: paths are
+    /// then shown relative to [`Suite::root`].
+    pub repository_root: Option<PathBuf>,
+    /// [`Suite::root`] relative to the repository root (empty when they are the same or unset).
+    repository_prefix: PathBuf,
+    /// The test source that runs the suite, as insta names it in a snapshot's `source:`
+    /// (relative to the cargo workspace root, `/` separators): `tests/benchmarks.rs` unless the
+    /// harness says otherwise.
+    pub source_file: String,
     /// `sha256:` of the suite file's bytes.
     pub config_hash: String,
     /// Folder of the datasets (`[suite] datasets_dir`, default `datasets`).
@@ -646,6 +675,9 @@ impl Suite {
                 .clone()
                 .unwrap_or_else(|| "evalgate".to_string()),
             config_path: path.to_path_buf(),
+            repository_root: None,
+            repository_prefix: PathBuf::new(),
+            source_file: DEFAULT_SOURCE_FILE.to_string(),
             config_hash: crate::fsutil::sha256_hex(text.as_bytes()),
             datasets_dir,
             baselines_dir: root.join(raw.suite().baselines_dir.as_deref().unwrap_or("baselines")),
@@ -665,13 +697,32 @@ impl Suite {
         })
     }
 
-    /// `path` as shown in messages, results and JUnit: relative to the project root when it is
-    /// inside it.
+    /// Shows paths relative to `repository` (the git work tree root, say) instead of the suite
+    /// folder, so that JUnit `file` attributes and results.json paths name the files GitHub
+    /// annotates wherever the suite lives in the repository. A `repository` that does not hold
+    /// the suite folder changes nothing.
+    pub fn set_repository_root(&mut self, repository: &Path) {
+        let (Ok(repo), Ok(root)) = (repository.canonicalize(), self.root.canonicalize()) else {
+            return;
+        };
+        if let Ok(prefix) = root.strip_prefix(&repo) {
+            self.repository_prefix = prefix.to_path_buf();
+            self.repository_root = Some(repo);
+        }
+    }
+
+    /// `path` as shown in messages, results and JUnit: relative to the repository root when one
+    /// is set ([`Suite::set_repository_root`]), else to the project root, when it is inside it;
+    /// as it is otherwise.
     pub fn display_path(&self, path: &Path) -> String {
-        let shown = path
-            .strip_prefix(&self.root)
-            .unwrap_or(path)
-            .to_string_lossy();
+        let shown = match path.strip_prefix(&self.root) {
+            Ok(rel) => lexically_normal(&self.repository_prefix.join(rel)),
+            Err(_) => match &self.repository_root {
+                Some(repo) => path.strip_prefix(repo).unwrap_or(path).to_path_buf(),
+                None => path.to_path_buf(),
+            },
+        };
+        let shown = shown.to_string_lossy();
         shown.trim_start_matches("./").to_string()
     }
 

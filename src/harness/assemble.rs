@@ -180,14 +180,5 @@ fn git_commit(root: &Path) -> Option<String> {
             return Some(sha);
         }
     }
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["rev-parse", "HEAD"])
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    crate::systems::inputs::rev_parse(root, &["HEAD"])
 }

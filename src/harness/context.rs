@@ -160,6 +160,7 @@ impl RunContext {
                     &self.registered,
                     &self.suite.root,
                     &not_inputs,
+                    &self.suite.source_file,
                 )
                 .map_err(|e| e.to_string())
             })

@@ -40,6 +40,8 @@ use crate::systems::System;
 /// Builder and entry point of a benchmark run.
 pub struct Harness {
     config_path: Option<PathBuf>,
+    /// The file that called [`Harness::new`] (`file!()` there).
+    source_file: &'static str,
     output_dir: Option<PathBuf>,
     metrics: MetricRegistry,
     systems: BTreeMap<String, Arc<dyn System>>,
@@ -47,6 +49,7 @@ pub struct Harness {
 }
 
 impl Default for Harness {
+    #[track_caller]
     fn default() -> Self {
         Self::new()
     }
@@ -68,9 +71,17 @@ pub struct RunOutcome {
 impl Harness {
     /// A harness with the built-in metrics, reading `evalgate.toml` from the package root
     /// (`CARGO_MANIFEST_DIR`, or the current folder).
+    ///
+    /// The file that calls `new` (usually `tests/benchmarks.rs`) is the test source that
+    /// baseline snapshots name in their `source:` header and that hints about registering
+    /// systems point at: as the compiler names it, relative to the cargo workspace root, as
+    /// insta records it for its own snapshots. Call `new` in the test target's own file, not in a
+    /// helper module, for the header to name the test target.
+    #[track_caller]
     pub fn new() -> Self {
         Harness {
             config_path: None,
+            source_file: std::panic::Location::caller().file(),
             output_dir: None,
             metrics: MetricRegistry::builtin(),
             systems: BTreeMap::new(),
@@ -78,7 +89,9 @@ impl Harness {
         }
     }
 
-    /// Uses another suite file.
+    /// Uses another suite file, e.g. `bench/evalgate.toml` for a suite in a subfolder. A
+    /// relative path is relative to the package root (`CARGO_MANIFEST_DIR`, which cargo and
+    /// nextest set when they run a test), else to the current folder.
     pub fn config(mut self, path: impl Into<PathBuf>) -> Self {
         self.config_path = Some(path.into());
         self
@@ -124,15 +137,22 @@ impl Harness {
                 self.setup_errors.join("\n"),
             )));
         }
-        let config_path = self.config_path.clone().unwrap_or_else(default_config_path);
+        let config_path = match self.config_path.take() {
+            Some(path) => in_package(path),
+            None => in_package(PathBuf::from(CONFIG_FILE)),
+        };
         let text = crate::config::read_suite_text(&config_path)?;
-        let suite = Suite::parse(&config_path, &text, &self.metrics)?;
+        let mut suite = Suite::parse(&config_path, &text, &self.metrics)?;
+        if let Some(repository) = repository_root(&suite.root) {
+            suite.set_repository_root(&repository);
+        }
+        suite.source_file = source_file_name(self.source_file, suite.repository_root.as_deref());
         for metric in &suite.external_metrics {
             self.metrics.register(Arc::new(metric.clone()))?;
         }
         // Every system table is checked now, whatever trials are selected.
         for cfg in suite.systems.values() {
-            crate::systems::factory::check(cfg, &self.systems, &suite.root)?;
+            crate::systems::factory::check(cfg, &self.systems, &suite.root, &suite.source_file)?;
         }
         let started = SystemTime::now();
         let self_output_dir = self.output_dir.clone();
@@ -242,10 +262,43 @@ fn print_generation_warnings(results: &RunResults) {
     }
 }
 
-fn default_config_path() -> PathBuf {
+/// A relative suite path, relative to the package root (`CARGO_MANIFEST_DIR`) when known.
+fn in_package(path: PathBuf) -> PathBuf {
     match std::env::var_os("CARGO_MANIFEST_DIR") {
-        Some(dir) => PathBuf::from(dir).join(CONFIG_FILE),
-        None => PathBuf::from(CONFIG_FILE),
+        Some(dir) if path.is_relative() => PathBuf::from(dir).join(path),
+        _ => path,
+    }
+}
+
+/// The folder that paths in results.json and JUnit are relative to, so that CI annotations land
+/// on the repository's files: the git work tree holding the suite (`git rev-parse
+/// --show-toplevel`), else the package root (`CARGO_MANIFEST_DIR`) when it holds the suite;
+/// `None` (the suite folder) otherwise.
+fn repository_root(suite_root: &Path) -> Option<PathBuf> {
+    crate::systems::inputs::work_tree_root(suite_root).or_else(|| {
+        let package = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR")?);
+        let (package, root) = (
+            package.canonicalize().ok()?,
+            suite_root.canonicalize().ok()?,
+        );
+        root.starts_with(&package).then_some(package)
+    })
+}
+
+/// The caller's `file!()` as a snapshot's `source:` names it: relative paths (the compiler's,
+/// relative to the cargo workspace root) as they are; an absolute one relative to the repository
+/// root when inside it; `/` separators, as insta writes them.
+fn source_file_name(file: &str, repository: Option<&Path>) -> String {
+    let path = Path::new(file);
+    let shown = match repository {
+        Some(repo) if path.is_absolute() => path.strip_prefix(repo).unwrap_or(path),
+        _ => path,
+    };
+    let shown = shown.to_string_lossy();
+    if cfg!(windows) {
+        shown.replace('\\', "/")
+    } else {
+        shown.into_owned()
     }
 }
 

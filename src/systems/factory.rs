@@ -16,21 +16,24 @@ pub fn check(
     config: &SystemConfig,
     registered: &BTreeMap<String, Arc<dyn System>>,
     root: &Path,
+    source_file: &str,
 ) -> Result<()> {
     match config.kind {
         SystemKind::Command => super::command::CommandSystem::check_config(config.keys(), root),
-        _ => build(config, registered, root, &[]).map(|_| ()),
+        _ => build(config, registered, root, &[], source_file).map(|_| ()),
     }
 }
 
 /// Builds the system named in `config`. `kind = "rust"` systems come from `registered` (added in
-/// the user's `tests/benchmarks.rs` with `Harness::system`). `not_inputs` are the project paths
-/// a command system's default input files leave out (see [`crate::config::Suite::not_inputs`]).
+/// the user's test source `source_file`, usually `tests/benchmarks.rs`, with `Harness::system`).
+/// `not_inputs` are the project paths a command system's default input files leave out (see
+/// [`crate::config::Suite::not_inputs`]).
 pub fn build(
     config: &SystemConfig,
     registered: &BTreeMap<String, Arc<dyn System>>,
     root: &Path,
     not_inputs: &[PathBuf],
+    source_file: &str,
 ) -> Result<Arc<dyn System>> {
     let keys = config.keys();
     match config.kind {
@@ -39,7 +42,7 @@ pub fn build(
             registered.get(&config.name).cloned().ok_or_else(|| {
                 keys.table_error(&format!(
                     "has kind = \"rust\" but no Rust system is registered under that name; add \
-                     `.system(\"{}\", MySystem)` to the Harness in tests/benchmarks.rs",
+                     `.system(\"{}\", MySystem)` to the Harness in {source_file}",
                     config.name
                 ))
             })

@@ -66,20 +66,36 @@ struct Git {
     root: PathBuf,
 }
 
+/// What `git -C <dir> rev-parse <args>` prints, trimmed; `None` when git does not run or fails
+/// (no git, or `dir` outside a work tree).
+pub(crate) fn rev_parse(dir: &Path, args: &[&str]) -> Option<String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .arg("rev-parse")
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The top folder of the git work tree holding `dir` (`git rev-parse --show-toplevel`), when
+/// git runs and `dir` is inside a work tree.
+pub fn work_tree_root(dir: &Path) -> Option<PathBuf> {
+    rev_parse(dir, &["--show-toplevel"])
+        .filter(|top| !top.is_empty())
+        .map(PathBuf::from)
+}
+
 impl Git {
     /// `Some` when `git` runs and `root` is inside a work tree.
     fn at(root: &Path) -> Option<Git> {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(root)
-            .args(["rev-parse", "--is-inside-work-tree"])
-            .stderr(Stdio::null())
-            .output()
-            .ok()?;
-        (out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "true").then(|| {
-            Git {
-                root: root.to_path_buf(),
-            }
+        (rev_parse(root, &["--is-inside-work-tree"]).as_deref() == Some("true")).then(|| Git {
+            root: root.to_path_buf(),
         })
     }
 
