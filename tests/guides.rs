@@ -69,8 +69,8 @@ fn run(script: &str, dir: &Path) {
         .current_dir(dir)
         .env("PATH", path)
         .env("EVALGATE_SRC", root())
-        // A build of its own: the tour must not wait for the lock of the build running it.
-        .env("CARGO_TARGET_DIR", root().join("target/guide-tour"))
+        // The new crate builds in its own `target/`, where the guides read `target/evalgate/`.
+        .env_remove("CARGO_TARGET_DIR")
         .env("GIT_AUTHOR_NAME", "Guide Reader")
         .env("GIT_AUTHOR_EMAIL", "reader@example.com")
         .env("GIT_COMMITTER_NAME", "Guide Reader")
