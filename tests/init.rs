@@ -622,7 +622,7 @@ fn a_broken_dataset_fails_its_check() {
     assert!(err.contains("library_sundays"), "{err}");
 }
 
-/// The `datasets` test binary of this repository, when `cargo test` built it beside this one.
+/// The `datasets` test binary of this repository, when cargo built it beside this one.
 fn datasets_test_binary() -> Option<PathBuf> {
     let deps = std::env::current_exe().ok()?.parent()?.to_path_buf();
     std::fs::read_dir(deps)
@@ -641,10 +641,12 @@ fn datasets_test_binary() -> Option<PathBuf> {
 /// each dataset is its own trial, and only the broken one fails.
 #[test]
 fn the_datasets_target_fails_the_broken_dataset_as_its_own_test() {
-    let Some(binary) = datasets_test_binary() else {
-        eprintln!("the datasets test binary is not built; `cargo test` builds it");
-        return;
-    };
+    // `cargo test` builds every test target before it runs any; with `--test init` alone, build
+    // the datasets target first. Never a silent pass.
+    let binary = datasets_test_binary().expect(
+        "the datasets test binary is not built beside this one: run `cargo test`, or `cargo test \
+         --test datasets --no-run` before `cargo test --test init`",
+    );
     let dir = user_crate(USER_MANIFEST);
     assert!(
         init_at(dir.path(), &["--evalgate-path", repo().to_str().unwrap()])
