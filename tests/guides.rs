@@ -71,6 +71,9 @@ fn run(script: &str, dir: &Path) {
         .env("EVALGATE_SRC", root())
         // The new crate builds in its own `target/`, where the guides read `target/evalgate/`.
         .env_remove("CARGO_TARGET_DIR")
+        // Tests reach only loopback: cargo resolves the new crate's dependencies from what the
+        // build of this repository already downloaded.
+        .env("CARGO_NET_OFFLINE", "true")
         .env("GIT_AUTHOR_NAME", "Guide Reader")
         .env("GIT_AUTHOR_EMAIL", "reader@example.com")
         .env("GIT_COMMITTER_NAME", "Guide Reader")
