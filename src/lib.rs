@@ -110,6 +110,8 @@ pub mod unstable {
     pub mod results;
     #[path = "score.rs"]
     pub mod score;
+    #[path = "stats/mod.rs"]
+    pub mod stats;
     #[path = "systems/mod.rs"]
     pub mod systems;
     #[path = "text.rs"]
