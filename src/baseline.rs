@@ -68,6 +68,11 @@ pub struct BaselineBody {
     pub metrics: BTreeMap<String, f64>,
     /// Per-item metric values: item id → metric id → value (`null` where not applicable).
     pub items: serde_json::Map<String, serde_json::Value>,
+    /// Corpus-level metrics whose vs-baseline check runs a paired test: each item's sufficient
+    /// statistics (metric id → item id → the numbers, space-separated), so the test can
+    /// recompute the baseline's corpus value on resampled items. Absent otherwise.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub statistics: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl BaselineBody {
@@ -99,6 +104,22 @@ impl BaselineBody {
             }
         }
         body
+    }
+
+    /// Each item's sufficient statistics of a corpus-level metric, by item id; `None` when the
+    /// baseline has none for it or one does not parse.
+    pub fn item_statistics(&self, metric: &str) -> Option<BTreeMap<&str, Vec<f64>>> {
+        self.statistics
+            .get(metric)?
+            .iter()
+            .map(|(id, text)| {
+                let numbers: Option<Vec<f64>> = text
+                    .split_whitespace()
+                    .map(|n| n.parse::<f64>().ok().filter(|x| x.is_finite()))
+                    .collect();
+                numbers.map(|n| (id.as_str(), n))
+            })
+            .collect()
     }
 
     /// Per-item values of one metric, by item id.
@@ -425,6 +446,7 @@ mod tests {
             system_config: serde_json::json!({"kind": "builtin", "params": {"sentences": 3}}),
             metrics,
             items,
+            statistics: BTreeMap::new(),
         }
     }
 

@@ -25,6 +25,9 @@ pub struct Check {
     pub max_failing_pct: Option<f64>,
     /// Item checks: one trial per item (`…::item_min::<item id>`) instead of one per metric.
     pub per_item_trials: bool,
+    /// Vs-baseline checks: the paired statistical test deciding the verdict (`None`: the
+    /// plain comparison of the two dataset values).
+    pub test: Option<crate::stats::Settings>,
     /// Line in the suite file where it was defined (`None` for built-in defaults).
     pub line: Option<u32>,
 }
@@ -40,6 +43,7 @@ impl Check {
             max_failing_items: None,
             max_failing_pct: None,
             per_item_trials: false,
+            test: None,
             line: None,
         }
     }
@@ -112,6 +116,10 @@ pub enum CheckStatus {
     Failed,
     /// Warning-level regression.
     Warned,
+    /// A paired statistical test could not tell whether the metric worsened by more than
+    /// allowed: always a warning (an ignored trial with the interval and the minimum detectable
+    /// effect), whatever the check's severity.
+    Inconclusive,
     /// Not evaluated (no baseline yet).
     Ignored,
 }
@@ -353,6 +361,224 @@ pub fn item_text(item: &ItemValue) -> String {
             format!("{} {} → {}", item.id, fmt(b), fmt(item.value))
         }
         _ => format!("{} = {}", item.id, fmt(item.value)),
+    }
+}
+
+/// The outcome of a paired statistical test of a vs-baseline check, as results.json, JUnit and
+/// the reports carry it. Worsening is direction-aware (positive = worse); Δ is `current −
+/// baseline` in the metric's own units, so for a higher-is-better metric Δ's interval is the
+/// worsening's, negated and swapped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairedTest {
+    /// `paired_bootstrap` or `permutation`.
+    pub method: crate::stats::Method,
+    /// Two-sided confidence level of the interval, in (0, 1).
+    pub confidence: f64,
+    /// Resamples drawn (bootstrap) or sign vectors used (permutation; `2^n` when exact).
+    pub resamples: usize,
+    /// True when the permutation test enumerated every sign vector.
+    pub exact: bool,
+    /// Items paired with the baseline (both values present).
+    pub n_items: usize,
+    /// Outputs per item (the system's `samples`).
+    pub n_samples: usize,
+    /// The allowed worsening, absolute (`max_drop`, or `max_drop_pct` of the baseline value,
+    /// whichever is smaller).
+    pub allowed_worsening: f64,
+    /// Worsening on all items.
+    pub worsening: f64,
+    /// Lower end of the worsening's confidence interval.
+    pub worsening_lo: f64,
+    /// Upper end of the worsening's confidence interval.
+    pub worsening_hi: f64,
+    /// `current − baseline` on all items.
+    pub delta: f64,
+    /// Lower end of Δ's confidence interval.
+    pub delta_lo: f64,
+    /// Upper end of Δ's confidence interval.
+    pub delta_hi: f64,
+    /// Minimum detectable effect: the smallest true worsening the test detects with 80 % power
+    /// at this item count (see `evalgate::unstable::stats`).
+    pub mde: f64,
+    /// One-sided p-value of "the worsening is at most the allowed one" (permutation test only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_value: Option<f64>,
+    /// `pass`, `regression` or `inconclusive`.
+    pub decision: PairedDecision,
+}
+
+/// What a paired test decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairedDecision {
+    /// The whole interval is within the allowed worsening.
+    Pass,
+    /// The whole interval is beyond the allowed worsening.
+    Regression,
+    /// The interval straddles the allowed worsening.
+    Inconclusive,
+}
+
+/// The allowed worsening of a vs-baseline check as one absolute number: `max_drop`, or
+/// `max_drop_pct` percent of `|baseline|`, the smaller when both are set (whichever is hit
+/// first); 0 when neither is.
+pub fn allowed_worsening(check: &Check, baseline: f64) -> f64 {
+    let pct = check.threshold_pct.map(|p| baseline.abs() * p / 100.0);
+    match (check.threshold, pct) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) => a,
+        (None, Some(b)) => b,
+        (None, None) => 0.0,
+    }
+}
+
+impl PairedTest {
+    /// The record of `interval` (of the worsening) for a metric going `direction`.
+    pub fn new(
+        interval: &crate::stats::Interval,
+        direction: Direction,
+        allowed_worsening: f64,
+        n_samples: usize,
+    ) -> PairedTest {
+        let decision = match crate::stats::decide(interval, allowed_worsening) {
+            crate::stats::Decision::Pass => PairedDecision::Pass,
+            crate::stats::Decision::Regression => PairedDecision::Regression,
+            crate::stats::Decision::Inconclusive => PairedDecision::Inconclusive,
+        };
+        let (delta, delta_lo, delta_hi) = match direction {
+            Direction::HigherIsBetter => (-interval.estimate, -interval.hi, -interval.lo),
+            Direction::LowerIsBetter => (interval.estimate, interval.lo, interval.hi),
+        };
+        PairedTest {
+            method: interval.method,
+            confidence: interval.confidence,
+            resamples: interval.resamples,
+            exact: interval.exact,
+            n_items: interval.n_items,
+            n_samples,
+            allowed_worsening,
+            worsening: interval.estimate,
+            worsening_lo: interval.lo,
+            worsening_hi: interval.hi,
+            delta,
+            delta_lo,
+            delta_hi,
+            mde: interval.mde,
+            p_value: interval.p_value,
+            decision,
+        }
+    }
+
+    /// `Δ -0.021 [-0.035, -0.008], paired bootstrap 95 % over 30 items × 5 samples` (with
+    /// `, p = 0.012` for the permutation test).
+    pub fn describe(&self) -> String {
+        let method = match self.method {
+            crate::stats::Method::PairedBootstrap => "paired bootstrap",
+            crate::stats::Method::Permutation if self.exact => "exact permutation test",
+            crate::stats::Method::Permutation => "permutation test",
+        };
+        let samples = if self.n_samples > 1 {
+            format!(" × {} samples", self.n_samples)
+        } else {
+            String::new()
+        };
+        let p = self
+            .p_value
+            .map(|p| format!(", p = {}", fmt(p)))
+            .unwrap_or_default();
+        format!(
+            "Δ {} {}, {method} {}% over {} items{samples}{p}",
+            fmt_signed(self.delta),
+            self.interval_text(),
+            fmt(self.confidence * 100.0),
+            self.n_items
+        )
+    }
+
+    /// Δ's interval: `[-0.035, -0.008]`.
+    pub fn interval_text(&self) -> String {
+        format!(
+            "[{}, {}]",
+            fmt_signed(self.delta_lo),
+            fmt_signed(self.delta_hi)
+        )
+    }
+}
+
+/// Judges a vs-baseline check by its paired test: regression (the check's severity) when the
+/// whole interval of the worsening is beyond the allowed worsening, pass when it is all within,
+/// inconclusive otherwise. The message gives Δ with its interval, the allowed worsening and,
+/// when inconclusive, the minimum detectable effect.
+pub fn evaluate_paired(check: &Check, input: &CheckInput<'_>, test: &PairedTest) -> Verdict {
+    let def = input.def;
+    let baseline = input.baseline.unwrap_or(input.value);
+    let allowed = format!(
+        "{} ({}; {})",
+        fmt(test.allowed_worsening),
+        allowed_text(check),
+        def.direction.label()
+    );
+    let moved = format!(
+        "{} {} from {} (baseline) to {} ({})",
+        def.id,
+        if def.direction.worsening(baseline, input.value) > 0.0 {
+            "worsened"
+        } else {
+            "changed"
+        },
+        fmt(baseline),
+        fmt(input.value),
+        test.describe()
+    );
+    let (status, message) = match test.decision {
+        PairedDecision::Pass => (
+            CheckStatus::Passed,
+            format!(
+                "{moved}; the worsening is at most {} at {}% confidence, within the allowed {allowed}",
+                fmt(test.worsening_hi.max(0.0)),
+                fmt(test.confidence * 100.0)
+            ),
+        ),
+        PairedDecision::Regression => (
+            match check.severity {
+                Severity::Error => CheckStatus::Failed,
+                Severity::Warn => CheckStatus::Warned,
+            },
+            format!(
+                "{moved}; the worsening is at least {} at {}% confidence, beyond the allowed \
+                 {allowed}",
+                fmt(test.worsening_lo),
+                fmt(test.confidence * 100.0)
+            ),
+        ),
+        PairedDecision::Inconclusive => (
+            CheckStatus::Inconclusive,
+            format!(
+                "inconclusive: {moved}; the interval of the worsening [{}, {}] straddles the \
+                 allowed {allowed}: with {} items a worsening below {} cannot be told from \
+                 noise; add items or samples",
+                fmt_signed(test.worsening_lo),
+                fmt_signed(test.worsening_hi),
+                test.n_items,
+                fmt(test.mde)
+            ),
+        ),
+    };
+    let worst_items = if status == CheckStatus::Passed {
+        Vec::new()
+    } else {
+        worst_items(input)
+    };
+    let mut message = message;
+    if !worst_items.is_empty() {
+        let list: Vec<String> = worst_items.iter().map(item_text).collect();
+        message.push_str(&format!("; worst items: {}", list.join(", ")));
+    }
+    Verdict {
+        status,
+        delta: Some(input.value - baseline),
+        message,
+        worst_items,
     }
 }
 

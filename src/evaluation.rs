@@ -31,6 +31,8 @@ pub struct Evaluation {
     pub cache_use: CacheUse,
     /// Outputs in item order.
     pub generations: Vec<Generation>,
+    /// Outputs per item (the system's `samples`; 1 when it sets none).
+    pub samples: usize,
     /// Cache statistics.
     pub stats: GenerationStats,
     /// Set when the system's model has no price in the pricing table.
@@ -39,6 +41,9 @@ pub struct Evaluation {
     pub metrics: BTreeMap<String, MetricValues>,
     /// Metrics that could not be computed, with the reason.
     pub metric_errors: BTreeMap<String, String>,
+    /// Corpus-level metrics checked by a paired test: each item's sufficient statistics, in
+    /// item order ([`crate::metrics::Metric::item_statistics`]).
+    pub item_statistics: BTreeMap<String, Vec<Vec<f64>>>,
     /// Baseline comparison.
     pub baseline: Synced,
     /// Baseline file path relative to the project root.
@@ -74,16 +79,30 @@ pub struct GenerationSetup<'a> {
     pub pricing: Option<&'a PriceTable>,
 }
 
-/// Runs `system` over `dataset`, scores `metric_ids`, and syncs the baseline snapshot.
+/// The metrics an evaluation computes.
+#[derive(Debug, Clone, Copy)]
+pub struct MetricPlan<'a> {
+    /// Metric ids, in the suite's order.
+    pub ids: &'a [String],
+    /// Corpus-level ids among them whose vs-baseline check runs a paired test: their per-item
+    /// sufficient statistics are computed and kept with the baseline.
+    pub statistics_for: &'a [String],
+}
+
+/// Runs `system` over `dataset`, scores the planned metrics, and syncs the baseline snapshot.
 pub fn compute(
     suite: &Suite,
     registry: &MetricRegistry,
     dataset: Arc<Dataset>,
     system_name: &str,
     system: &dyn System,
-    metric_ids: &[String],
+    metrics: MetricPlan<'_>,
     setup: GenerationSetup<'_>,
 ) -> Result<Evaluation> {
+    let MetricPlan {
+        ids: metric_ids,
+        statistics_for,
+    } = metrics;
     let requests: Vec<SystemRequest<'_>> = dataset
         .items
         .iter()
@@ -198,6 +217,29 @@ pub fn compute(
             }
         }
     }
+    // Sufficient statistics for the paired tests of corpus-level metrics.
+    let mut item_statistics = BTreeMap::new();
+    let with_values: Vec<&String> = statistics_for
+        .iter()
+        .filter(|id| metrics.contains_key(*id))
+        .collect();
+    for id in with_values {
+        match registry.item_statistics(id, &scoring, &options) {
+            Ok(stats) => {
+                item_statistics.insert(id.clone(), stats);
+            }
+            Err(e) => {
+                metrics.remove(id);
+                metric_errors.insert(
+                    id.clone(),
+                    format!(
+                        "metric `{id}` failed on `{}` × `{system_name}`: {}",
+                        dataset.id, e.problem
+                    ),
+                );
+            }
+        }
+    }
     let metric_version = match registry.configuration_hash(&wanted) {
         Some(hash) => format!("{METRIC_VERSION}+plugins:{}", &hash[7..19]),
         None => METRIC_VERSION.to_string(),
@@ -214,7 +256,13 @@ pub fn compute(
         metric_version,
         metric_settings: registry.settings_per_metric(&wanted, &options),
     };
-    let body = baseline_body(&fingerprint, &system_config, &dataset, &metrics);
+    let body = baseline_body(
+        &fingerprint,
+        &system_config,
+        &dataset,
+        &metrics,
+        &item_statistics,
+    );
     let path = baseline::snapshot_path(&suite.baselines_dir, &dataset.id, system_name);
     // With a metric missing, a pending snapshot would drop its baseline values: compare only.
     let write_pending = metric_errors.is_empty();
@@ -242,10 +290,12 @@ pub fn compute(
         system_config,
         cache_use: setup.cache_use,
         generations,
+        samples: 1,
         stats,
         pricing_warning,
         metrics,
         metric_errors,
+        item_statistics,
         baseline: synced,
         baseline_file,
     })
@@ -256,6 +306,7 @@ fn baseline_body(
     system_config: &serde_json::Value,
     dataset: &Dataset,
     metrics: &BTreeMap<String, MetricValues>,
+    item_statistics: &BTreeMap<String, Vec<Vec<f64>>>,
 ) -> BaselineBody {
     let aggregate = metrics
         .iter()
@@ -273,10 +324,26 @@ fn baseline_body(
         }
         items.insert(item.id.clone(), serde_json::Value::Object(per));
     }
+    let statistics = item_statistics
+        .iter()
+        .map(|(id, per_item)| {
+            let rows = dataset
+                .items
+                .iter()
+                .zip(per_item)
+                .map(|(item, stats)| {
+                    let text: Vec<String> = stats.iter().map(|x| x.to_string()).collect();
+                    (item.id.clone(), text.join(" "))
+                })
+                .collect();
+            (id.clone(), rows)
+        })
+        .collect();
     BaselineBody {
         fingerprint: fingerprint.clone(),
         system_config: system_config.clone(),
         metrics: aggregate,
         items,
+        statistics,
     }
 }

@@ -70,6 +70,9 @@ pub struct HistoryEvaluation {
     /// Trials that warned.
     #[serde(default)]
     pub warned: Vec<String>,
+    /// Vs-baseline trials whose paired test could not tell.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inconclusive: Vec<String>,
 }
 
 impl HistoryRecord {
@@ -115,6 +118,7 @@ impl HistoryRecord {
                         .collect(),
                     failed: trials(p, CheckStatus::Failed),
                     warned: trials(p, CheckStatus::Warned),
+                    inconclusive: trials(p, CheckStatus::Inconclusive),
                 })
                 .collect(),
         }

@@ -47,7 +47,7 @@ pub fn write(
                 s.set_message(xml_text(&c.message)).set_type("regression");
                 s
             }
-            CheckStatus::Warned | CheckStatus::Ignored => {
+            CheckStatus::Warned | CheckStatus::Inconclusive | CheckStatus::Ignored => {
                 let mut s = TestCaseStatus::skipped();
                 s.set_message(xml_text(&c.message));
                 s
@@ -89,6 +89,35 @@ pub fn write(
         ] {
             if let Some(v) = v {
                 props.push(Property::new(name, fmt(v)));
+            }
+        }
+        if c.status == CheckStatus::Inconclusive {
+            props.push(Property::new("status", "inconclusive"));
+        }
+        if let Some(t) = &c.test {
+            let method = match t.method {
+                crate::stats::Method::PairedBootstrap => "paired_bootstrap",
+                crate::stats::Method::Permutation => "permutation",
+            };
+            props.push(Property::new("test", method));
+            props.push(Property::new(
+                "test_decision",
+                format!("{:?}", t.decision).to_lowercase(),
+            ));
+            for (name, v) in [
+                ("confidence", t.confidence),
+                ("delta_lo", t.delta_lo),
+                ("delta_hi", t.delta_hi),
+                ("allowed_worsening", t.allowed_worsening),
+                ("mde", t.mde),
+            ] {
+                props.push(Property::new(name, fmt(v)));
+            }
+            props.push(Property::new("n_items", t.n_items.to_string()));
+            props.push(Property::new("n_samples", t.n_samples.to_string()));
+            props.push(Property::new("resamples", t.resamples.to_string()));
+            if let Some(p) = t.p_value {
+                props.push(Property::new("p_value", fmt(p)));
             }
         }
         case.add_properties(props);

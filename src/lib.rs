@@ -121,7 +121,7 @@ pub mod unstable {
 // Inside the crate every module keeps its short path (`crate::config`, ...).
 pub(crate) use unstable::{
     baseline, cache, checks, config, dataset, error, evaluation, fsutil, generate, junit, metrics,
-    numbers, outside, pricing, process, report, systems, text,
+    numbers, outside, pricing, process, report, stats, systems, text,
 };
 
 pub use unstable::error::{Error, Result};

@@ -1,5 +1,5 @@
 //! The machine-readable results file (`target/evalgate/results.json`), schema
-//! `evalgate.results/v2`. CI, PR comments, history and the dashboard read it; the schema is
+//! `evalgate.results/v3`. CI, PR comments, history and the dashboard read it; the schema is
 //! documented in `docs/results-schema.md`. Additive changes keep the version; renames or removals
 //! bump it.
 
@@ -12,11 +12,12 @@ use crate::error::{Error, ReportError, Result};
 use crate::metrics::Direction;
 
 pub use crate::baseline::{BaselineStatus, Fingerprint};
-pub use crate::checks::{CheckKind, CheckStatus, ItemValue, Severity};
+pub use crate::checks::{CheckKind, CheckStatus, ItemValue, PairedDecision, PairedTest, Severity};
 pub use crate::generate::CacheUse;
+pub use crate::stats::Method;
 
 /// Schema identifier written into every results file.
-pub const RESULTS_SCHEMA: &str = "evalgate.results/v2";
+pub const RESULTS_SCHEMA: &str = "evalgate.results/v3";
 
 /// A whole run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,6 +69,9 @@ pub struct Summary {
     pub failed: usize,
     /// Warning-level regressions (ignored trials with a reason).
     pub warned: usize,
+    /// Vs-baseline checks whose paired test could not tell (ignored trials with the interval).
+    #[serde(default)]
+    pub inconclusive: usize,
     /// Checks ignored for another reason (no baseline yet, ignored tier).
     pub ignored: usize,
 }
@@ -187,6 +191,10 @@ pub struct CheckResult {
     /// The allowed relative drop in percent (vs-baseline checks), when configured.
     #[serde(default)]
     pub threshold_pct: Option<f64>,
+    /// Vs-baseline checks with a statistical test: the confidence interval, method, item and
+    /// sample counts, minimum detectable effect, p-value and decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test: Option<PairedTest>,
     /// Human-readable explanation (the failure or warning message).
     pub message: String,
     /// Worst items first (at most five), for failing and warning checks.
@@ -256,6 +264,7 @@ impl RunResults {
                 CheckStatus::Passed => s.passed += 1,
                 CheckStatus::Failed => s.failed += 1,
                 CheckStatus::Warned => s.warned += 1,
+                CheckStatus::Inconclusive => s.inconclusive += 1,
                 CheckStatus::Ignored => s.ignored += 1,
             }
         }

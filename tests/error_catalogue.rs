@@ -302,6 +302,60 @@ const CONFIG_CASES: &[(&str, &[Edit])] = &[
         )],
     ),
     (
+        "vs_baseline with an unknown test",
+        &[(
+            "",
+            "[checks.rouge1_f1]\nvs_baseline = { max_drop = 0.02, test = \"t_test\" }\n",
+        )],
+    ),
+    (
+        "vs_baseline confidence without a test",
+        &[(
+            "",
+            "[checks.rouge1_f1]\nvs_baseline = { max_drop = 0.02, confidence = 0.9 }\n",
+        )],
+    ),
+    (
+        "vs_baseline confidence out of range",
+        &[(
+            "",
+            "[checks.rouge1_f1]\nvs_baseline = { max_drop = 0.02, test = \"paired_bootstrap\", confidence = 95 }\n",
+        )],
+    ),
+    (
+        "vs_baseline with too few resamples",
+        &[(
+            "",
+            "[checks.rouge1_f1]\nvs_baseline = { max_drop = 0.02, test = \"permutation\", resamples = 10 }\n",
+        )],
+    ),
+    (
+        "permutation test on a corpus-level metric",
+        &[
+            (
+                "metrics = [\"rouge1_f1\", \"truncation\"]",
+                "metrics = [\"rouge1_f1\", \"truncation\", \"bleu\"]",
+            ),
+            (
+                "",
+                "[checks.bleu]\nvs_baseline = { max_drop = 0.5, test = \"permutation\" }\n",
+            ),
+        ],
+    ),
+    (
+        "statistical test on a percentile",
+        &[
+            (
+                "metrics = [\"rouge1_f1\", \"truncation\"]",
+                "metrics = [\"rouge1_f1\", \"truncation\", \"latency_p95_ms\"]",
+            ),
+            (
+                "",
+                "[checks.latency_p95_ms]\nvs_baseline = { max_drop = 5, test = \"paired_bootstrap\" }\n",
+            ),
+        ],
+    ),
+    (
         "item_min with a negative count",
         &[(
             "",

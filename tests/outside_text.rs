@@ -900,6 +900,7 @@ fn junit_xml_stays_xml_whatever_a_message_holds() {
         delta: None,
         threshold: None,
         threshold_pct: None,
+        test: None,
         message: format!("line\n::error::x {nasty}"),
         worst_items: Vec::new(),
         failing_items: Vec::new(),

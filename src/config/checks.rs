@@ -289,6 +289,7 @@ pub(super) fn resolve_checks(
                 Some(Check {
                     threshold: t.max_drop,
                     threshold_pct: t.max_drop_pct,
+                    test: paired_test(t, key, file, line)?,
                     line: Some(line),
                     ..Check::new(CheckKind::VsBaseline, t.severity)
                 })
@@ -300,4 +301,70 @@ pub(super) fn resolve_checks(
         checks: out,
         off_lines,
     })
+}
+
+/// The paired statistical test a `vs_baseline` table names (`test`, `confidence`, `resamples`),
+/// or `None` for `test = "none"` (the plain comparison of the two dataset values).
+fn paired_test(
+    t: &super::raw::RawVsBaselineTable,
+    key: &str,
+    file: &str,
+    line: u32,
+) -> Result<Option<crate::stats::Settings>> {
+    use crate::stats::{DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, Method, SEED, Settings};
+    let error = |field: &str, problem: String| {
+        Error::Config(
+            ConfigError::at(file, line, problem).for_key(format!("{key}.vs_baseline.{field}")),
+        )
+    };
+    let method = match t.test.as_deref() {
+        None | Some("none") => None,
+        Some("paired_bootstrap") => Some(Method::PairedBootstrap),
+        Some("permutation") => Some(Method::Permutation),
+        Some(other) => {
+            return Err(error(
+                "test",
+                format!(
+                    "is `{other}`; use \"paired_bootstrap\", \"permutation\" or \"none\" (the \
+                     plain comparison of the two values)"
+                ),
+            ));
+        }
+    };
+    let Some(method) = method else {
+        for (field, set) in [
+            ("confidence", t.confidence.is_some()),
+            ("resamples", t.resamples.is_some()),
+        ] {
+            if set {
+                return Err(error(
+                    field,
+                    "applies only to a statistical test; add test = \"paired_bootstrap\" or \
+                     \"permutation\", or remove it"
+                        .to_string(),
+                ));
+            }
+        }
+        return Ok(None);
+    };
+    let confidence = t.confidence.unwrap_or(DEFAULT_CONFIDENCE);
+    if !(0.5..=0.999).contains(&confidence) {
+        return Err(error(
+            "confidence",
+            format!("is {confidence}; give a level from 0.5 to 0.999, e.g. 0.95"),
+        ));
+    }
+    let resamples = t.resamples.unwrap_or(DEFAULT_RESAMPLES as i64);
+    if !(100..=1_000_000).contains(&resamples) {
+        return Err(error(
+            "resamples",
+            format!("is {resamples}; give a count from 100 to 1000000 (default 1000)"),
+        ));
+    }
+    Ok(Some(Settings {
+        method,
+        confidence,
+        resamples: resamples as usize,
+        seed: SEED,
+    }))
 }

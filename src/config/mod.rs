@@ -667,6 +667,7 @@ impl Suite {
             });
         }
         check_switches_off_something(&table, &datasets, metrics, &file)?;
+        check_paired_tests(&table, metrics, &file)?;
 
         Ok(Suite {
             name: raw
@@ -804,6 +805,42 @@ impl Suite {
             .flatten()
             .collect()
     }
+}
+
+/// A vs-baseline check that names a statistical test must be on a metric whose dataset value can
+/// be recomputed on resampled items, and a permutation test needs per-item differences (corpus
+/// metrics take the paired bootstrap).
+fn check_paired_tests(table: &CheckTable, metrics: &MetricRegistry, file: &str) -> Result<()> {
+    use crate::metrics::Resampling;
+    let per_metric = table.per_metric.iter();
+    let overrides = table.overrides.iter().map(|o| (&o.metric, &o.checks));
+    for (metric, set) in per_metric.chain(overrides) {
+        let Some(Some(check)) = set.get(&CheckKind::VsBaseline) else {
+            continue;
+        };
+        let Some(test) = check.test else { continue };
+        let problem = match (metrics.resampling(metric), test.method) {
+            (Some(Resampling::NotResamplable), _) => Some(format!(
+                "names a statistical test, but `{metric}` is not recomputable from resampled \
+                 items (a percentile); remove `test`, or test `latency_mean_ms` instead"
+            )),
+            (Some(Resampling::CorpusStatistics), crate::stats::Method::Permutation) => {
+                Some(format!(
+                    "names the permutation test, which needs per-item differences, but `{metric}` \
+                     is a corpus-level metric; use test = \"paired_bootstrap\" (it recomputes the \
+                     corpus value on every resample)"
+                ))
+            }
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            return Err(Error::Config(
+                ConfigError::at(file, check.line.unwrap_or(1), problem)
+                    .for_key(format!("checks.{metric}.vs_baseline.test")),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `<kind> = false` must switch off a check that would otherwise run: a default, a

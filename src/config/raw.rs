@@ -152,6 +152,10 @@ pub(super) struct RawVsBaselineTable {
     pub(super) max_drop_pct: Option<f64>,
     #[serde(default)]
     pub(super) severity: Severity,
+    /// `"none"` (default), `"paired_bootstrap"` or `"permutation"`.
+    pub(super) test: Option<String>,
+    pub(super) confidence: Option<f64>,
+    pub(super) resamples: Option<i64>,
 }
 
 /// Reads a check table (`{ value = .., severity = .. }`) with the table's own error, or says

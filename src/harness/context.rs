@@ -210,6 +210,8 @@ impl RunContext {
                     refresh: self.cache_mode == CacheMode::Refresh,
                     pricing: self.pricing.as_ref(),
                 };
+                let metric_ids = &self.suite.datasets[dataset].metrics;
+                let statistics_for = self.statistics_for(dataset, system, metric_ids);
                 let compute = || {
                     crate::evaluation::compute(
                         &self.suite,
@@ -217,7 +219,10 @@ impl RunContext {
                         ds,
                         system,
                         sys.as_ref(),
-                        &self.suite.datasets[dataset].metrics,
+                        crate::evaluation::MetricPlan {
+                            ids: metric_ids,
+                            statistics_for: &statistics_for,
+                        },
                         setup,
                     )
                 };
@@ -231,6 +236,23 @@ impl RunContext {
                 }
             })
             .clone()
+    }
+
+    /// The corpus-level metrics of a dataset × system whose vs-baseline check runs a paired
+    /// test: their per-item sufficient statistics are computed and kept with the baseline.
+    fn statistics_for(&self, dataset: &str, system: &str, metric_ids: &[String]) -> Vec<String> {
+        metric_ids
+            .iter()
+            .filter(|id| {
+                self.metrics.resampling(id) == Some(crate::metrics::Resampling::CorpusStatistics)
+                    && self.metrics.definition(id).is_some_and(|def| {
+                        self.suite.checks_for(dataset, system, def).iter().any(|c| {
+                            c.kind == crate::checks::CheckKind::VsBaseline && c.test.is_some()
+                        })
+                    })
+            })
+            .cloned()
+            .collect()
     }
 
     /// `sha256:` of the running executable (the test binary holding Rust systems), once.

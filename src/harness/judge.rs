@@ -86,6 +86,7 @@ impl RunContext {
             delta: None,
             threshold: check.threshold,
             threshold_pct: check.threshold_pct,
+            test: None,
             message: String::new(),
             worst_items: Vec::new(),
             failing_items: Vec::new(),
@@ -253,7 +254,23 @@ impl RunContext {
             return record;
         };
         input.baseline = Some(baseline_value);
-        let verdict = evaluate(check, &input);
+        let verdict = match check.test {
+            None => evaluate(check, &input),
+            Some(settings) => match self.paired_test(check, &settings, evaluation, &input) {
+                Ok(test) => {
+                    let verdict = crate::checks::evaluate_paired(check, &input, &test);
+                    record.test = Some(test);
+                    verdict
+                }
+                Err((status, message)) => {
+                    record.status = status;
+                    record.baseline = Some(baseline_value);
+                    record.delta = Some(values_delta(&input, baseline_value));
+                    record.message = message;
+                    return locate(spec, record);
+                }
+            },
+        };
         record.status = verdict.status;
         record.baseline = Some(baseline_value);
         record.delta = verdict.delta;
@@ -267,6 +284,124 @@ impl RunContext {
             ));
         }
         locate(spec, record)
+    }
+
+    /// The paired test of a vs-baseline check: the current per-item values (or sufficient
+    /// statistics) against the baseline's, paired by item id. `Err` holds the trial's status and
+    /// message when the test cannot run: an ignored trial when the baseline lacks the
+    /// statistics (a pending snapshot has them), a failed one when the numbers do not allow it.
+    fn paired_test(
+        &self,
+        check: &Check,
+        settings: &crate::stats::Settings,
+        evaluation: &Evaluation,
+        input: &CheckInput<'_>,
+    ) -> std::result::Result<crate::checks::PairedTest, (CheckStatus, String)> {
+        use crate::metrics::Resampling;
+        use crate::stats::Paired;
+        let def = input.def;
+        let baseline_value = input.baseline.unwrap_or(input.value);
+        let allowed = crate::checks::allowed_worsening(check, baseline_value);
+        let Some(baseline) = evaluation.baseline.baseline.as_ref() else {
+            return Err((
+                CheckStatus::Failed,
+                "the baseline is not loaded".to_string(),
+            ));
+        };
+        let failed = |problem: String| {
+            (
+                CheckStatus::Failed,
+                format!(
+                    "the paired test of {} against {} could not run: {problem}",
+                    def.id, evaluation.baseline_file
+                ),
+            )
+        };
+        let n_samples = evaluation.samples.max(1);
+        let interval = match self.metrics.resampling(&def.id) {
+            Some(Resampling::CorpusStatistics) => {
+                let Some(current) = evaluation.item_statistics.get(&def.id) else {
+                    return Err(failed(format!(
+                        "no per-item statistics were computed for `{}`",
+                        def.id
+                    )));
+                };
+                let Some(stored) = baseline.body.item_statistics(&def.id) else {
+                    let pending = match &evaluation.baseline.pending {
+                        Some(p) => format!(
+                            "accept the pending snapshot {} (`cargo insta review`), which has them",
+                            self.suite.display_path(p)
+                        ),
+                        None => "rerun, then accept the pending snapshot".to_string(),
+                    };
+                    return Err((
+                        CheckStatus::Ignored,
+                        format!(
+                            "the baseline {} has no per-item statistics of `{}`, which its paired \
+                             test needs (it was made before the check named a test): {pending}",
+                            evaluation.baseline_file, def.id
+                        ),
+                    ));
+                };
+                // Paired by item id: items present in both.
+                let mut base = Vec::new();
+                let mut cur = Vec::new();
+                for (item, stats) in evaluation.dataset.items.iter().zip(current) {
+                    if let Some(b) = stored.get(item.id.as_str()) {
+                        if b.len() == stats.len() {
+                            base.push(b.clone());
+                            cur.push(stats.clone());
+                        }
+                    }
+                }
+                let registry = &self.metrics;
+                let direction = def.direction;
+                let id = def.id.as_str();
+                let worsening = move |b: &[f64], c: &[f64]| {
+                    direction.worsening(registry.corpus_value(id, b), registry.corpus_value(id, c))
+                };
+                crate::stats::interval(
+                    &Paired::Corpus {
+                        baseline: &base,
+                        current: &cur,
+                        worsening: &worsening,
+                    },
+                    allowed,
+                    settings,
+                )
+            }
+            Some(Resampling::NotResamplable) | None => {
+                return Err(failed(format!(
+                    "`{}` cannot be recomputed on resampled items",
+                    def.id
+                )));
+            }
+            Some(resampling) => {
+                let baseline_items = input.baseline_items.clone().unwrap_or_default();
+                let mut differences: Vec<f64> = input
+                    .items
+                    .iter()
+                    .filter_map(|(id, v)| {
+                        let c = (*v)?;
+                        let b = baseline_items.get(id)?;
+                        Some(def.direction.worsening(*b, c))
+                    })
+                    .collect();
+                // A sum over items moves by the item count times the mean difference.
+                if resampling == Resampling::SumOfItems {
+                    let n = differences.len() as f64;
+                    differences.iter_mut().for_each(|d| *d *= n);
+                }
+                crate::stats::interval(&Paired::Differences(&differences), allowed, settings)
+            }
+        };
+        let interval = interval.map_err(|e| failed(e.to_string()))?;
+        Ok(crate::checks::PairedTest::new(
+            &interval,
+            def.direction,
+            allowed,
+            n_samples,
+        ))
     }
 
     /// Whether the baseline of another tier's evaluation was made with the current configuration.
@@ -338,6 +473,11 @@ impl RunContext {
         }
         record
     }
+}
+
+/// `current − baseline` of the dataset values.
+fn values_delta(input: &CheckInput<'_>, baseline: f64) -> f64 {
+    input.value - baseline
 }
 
 /// Where a trial's record goes in the results.
@@ -438,6 +578,11 @@ fn answer(record: &CheckResult) -> Answer {
         CheckStatus::Passed => Ok(Completion::Completed),
         CheckStatus::Failed => Err(Failed::from(record.message.clone())),
         CheckStatus::Warned => Ok(Completion::ignored_with(format!(
+            "warning: {}",
+            record.message
+        ))),
+        // The message starts `inconclusive:`; it is a warning like the others.
+        CheckStatus::Inconclusive => Ok(Completion::ignored_with(format!(
             "warning: {}",
             record.message
         ))),

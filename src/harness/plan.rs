@@ -45,7 +45,7 @@ pub(crate) enum Subject {
     /// A check on a metric of an evaluation computed in this run; `item` for per-item trials.
     Metric {
         def: MetricDef,
-        check: Check,
+        check: Box<Check>,
         item: Option<String>,
     },
     /// Whether the baseline of an evaluation from other tiers (not computed) was made with the system's
@@ -98,7 +98,7 @@ pub(crate) fn plan_trials(suite: &Suite, metrics: &MetricRegistry) -> Plan {
                             format!("{prefix}::cost_usd::pricing"),
                             Subject::Metric {
                                 def: def.clone(),
-                                check,
+                                check: Box::new(check),
                                 item: None,
                             },
                         ));
@@ -127,7 +127,7 @@ pub(crate) fn plan_trials(suite: &Suite, metrics: &MetricRegistry) -> Plan {
                                         format!("{name}::{id}"),
                                         Subject::Metric {
                                             def: def.clone(),
-                                            check: check.clone(),
+                                            check: Box::new(check.clone()),
                                             item: Some(id.clone()),
                                         },
                                     ));
@@ -137,7 +137,7 @@ pub(crate) fn plan_trials(suite: &Suite, metrics: &MetricRegistry) -> Plan {
                                 name,
                                 Subject::Metric {
                                     def: def.clone(),
-                                    check,
+                                    check: Box::new(check),
                                     item: None,
                                 },
                             )),

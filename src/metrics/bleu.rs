@@ -246,6 +246,47 @@ impl Metric for BleuMetric {
             per_item: stats.iter().map(|s| Some(s.score(true))).collect(),
         }])
     }
+
+    fn resampling(&self, _id: &str) -> super::Resampling {
+        super::Resampling::CorpusStatistics
+    }
+
+    /// `[hyp_len, ref_len, correct 1..=4, total 1..=4]` per item.
+    fn item_statistics(
+        &self,
+        _id: &str,
+        items: &[ScoringItem<'_>],
+        _options: &ScoringOptions,
+    ) -> Result<Vec<Vec<f64>>> {
+        let references = references_of(items, "bleu")?;
+        Ok(items
+            .iter()
+            .zip(&references)
+            .map(|(item, refs)| {
+                let s = segment_stats(item.prediction, refs);
+                [s.hyp_len, s.ref_len]
+                    .into_iter()
+                    .chain(s.correct)
+                    .chain(s.total)
+                    .map(|c| c as f64)
+                    .collect()
+            })
+            .collect())
+    }
+
+    fn corpus_value(&self, _id: &str, totals: &[f64]) -> f64 {
+        if totals.len() != 2 + 2 * MAX_ORDER {
+            return f64::NAN;
+        }
+        let count = |i: usize| totals[i] as u64;
+        let stats = BleuStats {
+            hyp_len: count(0),
+            ref_len: count(1),
+            correct: std::array::from_fn(|n| count(2 + n)),
+            total: std::array::from_fn(|n| count(2 + MAX_ORDER + n)),
+        };
+        stats.score(false)
+    }
 }
 
 /// The references of every item, or an error naming the first item without one.

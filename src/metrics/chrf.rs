@@ -280,6 +280,47 @@ impl Metric for ChrfMetric {
         }
         Ok(out)
     }
+
+    fn resampling(&self, _id: &str) -> super::Resampling {
+        super::Resampling::CorpusStatistics
+    }
+
+    /// `[hyp n-grams, ref n-grams, matches]` per order (character orders, then word orders),
+    /// flattened, per item.
+    fn item_statistics(
+        &self,
+        id: &str,
+        items: &[ScoringItem<'_>],
+        _options: &ScoringOptions,
+    ) -> Result<Vec<Vec<f64>>> {
+        let word_order = if id == "chrf_pp" { 2 } else { 0 };
+        let references = references_of(items, id)?;
+        Ok(items
+            .iter()
+            .zip(&references)
+            .map(|(item, refs)| {
+                segment_stats(item.prediction, refs, word_order)
+                    .0
+                    .iter()
+                    .flatten()
+                    .map(|&c| c as f64)
+                    .collect()
+            })
+            .collect())
+    }
+
+    fn corpus_value(&self, _id: &str, totals: &[f64]) -> f64 {
+        if totals.is_empty() || totals.len() % 3 != 0 {
+            return f64::NAN;
+        }
+        ChrfStats(
+            totals
+                .chunks(3)
+                .map(|c| [c[0] as u64, c[1] as u64, c[2] as u64])
+                .collect(),
+        )
+        .score()
+    }
 }
 
 #[cfg(test)]

@@ -34,6 +34,10 @@ const IDS: [(&str, &str, Reader); 3] = [
 ];
 
 impl Metric for CostAndTokens {
+    fn resampling(&self, _id: &str) -> super::Resampling {
+        super::Resampling::SumOfItems
+    }
+
     fn definitions(&self) -> Vec<MetricDef> {
         IDS.iter()
             .map(|(id, description, _)| MetricDef {

@@ -32,6 +32,14 @@ const IDS: [(&str, &str, &str); 3] = [
 ];
 
 impl Metric for Latency {
+    fn resampling(&self, id: &str) -> super::Resampling {
+        if id == "latency_mean_ms" {
+            super::Resampling::MeanOfItems
+        } else {
+            super::Resampling::NotResamplable
+        }
+    }
+
     fn definitions(&self) -> Vec<MetricDef> {
         IDS.iter()
             .map(|(id, description, aggregation)| MetricDef {

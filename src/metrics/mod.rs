@@ -123,6 +123,28 @@ pub struct MetricValues {
     pub per_item: Vec<Option<f64>>,
 }
 
+/// How a metric's dataset value is recomputed on a resample of the items, for the paired
+/// statistical tests of vs-baseline checks (`test = "paired_bootstrap"` or `"permutation"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resampling {
+    /// The dataset value is the mean of the items' values (items without a value left out):
+    /// ROUGE, gate rates, mean latency, plugin metrics by default. The tests resample per-item
+    /// differences.
+    MeanOfItems,
+    /// The dataset value is the sum of the items' values (cost, tokens). The tests resample
+    /// per-item differences and scale by the item count.
+    SumOfItems,
+    /// The dataset value is computed from sufficient statistics summed over the items (corpus
+    /// BLEU, chrF, pooled WER): [`Metric::item_statistics`] gives each item's statistics and
+    /// [`Metric::corpus_value`] the value of any sum of them, as sacrebleu's paired bootstrap
+    /// recomputes corpus scores.
+    CorpusStatistics,
+    /// Not recomputable from items (a percentile such as p95 latency): a statistical test on it
+    /// is refused when the suite loads.
+    NotResamplable,
+}
+
 /// A family of metrics computed together over a dataset.
 pub trait Metric: Send + Sync {
     /// The metric ids this family produces.
@@ -162,6 +184,36 @@ pub trait Metric: Send + Sync {
         options: &ScoringOptions,
     ) -> BTreeMap<String, serde_json::Value> {
         params_settings(wanted, options)
+    }
+
+    /// How the dataset value of `id` is recomputed on a resample of the items (see
+    /// [`Resampling`]). The default, [`Resampling::MeanOfItems`], fits a family whose dataset
+    /// value is the mean of its per-item values; a family aggregating otherwise overrides it.
+    fn resampling(&self, _id: &str) -> Resampling {
+        Resampling::MeanOfItems
+    }
+
+    /// For [`Resampling::CorpusStatistics`] ids: each item's sufficient statistics (one vector
+    /// of the same length per item, in item order; counts as `f64`), whose element-wise sum over
+    /// any multiset of items [`Metric::corpus_value`] turns into the dataset value. The default
+    /// is an error: only corpus-level families provide statistics.
+    fn item_statistics(
+        &self,
+        id: &str,
+        _items: &[ScoringItem<'_>],
+        _options: &ScoringOptions,
+    ) -> Result<Vec<Vec<f64>>> {
+        Err(Error::Metric(MetricError::of(
+            id,
+            "has no per-item sufficient statistics (it is not a corpus-level metric)",
+        )))
+    }
+
+    /// For [`Resampling::CorpusStatistics`] ids: the dataset value of summed item statistics
+    /// ([`Metric::item_statistics`] added element-wise). The default is NaN, which a test
+    /// reports as an error.
+    fn corpus_value(&self, _id: &str, _totals: &[f64]) -> f64 {
+        f64::NAN
     }
 }
 
@@ -359,6 +411,55 @@ impl MetricRegistry {
             })
             .collect();
         Ok(jobs.into_iter().map(|(_, ids)| ids).zip(computed).collect())
+    }
+
+    /// How the dataset value of `id` is recomputed on a resample ([`Metric::resampling`]);
+    /// `None` for an unknown id.
+    pub fn resampling(&self, id: &str) -> Option<Resampling> {
+        self.by_id
+            .get(id)
+            .map(|(family, _)| self.families[*family].resampling(id))
+    }
+
+    /// Each item's sufficient statistics for a corpus-level `id` ([`Metric::item_statistics`]),
+    /// checked to be one finite vector of one length per item.
+    pub fn item_statistics(
+        &self,
+        id: &str,
+        items: &[ScoringItem<'_>],
+        options: &ScoringOptions,
+    ) -> std::result::Result<Vec<Vec<f64>>, MetricError> {
+        let (family, _) = self
+            .by_id
+            .get(id)
+            .ok_or_else(|| MetricError::of(id, "is not a known metric"))?;
+        let stats = self.families[*family]
+            .item_statistics(id, items, options)
+            .map_err(metric_error)?;
+        let width = stats.first().map_or(0, Vec::len);
+        if stats.len() != items.len()
+            || stats
+                .iter()
+                .any(|s| s.len() != width || s.iter().any(|x| !x.is_finite()))
+        {
+            return Err(MetricError::of(
+                id,
+                format!(
+                    "gave sufficient statistics that are not one finite vector of one length per \
+                     item ({} vectors for {} items)",
+                    stats.len(),
+                    items.len()
+                ),
+            ));
+        }
+        Ok(stats)
+    }
+
+    /// The dataset value of `id` from summed item statistics ([`Metric::corpus_value`]).
+    pub fn corpus_value(&self, id: &str, totals: &[f64]) -> f64 {
+        self.by_id.get(id).map_or(f64::NAN, |(family, _)| {
+            self.families[*family].corpus_value(id, totals)
+        })
     }
 
     /// Checks the parameters the suite sets for metric `id` ([`Metric::check_params`]).

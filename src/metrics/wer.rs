@@ -415,6 +415,49 @@ impl Metric for WerMetric {
         }
         Ok(out)
     }
+
+    fn resampling(&self, _id: &str) -> super::Resampling {
+        super::Resampling::CorpusStatistics
+    }
+
+    /// `[hits, substitutions, deletions, insertions]` of the item's alignment (first reference).
+    fn item_statistics(
+        &self,
+        id: &str,
+        items: &[ScoringItem<'_>],
+        _options: &ScoringOptions,
+    ) -> Result<Vec<Vec<f64>>> {
+        let Some((_, _, counts, _, _)) = VARIANTS.iter().find(|v| v.0 == id) else {
+            return Err(crate::error::Error::Metric(crate::error::MetricError::of(
+                id,
+                "is not a WER-family metric",
+            )));
+        };
+        let references = references_of(items, id)?;
+        Ok(items
+            .iter()
+            .zip(&references)
+            .map(|(item, refs)| {
+                let c = counts(refs[0], item.prediction);
+                [c.hits, c.substitutions, c.deletions, c.insertions]
+                    .iter()
+                    .map(|&n| n as f64)
+                    .collect()
+            })
+            .collect())
+    }
+
+    fn corpus_value(&self, id: &str, totals: &[f64]) -> f64 {
+        match (VARIANTS.iter().find(|v| v.0 == id), totals) {
+            (Some((_, _, _, value, _)), [h, s, d, i]) => value(&WerCounts {
+                hits: *h as usize,
+                substitutions: *s as usize,
+                deletions: *d as usize,
+                insertions: *i as usize,
+            }),
+            _ => f64::NAN,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -79,6 +79,16 @@ pub fn render(results: &RunResults, options: &CommentOptions) -> String {
             doc.push(check_entry(check));
         }
     }
+    let inconclusive = checks_with(results, CheckStatus::Inconclusive);
+    if !inconclusive.is_empty() {
+        doc.push(
+            "## Inconclusive (do not fail the gate; more items or samples would tell)\n"
+                .to_string(),
+        );
+        for check in inconclusive {
+            doc.push(check_entry(check));
+        }
+    }
     let generation = generation_warnings(results);
     if !generation.is_empty() {
         doc.push(generation);
@@ -105,9 +115,12 @@ fn promote_section(results: &RunResults) -> String {
         .evaluations
         .iter()
         .any(|p| p.baseline.status != BaselineStatus::Present);
-    let changed = results
-        .all_checks()
-        .any(|c| matches!(c.status, CheckStatus::Failed | CheckStatus::Warned));
+    let changed = results.all_checks().any(|c| {
+        matches!(
+            c.status,
+            CheckStatus::Failed | CheckStatus::Warned | CheckStatus::Inconclusive
+        )
+    });
     if pending.is_empty() && !needs_baseline && !changed {
         return String::new();
     }

@@ -27,6 +27,8 @@ pub struct Counts {
     pub failed: usize,
     /// Warning-level regressions.
     pub warned: usize,
+    /// Vs-baseline checks whose paired test could not tell (warnings that name an interval).
+    pub inconclusive: usize,
     /// Checks not evaluated (no baseline yet, ...).
     pub ignored: usize,
     /// Evaluations that could not be computed and have no failed check of their own.
@@ -58,6 +60,7 @@ impl Counts {
             CheckStatus::Passed => self.passed += 1,
             CheckStatus::Failed => self.failed += 1,
             CheckStatus::Warned => self.warned += 1,
+            CheckStatus::Inconclusive => self.inconclusive += 1,
             CheckStatus::Ignored => self.ignored += 1,
         }
     }
@@ -92,23 +95,34 @@ pub fn headline(counts: &Counts) -> String {
                 "evaluations (dataset × system) not computed",
             ));
         }
-        let warnings = if counts.warned > 0 {
-            format!(" and {}", plural(counts.warned, "warning", "warnings"))
-        } else {
-            String::new()
+        let warnings = match (counts.warned, counts.inconclusive) {
+            (0, 0) => String::new(),
+            (w, 0) => format!(" and {}", plural(w, "warning", "warnings")),
+            (0, i) => format!(" and {i} inconclusive"),
+            (w, i) => format!(
+                ", {} and {i} inconclusive",
+                plural(w, "warning", "warnings")
+            ),
         };
         format!(
             "❌ **evalgate: {}**{warnings} — the benchmark gate fails; see *What failed and why*.",
             parts.join(", ")
         )
-    } else if counts.passed + counts.warned + counts.ignored == 0 {
+    } else if counts.passed + counts.warned + counts.inconclusive + counts.ignored == 0 {
         "⚪ **evalgate: no checks ran** — the results hold no trial; check the tier filter and \
          that the benchmarks ran."
             .to_string()
-    } else if counts.warned > 0 {
+    } else if counts.warned + counts.inconclusive > 0 {
+        let mut parts = Vec::new();
+        if counts.warned > 0 {
+            parts.push(plural(counts.warned, "warning", "warnings"));
+        }
+        if counts.inconclusive > 0 {
+            parts.push(format!("{} inconclusive", counts.inconclusive));
+        }
         format!(
             "⚠️ **evalgate: {}**, no regressions — the gate passes; review the warnings below{not_checked}.",
-            plural(counts.warned, "warning", "warnings")
+            parts.join(", ")
         )
     } else {
         format!(
@@ -121,8 +135,8 @@ pub fn headline(counts: &Counts) -> String {
 /// A one-line count table.
 pub fn counts_table(counts: &Counts) -> String {
     format!(
-        "| passed | ❌ regressions | ⚠️ warnings | not checked |\n| ---: | ---: | ---: | ---: |\n| {} | {} | {} | {} |\n",
-        counts.passed, counts.failed, counts.warned, counts.ignored
+        "| passed | ❌ regressions | ⚠️ warnings | ❔ inconclusive | not checked |\n| ---: | ---: | ---: | ---: | ---: |\n| {} | {} | {} | {} | {} |\n",
+        counts.passed, counts.failed, counts.warned, counts.inconclusive, counts.ignored
     )
 }
 
@@ -143,6 +157,8 @@ pub enum RowMark {
     Regression,
     /// A warning-level check on the metric warned.
     Warning,
+    /// The paired test of the metric's vs-baseline check could not tell.
+    Inconclusive,
     /// Worse than the baseline, within tolerance.
     Worse,
     /// Better than the baseline.
@@ -160,6 +176,7 @@ impl RowMark {
         match self {
             RowMark::Regression => "❌ **regression**",
             RowMark::Warning => "⚠️ **warning**",
+            RowMark::Inconclusive => "❔ **inconclusive**",
             RowMark::Worse => "worse, within tolerance",
             RowMark::Better => "better",
             RowMark::NoBaseline => "🆕 no baseline",
@@ -182,6 +199,8 @@ pub struct MetricRow {
     pub current: Option<f64>,
     /// Verdict.
     pub mark: RowMark,
+    /// Δ's confidence interval, when the vs-baseline check ran a paired test.
+    pub delta_interval: Option<String>,
 }
 
 /// The rows of an evaluation: every metric computed or in the baseline, in id order.
@@ -224,6 +243,8 @@ pub fn metric_rows(evaluation: &EvaluationResults) -> Vec<MetricRow> {
                 RowMark::Regression
             } else if checks.iter().any(|c| c.status == CheckStatus::Warned) {
                 RowMark::Warning
+            } else if checks.iter().any(|c| c.status == CheckStatus::Inconclusive) {
+                RowMark::Inconclusive
             } else {
                 match (baseline, current, direction) {
                     (_, None, _) => RowMark::NotComputed,
@@ -243,12 +264,17 @@ pub fn metric_rows(evaluation: &EvaluationResults) -> Vec<MetricRow> {
                     }
                 }
             };
+            let delta_interval = checks
+                .iter()
+                .find_map(|c| c.test.as_ref())
+                .map(|t| t.interval_text());
             MetricRow {
                 metric: id.clone(),
                 direction,
                 baseline,
                 current,
                 mark,
+                delta_interval,
             }
         })
         .collect()
@@ -274,6 +300,10 @@ fn row_line(row: &MetricRow) -> String {
             }
         }
         _ => "—".to_string(),
+    };
+    let delta = match &row.delta_interval {
+        Some(interval) if row.baseline.is_some() => format!("{delta} {interval}"),
+        _ => delta,
     };
     format!(
         "| {}{arrow} | {} | {} | {delta} | {} |\n",
@@ -307,7 +337,7 @@ pub fn evaluation_section(evaluation: &EvaluationResults, current_label: &str) -
     let warned = evaluation
         .checks
         .iter()
-        .any(|c| c.status == CheckStatus::Warned);
+        .any(|c| matches!(c.status, CheckStatus::Warned | CheckStatus::Inconclusive));
     let icon = if failed {
         "❌"
     } else if warned {
@@ -426,6 +456,7 @@ pub fn check_entry(check: &CheckResult) -> String {
     let icon = match check.status {
         CheckStatus::Failed => "❌",
         CheckStatus::Warned => "⚠️",
+        CheckStatus::Inconclusive => "❔",
         _ => "•",
     };
     let mut out = format!(
@@ -451,6 +482,14 @@ pub fn check_entry(check: &CheckResult) -> String {
     }
     if let Some(words) = threshold_words(check) {
         out.push_str(&format!("  - threshold: {words}\n"));
+    }
+    if let Some(t) = &check.test {
+        out.push_str(&format!(
+            "  - {}; allowed worsening {}; minimum detectable effect {}\n",
+            t.describe(),
+            number(t.allowed_worsening),
+            number(t.mde)
+        ));
     }
     let item = |i: &crate::results::ItemValue| match i.baseline {
         Some(b) if number(b) != number(i.value) => {
@@ -550,7 +589,11 @@ pub fn evaluations_in_report_order(results: &RunResults) -> Vec<&EvaluationResul
     let rank = |p: &EvaluationResults| {
         if p.error.is_some() || p.checks.iter().any(|c| c.status == CheckStatus::Failed) {
             0
-        } else if p.checks.iter().any(|c| c.status == CheckStatus::Warned) {
+        } else if p
+            .checks
+            .iter()
+            .any(|c| matches!(c.status, CheckStatus::Warned | CheckStatus::Inconclusive))
+        {
             1
         } else {
             2

@@ -55,6 +55,13 @@ pub fn render(results: &RunResults) -> String {
             doc.push(check_entry(check));
         }
     }
+    let inconclusive = checks_with(results, CheckStatus::Inconclusive);
+    if !inconclusive.is_empty() {
+        doc.push("### Inconclusive\n".to_string());
+        for check in inconclusive {
+            doc.push(check_entry(check));
+        }
+    }
     let generation = generation_warnings(results);
     if !generation.is_empty() {
         doc.push(generation.replacen("## ", "### ", 1));

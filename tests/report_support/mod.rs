@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use evalgate::results::{
     BaselineInfo, BaselineStatus, CheckKind, CheckResult, CheckStatus, EvaluationResults,
-    Fingerprint, ItemValue, MetricResult, RESULTS_SCHEMA, RunInfo, RunResults, Severity, Summary,
+    Fingerprint, ItemValue, Method, MetricResult, PairedDecision, PairedTest, RESULTS_SCHEMA,
+    RunInfo, RunResults, Severity, Summary,
 };
 use evalgate::unstable::metrics::Direction;
 
@@ -81,6 +82,7 @@ pub fn pair(
             delta: baseline.map(|b| value - b),
             threshold: Some(0.02),
             threshold_pct: None,
+            test: None,
             message: if baseline.is_some() {
                 "within tolerance".into()
             } else {
@@ -203,6 +205,67 @@ pub fn scenario(name: &str) -> RunResults {
             );
             run(vec![p])
         }
+        "inconclusive" => {
+            // A sampled system: ROUGE-L's paired bootstrap regresses, ROUGE-1's cannot tell.
+            let mut p = podcast_pair(0.40, 0.21, 120.0);
+            let test = |delta: f64, lo: f64, hi: f64, decision: PairedDecision| PairedTest {
+                method: Method::PairedBootstrap,
+                confidence: 0.95,
+                resamples: 1000,
+                exact: false,
+                n_items: 30,
+                n_samples: 5,
+                allowed_worsening: 0.02,
+                worsening: -delta,
+                worsening_lo: -hi,
+                worsening_hi: -lo,
+                delta,
+                delta_lo: lo,
+                delta_hi: hi,
+                mde: 0.031,
+                p_value: None,
+                decision,
+            };
+            regress(
+                &mut p,
+                "rougeL_f1",
+                CheckStatus::Failed,
+                Severity::Error,
+                "rougeL_f1 worsened from 0.45 (baseline) to 0.4 (Δ -0.05 [-0.071, -0.032], paired \
+                 bootstrap 95% over 30 items × 5 samples)",
+            );
+            let mut inconclusive = p
+                .checks
+                .iter()
+                .find(|c| c.metric == "rougeL_f1")
+                .unwrap()
+                .clone();
+            inconclusive.trial = inconclusive.trial.replace("rougeL_f1", "rouge1_f1");
+            inconclusive.metric = "rouge1_f1".into();
+            inconclusive.status = CheckStatus::Inconclusive;
+            inconclusive.message = "inconclusive: rouge1_f1 changed from 0.5 (baseline) to 0.49 \
+                 (Δ -0.01 [-0.035, +0.012], paired bootstrap 95% over 30 items × 5 samples); with \
+                 30 items a worsening below 0.031 cannot be told from noise; add items or samples"
+                .into();
+            inconclusive.test = Some(test(-0.01, -0.035, 0.012, PairedDecision::Inconclusive));
+            inconclusive.value = Some(0.49);
+            inconclusive.baseline = Some(0.5);
+            inconclusive.delta = Some(-0.01);
+            for c in p.checks.iter_mut().filter(|c| c.metric == "rougeL_f1") {
+                c.test = Some(test(-0.05, -0.071, -0.032, PairedDecision::Regression));
+            }
+            p.metrics.insert(
+                "rouge1_f1".into(),
+                MetricResult {
+                    value: 0.49,
+                    direction: HIGHER,
+                    per_item: vec![Some(0.49), Some(0.49), None],
+                },
+            );
+            p.baseline.metrics.insert("rouge1_f1".into(), 0.5);
+            p.checks.push(inconclusive);
+            run(vec![p])
+        }
         "missing_baseline" => {
             let mut p = pair(
                 "transcripts_v1",
@@ -292,6 +355,7 @@ pub fn scenario(name: &str) -> RunResults {
                 delta: None,
                 threshold: None,
                 threshold_pct: None,
+                test: None,
                 message: "the baseline baselines/podcast_summaries_full_v1__lead3.snap of tier \
                           `full` was made with an older configuration of system lead3"
                     .into(),
@@ -342,6 +406,7 @@ pub const SCENARIOS: &[&str] = &[
     "error_regression",
     "warning",
     "missing_baseline",
+    "inconclusive",
     "many_metrics",
     "system_changed",
     "hostile",
