@@ -93,8 +93,15 @@ pub struct EvaluationResults {
     pub error: Option<String>,
     /// Item ids in dataset order (per-item arrays align with it).
     pub items: Vec<String>,
+    /// Outputs generated per item (the system's `samples`); written only when more than 1.
+    #[serde(default = "one_sample", skip_serializing_if = "is_one_sample")]
+    pub samples: u32,
     /// Metric id → values.
     pub metrics: BTreeMap<String, MetricResult>,
+    /// With several samples per item: each item whose samples a pass/fail gate judges
+    /// differently (some pass, some fail), per gate. Written only when not empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flaky_items: Vec<FlakyItem>,
     /// The baseline compared against.
     pub baseline: BaselineInfo,
     /// Every check of this evaluation that ran in this run.
@@ -128,7 +135,44 @@ pub struct MetricResult {
     /// Which way is better.
     pub direction: Direction,
     /// Per-item values aligned with `EvaluationResults::items` (`null` where not applicable).
+    /// With several samples per item, each item's value is the mean of its samples' values
+    /// (`null` when none has one).
     pub per_item: Vec<Option<f64>>,
+    /// With several samples per item: per item (aligned with `items`), the value of each sample
+    /// in sample order. Empty, and not written, with one sample.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub per_sample: Vec<Vec<Option<f64>>>,
+}
+
+/// An item whose samples a pass/fail gate judges differently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlakyItem {
+    /// Item id.
+    pub id: String,
+    /// The gate (metric id).
+    pub metric: String,
+    /// How many of the item's samples pass the gate.
+    pub passed_samples: u32,
+    /// How many samples the item has.
+    pub samples: u32,
+}
+
+impl std::fmt::Display for FlakyItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ({} of {} samples pass)",
+            self.id, self.passed_samples, self.samples
+        )
+    }
+}
+
+fn one_sample() -> u32 {
+    1
+}
+
+fn is_one_sample(n: &u32) -> bool {
+    *n <= 1
 }
 
 /// The baseline an evaluation was compared with.

@@ -59,6 +59,7 @@ pub fn pair(
                 value,
                 direction,
                 per_item: vec![Some(value), Some(value), None],
+                per_sample: Vec::new(),
             },
         );
         if let Some(b) = baseline {
@@ -107,6 +108,8 @@ pub fn pair(
         system_config: serde_json::json!({"kind": "builtin", "name": "lead_n"}),
         error: None,
         items,
+        samples: 1,
+        flaky_items: Vec::new(),
         metrics: values,
         baseline: BaselineInfo {
             file,
