@@ -441,3 +441,23 @@ pub fn canonical_json(value: &Value) -> String {
     }
     sorted(value).to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_sample_has_its_own_key_and_sample_0_keeps_the_unsampled_key() {
+        let fingerprint = serde_json::json!({"kind": "command"});
+        let meta = serde_json::json!({});
+        let request = SystemRequest::new("ep01", "input", &meta);
+        let key = |r: &SystemRequest<'_>| OutputCache::key(&fingerprint, r, "sha256:x");
+        let unsampled = key(&request);
+        assert_eq!(key(&request.sampled(0, 5)), unsampled);
+        let keys: std::collections::BTreeSet<CacheKey> =
+            (0..5).map(|k| key(&request.sampled(k, 5))).collect();
+        assert_eq!(keys.len(), 5);
+        // Sample k is the same request whatever the number of samples.
+        assert_eq!(key(&request.sampled(2, 3)), key(&request.sampled(2, 5)));
+    }
+}

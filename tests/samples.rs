@@ -363,3 +363,63 @@ fn samples_on_a_builtin_system_is_an_error_with_its_line() {
         "{e}"
     );
 }
+
+#[test]
+fn a_batch_program_reads_sample_and_seed_from_each_request() {
+    let p = project("", "\"truncation\"", "");
+    let log = p.scratch("batch.log");
+    p.write(
+        "batch.py",
+        r#"import json, os, sys
+log = open(os.environ["LOG"], "a")
+for line in sys.stdin:
+    req = json.loads(line)
+    log.write(json.dumps({"id": req["id"], "sample": req["sample"], "seed": req["seed"],
+                          "samples_env": os.environ.get("EVALGATE_SAMPLES"),
+                          "sample_env": os.environ.get("EVALGATE_SAMPLE")}) + "\n")
+    log.flush()
+    print(json.dumps({"id": req["id"], "output": "Output %d." % req["seed"]}), flush=True)
+"#,
+    );
+    let system = format!(
+        "kind = \"command\"\ncommand = [\"python3\", \"batch.py\"]\nbatch = true\nsamples = 2\n\
+         env = {{ LOG = \"{}\" }}\n",
+        log.display()
+    );
+    p.edit(
+        "evalgate.toml",
+        "[systems.s]\n",
+        &format!("[systems.s]\n{system}"),
+    );
+    let r = run(&p);
+    assert_eq!(r.evaluations[0].error, None);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut seen: Vec<(String, u64, u64)> = text
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            assert_eq!(v["samples_env"], "2");
+            assert_eq!(
+                v["sample_env"],
+                Value::Null,
+                "no per-sample environment in batch mode"
+            );
+            (
+                v["id"].as_str().unwrap().to_string(),
+                v["sample"].as_u64().unwrap(),
+                v["seed"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        vec![
+            ("a".to_string(), 0, 0),
+            ("a".to_string(), 1, 1),
+            ("b".to_string(), 0, 0),
+            ("b".to_string(), 1, 1)
+        ]
+    );
+    assert_eq!(r.evaluations[0].metrics["truncation"].per_sample.len(), 2);
+}
