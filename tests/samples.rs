@@ -423,3 +423,69 @@ for line in sys.stdin:
     );
     assert_eq!(r.evaluations[0].metrics["truncation"].per_sample.len(), 2);
 }
+
+/// A Rust system whose output is drawn from the request's seed.
+struct Seeded;
+
+impl evalgate::System for Seeded {
+    fn fingerprint(&self) -> Value {
+        serde_json::json!({"kind": "rust", "name": "seeded", "version": 1})
+    }
+
+    fn fingerprint_covers_code(&self) -> bool {
+        true
+    }
+
+    fn generate(
+        &self,
+        request: &evalgate::SystemRequest<'_>,
+    ) -> evalgate::Result<evalgate::Generation> {
+        // Sample 1 of each item is cut off: truncation differs between samples.
+        let end = if request.seed == 1 { "," } else { "." };
+        Ok(evalgate::Generation::text(format!(
+            "Item {} sample {} of {}{end}",
+            request.item_id, request.sample, request.samples
+        )))
+    }
+}
+
+#[test]
+fn a_rust_system_reads_sample_and_seed_and_a_change_of_samples_is_a_system_change() {
+    let p = project(
+        "kind = \"rust\"\n",
+        "\"output_words_mean\", \"truncation\"",
+        "",
+    );
+    let run_seeded = |p: &Project| {
+        p.run_with(p.harness().system("s", Seeded), &ONE_THREAD)
+            .unwrap()
+            .results
+            .unwrap()
+    };
+    let r1 = run_seeded(&p);
+    assert_eq!(r1.evaluations[0].error, None);
+    assert_eq!(r1.evaluations[0].metrics["truncation"].value, 0.0);
+    assert_eq!(p.accept(), 1);
+    let accepted = p.read("baselines/demo_v1__s.snap");
+    assert!(!accepted.contains("\"samples\""), "{accepted}");
+
+    p.edit(
+        "evalgate.toml",
+        "kind = \"rust\"\n",
+        "kind = \"rust\"\nsamples = 3\n",
+    );
+    let r2 = run_seeded(&p);
+    let e = &r2.evaluations[0];
+    assert_eq!(e.error, None);
+    // Sample 1 (seed 1) of each item ends with a comma.
+    assert_eq!(
+        e.metrics["truncation"].per_sample,
+        vec![vec![Some(0.0), Some(1.0), Some(0.0)]; 2]
+    );
+    assert_eq!(e.flaky_items.len(), 2);
+    assert_eq!(e.flaky_items[1].to_string(), "b (2 of 3 samples pass)");
+    assert_eq!(
+        e.baseline.system_changes,
+        vec!["samples added (3)".to_string()]
+    );
+}
