@@ -66,8 +66,14 @@ pub struct BaselineBody {
     pub system_config: serde_json::Value,
     /// Aggregate metric values.
     pub metrics: BTreeMap<String, f64>,
-    /// Per-item metric values: item id → metric id → value (`null` where not applicable).
+    /// Per-item metric values: item id → metric id → value (`null` where not applicable). With
+    /// several samples per item (the system's `samples`), each item's mean over its samples.
     pub items: serde_json::Map<String, serde_json::Value>,
+    /// With several samples per item: item id → metric id → `[v0, v1, …]`, the value of each
+    /// sample. Empty, and not written, with one sample (so such baselines read and render as
+    /// before).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub samples: serde_json::Map<String, serde_json::Value>,
     /// Corpus-level metrics whose vs-baseline check runs a paired test: each item's sufficient
     /// statistics (metric id → item id → the numbers, space-separated), so the test can
     /// recompute the baseline's corpus value on resampled items. Absent otherwise.
@@ -96,10 +102,12 @@ impl BaselineBody {
         if let Some(metrics) = body["metrics"].as_object_mut() {
             blank(metrics);
         }
-        if let Some(items) = body["items"].as_object_mut() {
-            for values in items.values_mut() {
-                if let Some(map) = values.as_object_mut() {
-                    blank(map);
+        for part in ["items", "samples"] {
+            if let Some(items) = body.get_mut(part).and_then(|v| v.as_object_mut()) {
+                for values in items.values_mut() {
+                    if let Some(map) = values.as_object_mut() {
+                        blank(map);
+                    }
                 }
             }
         }
@@ -446,6 +454,7 @@ mod tests {
             system_config: serde_json::json!({"kind": "builtin", "params": {"sentences": 3}}),
             metrics,
             items,
+            samples: serde_json::Map::new(),
             statistics: BTreeMap::new(),
         }
     }

@@ -1,7 +1,8 @@
 //! The output cache: system outputs stored on disk, content-addressed by what determines them.
 //!
 //! Key: SHA-256 of the system fingerprint (canonical JSON, keys sorted), the item's input hash,
-//! its id and its metadata (canonical JSON) — everything a system is given for an item. Entry:
+//! its id and its metadata (canonical JSON) — everything a system is given for an item — and, for
+//! sample k ≥ 1 of an item (a system with `samples = N`), k. Entry:
 //! `<dir>/<first two hex digits>/<key hex>.json`, a JSON object with the format tag, the key,
 //! the generation and a checksum over both, so a truncated or edited entry is detected,
 //! reported and regenerated. Writes are atomic (temporary file + rename).
@@ -252,18 +253,25 @@ impl OutputCache {
         &self.dir
     }
 
-    /// The key of one item's output from one system.
+    /// The key of one item's output from one system. Each sample of an item
+    /// ([`SystemRequest::sample`]) is an entry of its own: sample k ≥ 1 adds `sample=k` to the
+    /// keyed material, while sample 0 keeps the key of a run with one sample, so raising a
+    /// system's `samples` from 1 to N reuses the outputs already cached. (The number of samples
+    /// is not part of the key: sample k is the same request whatever N is.)
     pub fn key(
         system_fingerprint: &Value,
         request: &SystemRequest<'_>,
         input_hash: &str,
     ) -> CacheKey {
-        let material = format!(
+        let mut material = format!(
             "{CACHE_FORMAT}\nsystem={}\ninput={input_hash}\nid={}\nmetadata={}",
             canonical_json(system_fingerprint),
             request.item_id,
             canonical_json(request.metadata)
         );
+        if request.sample > 0 {
+            material.push_str(&format!("\nsample={}", request.sample));
+        }
         let hash = sha256_hex(material.as_bytes());
         CacheKey(hash.trim_start_matches("sha256:").to_string())
     }
@@ -432,4 +440,24 @@ pub fn canonical_json(value: &Value) -> String {
         }
     }
     sorted(value).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_sample_has_its_own_key_and_sample_0_keeps_the_unsampled_key() {
+        let fingerprint = serde_json::json!({"kind": "command"});
+        let meta = serde_json::json!({});
+        let request = SystemRequest::new("ep01", "input", &meta);
+        let key = |r: &SystemRequest<'_>| OutputCache::key(&fingerprint, r, "sha256:x");
+        let unsampled = key(&request);
+        assert_eq!(key(&request.sampled(0, 5)), unsampled);
+        let keys: std::collections::BTreeSet<CacheKey> =
+            (0..5).map(|k| key(&request.sampled(k, 5))).collect();
+        assert_eq!(keys.len(), 5);
+        // Sample k is the same request whatever the number of samples.
+        assert_eq!(key(&request.sampled(2, 3)), key(&request.sampled(2, 5)));
+    }
 }

@@ -1,5 +1,22 @@
 //! One dataset × system: generate outputs, score every configured metric, compare with the
 //! baseline. Computed once per process and shared by all trials of the evaluation.
+//!
+//! **Samples.** A system with `samples = N` (N > 1) gets every item N times (sample k with seed
+//! k, see [`SystemRequest`]); all N × items outputs go through the one generation run (cache,
+//! concurrency, progress). The metric registry then scores the N × items outputs at once, item
+//! by item and sample by sample, sample k of item `id` under the scoring id `id@k` (so messages
+//! name the sample). For every metric:
+//! - an item's value is the mean of its samples' values (`None` when no sample has one), and
+//!   each sample's value is kept ([`Evaluation::per_sample`]);
+//! - the dataset value is the family's own aggregate over all N × items outputs: for metrics
+//!   aggregated as a mean it equals the mean of the items' means when every value is present;
+//!   for corpus metrics (BLEU, chrF, WER, ...) it is the corpus statistic pooled over every
+//!   output; percentiles and totals (latency, cost, tokens) are over every output.
+//!
+//! With several samples, an item is *flaky* for a pass/fail gate when its samples are judged
+//! differently ([`Evaluation::flaky`]), and [`crate::metrics::pass_k`]'s `pass_all_k` /
+//! `pass_any_k` are computed here from the gates' per-sample values. With one sample the scoring
+//! ids are the item ids and everything is as without samples.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -12,8 +29,10 @@ use crate::dataset::Dataset;
 use crate::error::{Error, Result, SystemError};
 use crate::generate::CacheUse;
 use crate::generate::{GenerateOptions, GenerationStats, generate_all};
+use crate::metrics::pass_k::{PASS_ALL_K, PASS_ANY_K};
 use crate::metrics::{METRIC_VERSION, MetricRegistry, MetricValues, ScoringItem, ScoringOptions};
 use crate::pricing::PriceTable;
+use crate::results::FlakyItem;
 use crate::systems::{Generation, System, SystemRequest};
 
 /// Everything computed for a dataset × system.
@@ -29,20 +48,28 @@ pub struct Evaluation {
     pub system_config: serde_json::Value,
     /// How the outputs relate to the output cache.
     pub cache_use: CacheUse,
-    /// Outputs in item order.
-    pub generations: Vec<Generation>,
-    /// Outputs per item (the system's `samples`; 1 when it sets none).
-    pub samples: usize,
+    /// Outputs per item in item order, each item's samples in sample order (one per item with
+    /// one sample; where one output per item is shown, it is sample 0).
+    pub generations: Vec<Vec<Generation>>,
+    /// Outputs generated per item (the system's `samples`, at least 1).
+    pub samples: u32,
     /// Cache statistics.
     pub stats: GenerationStats,
     /// Set when the system's model has no price in the pricing table.
     pub pricing_warning: Option<String>,
-    /// Metric values by id.
+    /// Metric values by id (with several samples, `per_item` holds each item's mean over its
+    /// samples).
     pub metrics: BTreeMap<String, MetricValues>,
+    /// Per metric id, every sample's value: per item (item order), per sample (sample order).
+    /// With one sample each item has one value, its `per_item` value.
+    pub per_sample: BTreeMap<String, Vec<Vec<Option<f64>>>>,
+    /// Items whose samples a pass/fail gate judges differently, by gate then item order (empty
+    /// with one sample).
+    pub flaky: Vec<FlakyItem>,
     /// Metrics that could not be computed, with the reason.
     pub metric_errors: BTreeMap<String, String>,
-    /// Corpus-level metrics checked by a paired test: each item's sufficient statistics, in
-    /// item order ([`crate::metrics::Metric::item_statistics`]).
+    /// Corpus-level metrics checked by a paired test: each item's sufficient statistics (summed
+    /// over its samples), in item order ([`crate::metrics::Metric::item_statistics`]).
     pub item_statistics: BTreeMap<String, Vec<Vec<f64>>>,
     /// Baseline comparison.
     pub baseline: Synced,
@@ -57,6 +84,24 @@ pub const DEFAULT_CONCURRENCY: usize = 4;
 /// [`System::fingerprint`] without secrets ([`crate::outside::scrub_config`]).
 pub fn system_config(system: &dyn System) -> serde_json::Value {
     crate::outside::scrub_config(&system.fingerprint())
+}
+
+/// The configuration recorded in results and baselines for a system run with `samples` outputs
+/// per item: [`system_config`], plus `"samples": N` when N > 1 (so a configuration with one
+/// sample is recorded as before). The cache is keyed on [`system_config`] alone: a sample's
+/// output does not depend on how many others there are.
+pub fn recorded_config(system: &dyn System, samples: u32) -> serde_json::Value {
+    with_samples(system_config(system), samples)
+}
+
+/// `config` with `"samples": N` added when N > 1 (see [`recorded_config`]).
+pub fn with_samples(mut config: serde_json::Value, samples: u32) -> serde_json::Value {
+    if samples > 1 {
+        if let Some(map) = config.as_object_mut() {
+            map.insert("samples".into(), serde_json::Value::from(samples));
+        }
+    }
+    config
 }
 
 /// How outputs are produced for an evaluation: cache use and pricing.
@@ -77,6 +122,8 @@ pub struct GenerationSetup<'a> {
     pub limiter: Option<&'a crate::generate::Limiter>,
     /// Prices for systems that name a model.
     pub pricing: Option<&'a PriceTable>,
+    /// Outputs generated per item (the system's `samples`; 0 counts as 1).
+    pub samples: u32,
 }
 
 /// The metrics an evaluation computes.
@@ -103,20 +150,23 @@ pub fn compute(
         ids: metric_ids,
         statistics_for,
     } = metrics;
+    let samples = setup.samples.max(1);
+    let per = samples as usize;
+    // Item-major: item i's sample k is at i × N + k.
     let requests: Vec<SystemRequest<'_>> = dataset
         .items
         .iter()
-        .map(|i| SystemRequest {
-            item_id: &i.id,
-            input: &i.input,
-            metadata: &i.metadata,
+        .flat_map(|i| {
+            let request = SystemRequest::new(&i.id, &i.input, &i.metadata);
+            (0..samples).map(move |k| request.sampled(k, samples))
         })
         .collect();
     let input_hashes: Vec<String> = dataset
         .items
         .iter()
-        .map(|i| i.hashes.input.clone())
+        .flat_map(|i| std::iter::repeat_n(i.hashes.input.clone(), per))
         .collect();
+    let output_ids: Vec<String> = requests.iter().map(SystemRequest::output_id).collect();
     let ids: Vec<&str> = dataset.items.iter().map(|i| i.id.as_str()).collect();
     system.check_items(&ids).map_err(|e| match e {
         Error::System(e) => Error::System(e.on_dataset(system_name, &dataset.id)),
@@ -140,21 +190,21 @@ pub fn compute(
         &input_hashes,
         &options,
     );
-    let mut generations = Vec::with_capacity(results.len());
+    let mut outputs = Vec::with_capacity(results.len());
     let mut failures = Vec::new();
-    for (item, r) in dataset.items.iter().zip(results) {
+    for (output_id, r) in output_ids.iter().zip(results) {
         match r {
             Ok(mut g) => {
                 stats.warnings.append(&mut g.generation.warnings);
-                generations.push(g.generation);
+                outputs.push(g.generation);
             }
             // The summary names the system and dataset once; each line names its item.
-            Err(Error::System(e)) => failures.push(format!("item `{}`: {}", item.id, e.problem)),
-            Err(other) => failures.push(format!("item `{}`: {other}", item.id)),
+            Err(Error::System(e)) => failures.push(format!("item `{output_id}`: {}", e.problem)),
+            Err(other) => failures.push(format!("item `{output_id}`: {other}")),
         }
     }
     let pricing_warning = match (setup.pricing, system.model()) {
-        (Some(table), model) => table.apply_all(model, generations.iter_mut()),
+        (Some(table), model) => table.apply_all(model, outputs.iter_mut()),
         (None, Some(model)) => Some(format!(
             "the suite has no pricing table, so the cost of model `{model}` is unknown (not \
              $0); add pricing.toml at the project root or set `[suite] pricing`"
@@ -165,27 +215,37 @@ pub fn compute(
         stats.warnings.push(w.clone());
     }
     if !failures.is_empty() {
+        let of = if samples > 1 {
+            format!(
+                "{} outputs ({} items × {samples} samples)",
+                requests.len(),
+                dataset.items.len()
+            )
+        } else {
+            format!("{} items", dataset.items.len())
+        };
         return Err(Error::System(
             SystemError::new(format!(
-                "failed on {} of {} items:\n  {}",
+                "failed on {} of {of}:\n  {}",
                 failures.len(),
-                dataset.items.len(),
                 failures.join("\n  ")
             ))
             .on_dataset(system_name, &dataset.id),
         ));
     }
-    let scoring: Vec<ScoringItem<'_>> = dataset
-        .items
+    let scoring: Vec<ScoringItem<'_>> = outputs
         .iter()
-        .zip(&generations)
-        .map(|(item, g)| ScoringItem {
-            id: &item.id,
-            input: &item.input,
-            prediction: &g.output,
-            references: &item.references,
-            metadata: &item.metadata,
-            generation: Some(g),
+        .enumerate()
+        .map(|(n, g)| {
+            let item = &dataset.items[n / per];
+            ScoringItem {
+                id: &output_ids[n],
+                input: &item.input,
+                prediction: &g.output,
+                references: &item.references,
+                metadata: &item.metadata,
+                generation: Some(g),
+            }
         })
         .collect();
     let options = ScoringOptions {
@@ -193,12 +253,22 @@ pub fn compute(
         params: suite.metric_params.clone(),
     };
     let wanted: Vec<&str> = metric_ids.iter().map(String::as_str).collect();
+    // pass_all_k / pass_any_k need every sample of an item and the gates' values: computed
+    // below from the other metrics, not by the registry.
+    let registry_wanted: Vec<&str> = wanted
+        .iter()
+        .copied()
+        .filter(|id| ![PASS_ALL_K, PASS_ANY_K].contains(id))
+        .collect();
     // A failing metric fails only its own trials; the other metrics are still judged.
     let mut metrics = BTreeMap::new();
+    let mut per_sample = BTreeMap::new();
     let mut metric_errors = BTreeMap::new();
-    for (id, result) in registry.score_each(&scoring, &wanted, &options)? {
+    for (id, result) in registry.score_each(&scoring, &registry_wanted, &options)? {
         match result {
             Ok(values) => {
+                let (values, samples_of) = by_item(values, per);
+                per_sample.insert(id.clone(), samples_of);
                 metrics.insert(id, values);
             }
             Err(e) => {
@@ -217,7 +287,38 @@ pub fn compute(
             }
         }
     }
-    // Sufficient statistics for the paired tests of corpus-level metrics.
+    let gates: Vec<&str> = registry_wanted
+        .iter()
+        .copied()
+        .filter(|id| {
+            registry
+                .definition(id)
+                .is_some_and(crate::metrics::pass_k::is_pass_fail)
+        })
+        .collect();
+    for id in wanted
+        .iter()
+        .copied()
+        .filter(|id| [PASS_ALL_K, PASS_ANY_K].contains(id))
+    {
+        match pass_k(id, &gates, &per_sample, &metric_errors, dataset.items.len()) {
+            Ok((values, samples_of)) => {
+                per_sample.insert(id.to_string(), samples_of);
+                metrics.insert(id.to_string(), values);
+            }
+            Err(problem) => {
+                metric_errors.insert(
+                    id.to_string(),
+                    format!(
+                        "metric `{id}` failed on `{}` × `{system_name}`: {problem}",
+                        dataset.id
+                    ),
+                );
+            }
+        }
+    }
+    // Sufficient statistics for the paired tests of corpus-level metrics: per output, then
+    // summed over each item's samples (the item is the unit the test resamples).
     let mut item_statistics = BTreeMap::new();
     let with_values: Vec<&String> = statistics_for
         .iter()
@@ -226,7 +327,19 @@ pub fn compute(
     for id in with_values {
         match registry.item_statistics(id, &scoring, &options) {
             Ok(stats) => {
-                item_statistics.insert(id.clone(), stats);
+                let per_item: Vec<Vec<f64>> = stats
+                    .chunks(per)
+                    .map(|samples| {
+                        let mut total = vec![0.0; samples[0].len()];
+                        for s in samples {
+                            for (t, x) in total.iter_mut().zip(s) {
+                                *t += x;
+                            }
+                        }
+                        total
+                    })
+                    .collect();
+                item_statistics.insert(id.clone(), per_item);
             }
             Err(e) => {
                 metrics.remove(id);
@@ -239,6 +352,16 @@ pub fn compute(
                 );
             }
         }
+    }
+    let flaky = if samples > 1 {
+        flaky_items(&gates, &per_sample, &ids, samples)
+    } else {
+        Vec::new()
+    };
+    let mut generations: Vec<Vec<Generation>> = Vec::with_capacity(dataset.items.len());
+    let mut outputs = outputs.into_iter();
+    for _ in &dataset.items {
+        generations.push(outputs.by_ref().take(per).collect());
     }
     let metric_version = match registry.configuration_hash(&wanted) {
         Some(hash) => format!("{METRIC_VERSION}+plugins:{}", &hash[7..19]),
@@ -261,6 +384,7 @@ pub fn compute(
         &system_config,
         &dataset,
         &metrics,
+        (samples > 1).then_some(&per_sample),
         &item_statistics,
     );
     let path = baseline::snapshot_path(&suite.baselines_dir, &dataset.id, system_name);
@@ -290,10 +414,12 @@ pub fn compute(
         system_config,
         cache_use: setup.cache_use,
         generations,
-        samples: 1,
+        samples,
         stats,
         pricing_warning,
         metrics,
+        per_sample,
+        flaky,
         metric_errors,
         item_statistics,
         baseline: synced,
@@ -301,11 +427,127 @@ pub fn compute(
     })
 }
 
+/// Values per item (item order), per sample (sample order).
+type PerSample = Vec<Vec<Option<f64>>>;
+
+/// A metric's values over the item-major N × items outputs, as the item values (each item's
+/// mean over its samples; the family's aggregate kept) and the values per item per sample.
+fn by_item(values: MetricValues, per: usize) -> (MetricValues, PerSample) {
+    let samples_of: PerSample = values
+        .per_item
+        .chunks(per.max(1))
+        .map(<[Option<f64>]>::to_vec)
+        .collect();
+    if per <= 1 {
+        return (values, samples_of);
+    }
+    let per_item = samples_of
+        .iter()
+        .map(|samples| {
+            let present: Vec<f64> = samples.iter().flatten().copied().collect();
+            (!present.is_empty()).then(|| crate::metrics::mean(&present))
+        })
+        .collect();
+    (
+        MetricValues {
+            id: values.id,
+            aggregate: values.aggregate,
+            per_item,
+        },
+        samples_of,
+    )
+}
+
+/// `pass_all_k` or `pass_any_k` from the gates' values per item per sample: a sample passes
+/// when no gate flags it; per item, all (or any) samples pass; the mean over items. `Err` says
+/// why it cannot be computed.
+fn pass_k(
+    id: &str,
+    gates: &[&str],
+    per_sample: &BTreeMap<String, Vec<Vec<Option<f64>>>>,
+    metric_errors: &BTreeMap<String, String>,
+    items: usize,
+) -> std::result::Result<(MetricValues, PerSample), String> {
+    use crate::metrics::pass_k::fails;
+    if gates.is_empty() {
+        return Err(format!(
+            "it judges samples by the pass/fail gates of the dataset's metric list, and the list \
+             has none; add one (boilerplate_leak, speaker_label_leak, speaker_name_leak, \
+             truncation, short_output, repetition) or remove `{id}`"
+        ));
+    }
+    if let Some(gate) = gates.iter().find(|g| metric_errors.contains_key(**g)) {
+        return Err(format!(
+            "gate `{gate}`, which it judges samples by, could not be computed"
+        ));
+    }
+    let samples_of: PerSample = (0..items)
+        .map(|item| {
+            let count = per_sample[gates[0]][item].len();
+            (0..count)
+                .map(|k| {
+                    let pass = gates.iter().all(|g| !fails(per_sample[*g][item][k]));
+                    Some(if pass { 1.0 } else { 0.0 })
+                })
+                .collect()
+        })
+        .collect();
+    let all = id == PASS_ALL_K;
+    let per_item: Vec<Option<f64>> = samples_of
+        .iter()
+        .map(|samples| {
+            let pass = if all {
+                samples.iter().all(|v| *v == Some(1.0))
+            } else {
+                samples.contains(&Some(1.0))
+            };
+            Some(if pass { 1.0 } else { 0.0 })
+        })
+        .collect();
+    let values = MetricValues {
+        id: id.to_string(),
+        aggregate: crate::metrics::mean_of(&per_item),
+        per_item,
+    };
+    Ok((values, samples_of))
+}
+
+/// Items whose samples a gate judges differently, gate by gate, items in dataset order.
+fn flaky_items(
+    gates: &[&str],
+    per_sample: &BTreeMap<String, Vec<Vec<Option<f64>>>>,
+    ids: &[&str],
+    samples: u32,
+) -> Vec<FlakyItem> {
+    let mut flaky = Vec::new();
+    for gate in gates {
+        let Some(values) = per_sample.get(*gate) else {
+            continue;
+        };
+        for (id, item) in ids.iter().zip(values) {
+            let failed = item
+                .iter()
+                .filter(|v| crate::metrics::pass_k::fails(**v))
+                .count();
+            if failed > 0 && failed < item.len() {
+                flaky.push(FlakyItem {
+                    id: id.to_string(),
+                    metric: gate.to_string(),
+                    passed_samples: (item.len() - failed) as u32,
+                    samples,
+                });
+            }
+        }
+    }
+    flaky
+}
+
 fn baseline_body(
     fingerprint: &Fingerprint,
     system_config: &serde_json::Value,
     dataset: &Dataset,
     metrics: &BTreeMap<String, MetricValues>,
+    per_sample: Option<&BTreeMap<String, Vec<Vec<Option<f64>>>>>,
     item_statistics: &BTreeMap<String, Vec<Vec<f64>>>,
 ) -> BaselineBody {
     let aggregate = metrics
@@ -313,6 +555,7 @@ fn baseline_body(
         .map(|(id, v)| (id.clone(), v.aggregate))
         .collect();
     let mut items = serde_json::Map::new();
+    let mut samples = serde_json::Map::new();
     for (n, item) in dataset.items.iter().enumerate() {
         let mut per = serde_json::Map::new();
         for (id, v) in metrics {
@@ -323,6 +566,22 @@ fn baseline_body(
             );
         }
         items.insert(item.id.clone(), serde_json::Value::Object(per));
+        if let Some(per_sample) = per_sample {
+            let mut of_item = serde_json::Map::new();
+            for id in metrics.keys() {
+                let values = per_sample
+                    .get(id)
+                    .and_then(|v| v.get(n))
+                    .map(|v| {
+                        v.iter()
+                            .map(|x| x.map_or(serde_json::Value::Null, serde_json::Value::from))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                of_item.insert(id.clone(), serde_json::Value::Array(values));
+            }
+            samples.insert(item.id.clone(), serde_json::Value::Object(of_item));
+        }
     }
     let statistics = item_statistics
         .iter()
@@ -344,6 +603,7 @@ fn baseline_body(
         system_config: system_config.clone(),
         metrics: aggregate,
         items,
+        samples,
         statistics,
     }
 }

@@ -203,7 +203,7 @@ pub fn generate_all(
         if let Some(cache) = cache {
             for index in theirs {
                 let key = keys[index].as_ref().expect("keys exist when caching");
-                let item_id = requests[index].item_id;
+                let item_id = requests[index].output_id();
                 let mut waiting: Option<(Instant, LockOwner)> = None;
                 while let Some(holder) = cache.lock_holder(key) {
                     if waiting.is_none() {
@@ -307,7 +307,10 @@ impl Run<'_, '_> {
         match cache.try_lock(key) {
             Ok(Some(lock)) => {
                 if let Some(note) = lock.took_over() {
-                    self.warn(format!("item `{}`: {note}", self.requests[index].item_id));
+                    self.warn(format!(
+                        "item `{}`: {note}",
+                        self.requests[index].output_id()
+                    ));
                 }
                 if !self.refresh {
                     if let CacheLookup::Hit(generation) = cache.get(key) {
@@ -320,7 +323,7 @@ impl Run<'_, '_> {
             Err(e) => {
                 self.warn(format!(
                     "cache lock for item `{}` not taken, generating anyway: {e}",
-                    self.requests[index].item_id
+                    self.requests[index].output_id()
                 ));
                 Ok(None)
             }
@@ -333,7 +336,7 @@ impl Run<'_, '_> {
             if let Err(e) = cache.put(key, &item.generation) {
                 self.warn(format!(
                     "output of item `{}` not cached: {e}",
-                    self.requests[index].item_id
+                    self.requests[index].output_id()
                 ));
             }
         }

@@ -16,6 +16,9 @@ fn run(system: &dyn System, input: &str, metadata: &Value) -> String {
             item_id: "t",
             input,
             metadata,
+            sample: 0,
+            samples: 1,
+            seed: 0,
         })
         .expect("built-in systems do not fail")
         .output

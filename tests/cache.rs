@@ -50,6 +50,9 @@ impl Items {
                 item_id: id,
                 input,
                 metadata: &self.metadata,
+                sample: 0,
+                samples: 1,
+                seed: 0,
             })
             .collect()
     }

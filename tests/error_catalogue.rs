@@ -121,6 +121,23 @@ const CONFIG_CASES: &[(&str, &[Edit])] = &[
         &[("params = { sentences = 1 }", "params = { sentence = 1 }")],
     ),
     (
+        "samples on a builtin system",
+        &[(
+            "params = { sentences = 1 }",
+            "params = { sentences = 1 }\nsamples = 3",
+        )],
+    ),
+    (
+        "samples out of range",
+        &[
+            RUN_X,
+            (
+                "",
+                "[systems.x]\nkind = \"command\"\ncommand = [\"sh\"]\nsamples = 0\n",
+            ),
+        ],
+    ),
+    (
         "rust system not registered",
         &[RUN_X, ("", "[systems.x]\nkind = \"rust\"\n")],
     ),

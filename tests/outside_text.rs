@@ -233,6 +233,9 @@ fn request(metadata: &Value) -> SystemRequest<'_> {
         item_id: "a",
         input: "x",
         metadata,
+        sample: 0,
+        samples: 1,
+        seed: 0,
     }
 }
 

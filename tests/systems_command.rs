@@ -42,6 +42,9 @@ fn request<'a>(id: &'a str, metadata: &'a serde_json::Value) -> SystemRequest<'a
         item_id: id,
         input: "the transcript text",
         metadata,
+        sample: 0,
+        samples: 1,
+        seed: 0,
     }
 }
 
@@ -101,7 +104,9 @@ fn stdin_gets_id_input_metadata_and_params() {
             "id": "ep03",
             "input": "the transcript text",
             "metadata": {"title": "Remote work", "speakers": ["Maya", "Tom"]},
-            "params": {"style": "brief", "max_words": 80}
+            "params": {"style": "brief", "max_words": 80},
+            "sample": 0,
+            "seed": 0
         })
     );
 }

@@ -75,6 +75,9 @@ fn generate(system: &OpenAiSystem) -> evalgate::Result<Generation> {
         item_id: "ep01",
         input: "MAYA: hello. TOM: hi.",
         metadata: &meta,
+        sample: 0,
+        samples: 1,
+        seed: 0,
     })
 }
 
@@ -429,6 +432,9 @@ fn failed_answers_are_never_cached() {
         item_id: "ep01",
         input: "MAYA: hello.",
         metadata: &meta,
+        sample: 0,
+        samples: 1,
+        seed: 0,
     }];
     let hashes = ["sha256:0123".to_string()];
     let options = GenerateOptions {

@@ -37,6 +37,9 @@ fn replays_outputs_with_latency_and_usage() {
             item_id: "ep01",
             input: "ignored",
             metadata: &meta,
+            sample: 0,
+            samples: 1,
+            seed: 0,
         })
         .unwrap();
     assert_eq!(g.output, "Maya and Tom discuss remote work.");
@@ -54,6 +57,9 @@ fn replays_outputs_with_latency_and_usage() {
             item_id: "ep02",
             input: "ignored",
             metadata: &meta,
+            sample: 0,
+            samples: 1,
+            seed: 0,
         })
         .unwrap();
     assert_eq!(g.output, "A talk about gardening.");
@@ -62,6 +68,9 @@ fn replays_outputs_with_latency_and_usage() {
         item_id: "ep09",
         input: "",
         metadata: &meta,
+        sample: 0,
+        samples: 1,
+        seed: 0,
     }));
     assert!(
         m.contains("system `recorded`: item `ep09`: no prediction in"),

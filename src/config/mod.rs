@@ -18,7 +18,7 @@ pub use self::checks::DEFAULT_MAX_DROP_PCT;
 use self::checks::{CheckTable, Override, RawCheckSet, resolve_checks};
 use self::lines::LineIndex;
 use self::raw::RawConfig;
-pub use self::systems::{ExternalMetricConfig, SystemConfig, SystemKind};
+pub use self::systems::{ExternalMetricConfig, MAX_SAMPLES, SystemConfig, SystemKind};
 pub use crate::checks::Check;
 use crate::checks::CheckKind;
 use crate::error::{ConfigError, Error, Result};

@@ -72,7 +72,12 @@ pub struct SystemConfig {
     pub place: Place,
     /// Line of `[systems.<name>]`.
     pub line: u32,
+    /// Outputs generated per item (`samples = N`, 1 to [`MAX_SAMPLES`], default 1).
+    pub samples: u32,
 }
+
+/// The most samples per item a system may ask for (`samples`).
+pub const MAX_SAMPLES: u32 = 1000;
 
 impl SystemConfig {
     /// Typed access to the table's keys, errors located in the suite file.
@@ -143,6 +148,18 @@ pub(super) fn system(
             &format!("is `{kind_name}`; use one of {}", SystemKind::names()),
         )
     })?;
+    let samples = keys
+        .integer_in("samples", 1..=i64::from(MAX_SAMPLES))?
+        .map_or(1, |n| n as u32);
+    if kind == SystemKind::Builtin && samples > 1 {
+        return Err(keys.error(
+            "samples",
+            &format!(
+                "is {samples}, but built-ins are deterministic; remove samples (every sample \
+                 would be the same output)"
+            ),
+        ));
+    }
     let line = place.line;
     Ok(SystemConfig {
         name: name.get_ref().clone(),
@@ -150,6 +167,7 @@ pub(super) fn system(
         table,
         place,
         line,
+        samples,
     })
 }
 

@@ -86,6 +86,8 @@ impl RunContext {
                     .join("\n")
             }),
             items: dataset.items.iter().map(|i| i.id.clone()).collect(),
+            samples: evaluation.samples,
+            flaky_items: evaluation.flaky.clone(),
             metrics: evaluation
                 .metrics
                 .iter()
@@ -95,10 +97,16 @@ impl RunContext {
                         .definition(id)
                         .map(|d| d.direction)
                         .expect("computed metrics are registered");
+                    let per_sample = if evaluation.samples > 1 {
+                        evaluation.per_sample.get(id).cloned().unwrap_or_default()
+                    } else {
+                        Vec::new()
+                    };
                     let result = MetricResult {
                         value: v.aggregate,
                         direction,
                         per_item: v.per_item.clone(),
+                        per_sample,
                     };
                     (id.clone(), result)
                 })
@@ -155,6 +163,12 @@ impl RunContext {
             system_config: serde_json::Value::Null,
             error: Some(message.to_string()),
             items: Vec::new(),
+            samples: self
+                .suite
+                .systems
+                .get(system)
+                .map_or(1, |config| config.samples),
+            flaky_items: Vec::new(),
             metrics: BTreeMap::new(),
             baseline: BaselineInfo {
                 file: self.suite.display_path(&snapshot),

@@ -186,8 +186,11 @@ impl RunContext {
                     (true, CacheMode::Refresh) => CacheUse::Refreshed,
                     (true, CacheMode::On) => CacheUse::Used,
                 };
-                let system_config = crate::evaluation::system_config(sys.as_ref());
-                let mut cache_fingerprint = system_config.clone();
+                // The cache is keyed without `samples`: sample k is the same request whatever
+                // the number of samples (see `OutputCache::key`).
+                let unsampled = crate::evaluation::system_config(sys.as_ref());
+                let mut cache_fingerprint = unsampled.clone();
+                let system_config = crate::evaluation::with_samples(unsampled, cfg.samples);
                 if cached && cfg.kind == SystemKind::Rust && !sys.fingerprint_covers_code() {
                     let executable = self.executable_hash()?;
                     cache_fingerprint = serde_json::json!({
@@ -209,6 +212,7 @@ impl RunContext {
                     cache_use,
                     refresh: self.cache_mode == CacheMode::Refresh,
                     pricing: self.pricing.as_ref(),
+                    samples: cfg.samples,
                 };
                 let metric_ids = &self.suite.datasets[dataset].metrics;
                 let statistics_for = self.statistics_for(dataset, system, metric_ids);

@@ -55,7 +55,10 @@ impl RunContext {
             Subject::Metric { def, check, item } => {
                 let record = match self.evaluation(&spec.dataset, &spec.system) {
                     Ok(evaluation) => {
-                        self.judge_metric(spec, def, check, item.as_deref(), &evaluation)
+                        let mut record =
+                            self.judge_metric(spec, def, check, item.as_deref(), &evaluation);
+                        add_flaky(&mut record, &evaluation, item.as_deref());
+                        record
                     }
                     Err(message) => {
                         let mut r = self.new_record(spec, Some(def), check);
@@ -317,7 +320,7 @@ impl RunContext {
                 ),
             )
         };
-        let n_samples = evaluation.samples.max(1);
+        let n_samples = evaluation.samples.max(1) as usize;
         let interval = match self.metrics.resampling(&def.id) {
             Some(Resampling::CorpusStatistics) => {
                 let Some(current) = evaluation.item_statistics.get(&def.id) else {
@@ -420,7 +423,10 @@ impl RunContext {
             .collect::<Vec<_>>()
             .join(", ");
         let current = match self.system(&spec.system) {
-            Ok(system) => crate::evaluation::system_config(system.as_ref()),
+            Ok(system) => crate::evaluation::recorded_config(
+                system.as_ref(),
+                self.suite.systems[&spec.system].samples,
+            ),
             Err(message) => {
                 record.status = CheckStatus::Failed;
                 record.message = message;
@@ -587,5 +593,34 @@ fn answer(record: &CheckResult) -> Answer {
             record.message
         ))),
         CheckStatus::Ignored => Ok(Completion::ignored_with(record.message.clone())),
+    }
+}
+
+/// Names, in the message of a failed or warning trial of a pass/fail gate, the items whose
+/// samples the gate judged differently: `flaky: ep03 (2 of 5 samples pass)` (for a per-item
+/// trial, only its item).
+fn add_flaky(record: &mut CheckResult, evaluation: &Evaluation, item: Option<&str>) {
+    if !matches!(record.status, CheckStatus::Failed | CheckStatus::Warned) {
+        return;
+    }
+    let flaky: Vec<String> = evaluation
+        .flaky
+        .iter()
+        .filter(|f| f.metric == record.metric && item.is_none_or(|i| i == f.id))
+        .map(ToString::to_string)
+        .collect();
+    if flaky.is_empty() {
+        return;
+    }
+    const SHOWN: usize = 10;
+    let mut shown: Vec<String> = flaky.iter().take(SHOWN).cloned().collect();
+    if flaky.len() > SHOWN {
+        shown.push(format!("and {} more", flaky.len() - SHOWN));
+    }
+    let note = format!("; flaky: {}", shown.join(", "));
+    // Before the location `locate` appended, when it did.
+    match record.message.rfind(&format!(" [{}; see ", record.trial)) {
+        Some(at) => record.message.insert_str(at, &note),
+        None => record.message.push_str(&note),
     }
 }

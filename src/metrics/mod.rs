@@ -19,6 +19,7 @@ pub mod external;
 pub mod gates;
 pub mod latency;
 pub mod levenshtein;
+pub mod pass_k;
 pub mod porter;
 pub mod python_text;
 pub mod rouge;
@@ -276,6 +277,9 @@ impl MetricRegistry {
             .expect("built-in ids are unique");
         registry
             .register(Arc::new(wer::WerMetric))
+            .expect("built-in ids are unique");
+        registry
+            .register(Arc::new(pass_k::PassK))
             .expect("built-in ids are unique");
         registry
     }

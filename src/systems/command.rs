@@ -2,7 +2,11 @@
 //! reads its output.
 //!
 //! Protocol. Per item the program gets one JSON object on stdin:
-//! `{"id": ..., "input": ..., "metadata": {...}, "params": {...}}`.
+//! `{"id": ..., "input": ..., "metadata": {...}, "params": {...}, "sample": k, "seed": s}`.
+//! `sample` is the 0-based sample index and `seed` its seed (k; see
+//! [`SystemRequest`]): with the system's `samples = N` every item is requested N times, once per
+//! sample, and a program with random output should draw it from `seed`. With one sample both
+//! are 0.
 //! - Single mode (default): one process per item; stdin is closed after the object. The program
 //!   answers on stdout with plain text (one trailing newline is dropped) or with a JSON object
 //!   `{"output": "...", "usage": {"input_tokens": N, "output_tokens": N}, "cost_usd": X}`
@@ -12,6 +16,17 @@
 //!   `"id"`, which must match), before the next request is written. An answer without `id` or
 //!   for another item is an error, so a stray line (`{"output": "model loaded"}`) can never shift
 //!   the outputs onto the wrong items.
+//!
+//!
+//! Environment (single mode): besides the inherited environment and `env`, each process gets
+//! `EVALGATE_SAMPLE` (the 0-based sample index), `EVALGATE_SAMPLES` (N, the samples per item)
+//! and `EVALGATE_SEED` (the sample's seed). A batch process serves every sample of every item,
+//! so its environment cannot say which one a request is: batch programs read the `sample` and
+//! `seed` fields of each request line instead (`EVALGATE_SAMPLES` is set for them too).
+//!
+//! The request fields `sample` and `seed` were added without a new [`PROTOCOL_VERSION`]: a
+//! program that ignores them answers as before, so outputs cached and baselined under version 2
+//! (all sample 0) stay valid, and a suite with one sample keeps its cache and baselines.
 //!
 //! A crash, a non-zero exit, a timeout, empty or unparseable output is an error naming the item,
 //! the exit status and the last lines of stderr; it is never turned into an empty prediction.
@@ -127,6 +142,7 @@ impl CommandSystem {
             "env",
             "params",
             "inputs",
+            "samples",
         ])?;
         let command = keys.string_array("command")?.ok_or_else(|| {
             keys.error(
@@ -240,15 +256,24 @@ impl CommandSystem {
             "input": request.input,
             "metadata": request.metadata,
             "params": self.params,
+            "sample": request.sample,
+            "seed": request.seed,
         })
     }
 
-    fn spawn(&self) -> std::io::Result<Child> {
+    /// Starts the program: for one request in single mode (its sample and seed in the
+    /// environment), or as the batch process (`request` is `None`, `samples` the samples per item).
+    fn spawn(&self, request: Option<&SystemRequest<'_>>, samples: u32) -> std::io::Result<Child> {
         let mut cmd = Command::new(&self.program);
         cmd.args(&self.command[1..])
             .current_dir(&self.workdir)
             .envs(&self.env)
-            .stdin(Stdio::piped())
+            .env("EVALGATE_SAMPLES", samples.max(1).to_string());
+        if let Some(request) = request {
+            cmd.env("EVALGATE_SAMPLE", request.sample.to_string())
+                .env("EVALGATE_SEED", request.seed.to_string());
+        }
+        cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         in_own_process_group(&mut cmd).spawn()
@@ -293,7 +318,7 @@ impl CommandSystem {
     /// Runs one item in its own process (single mode).
     fn run_single(&self, request: &SystemRequest<'_>) -> std::result::Result<Generation, Failure> {
         let mut child = self
-            .spawn()
+            .spawn(Some(request), request.samples)
             .map_err(|e| Failure::new(spawn_failure(&self.program, &e)))?;
         let secrets = self.secrets();
         let stderr = StderrTail::start(child.stderr.take(), secrets.clone());
@@ -364,7 +389,7 @@ impl CommandSystem {
     ) -> std::result::Result<Generation, Failure> {
         let mut slot = self.batch_process.lock().unwrap_or_else(|p| p.into_inner());
         if slot.is_none() {
-            let process = BatchProcess::start(self)?;
+            let process = BatchProcess::start(self, request.samples)?;
             *slot = Some(process);
         }
         let process = slot.as_mut().expect("batch process was just started");
@@ -638,9 +663,9 @@ impl std::fmt::Debug for BatchProcess {
 }
 
 impl BatchProcess {
-    fn start(system: &CommandSystem) -> std::result::Result<Self, Failure> {
+    fn start(system: &CommandSystem, samples: u32) -> std::result::Result<Self, Failure> {
         let mut child = system
-            .spawn()
+            .spawn(None, samples)
             .map_err(|e| Failure::new(spawn_failure(&system.program, &e)))?;
         let secrets = system.secrets();
         let stderr = StderrTail::start(child.stderr.take(), secrets.clone());

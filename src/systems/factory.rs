@@ -38,7 +38,7 @@ pub fn build(
     let keys = config.keys();
     match config.kind {
         SystemKind::Rust => {
-            keys.allow_only(&["kind"])?;
+            keys.allow_only(&["kind", "samples"])?;
             registered.get(&config.name).cloned().ok_or_else(|| {
                 keys.table_error(&format!(
                     "has kind = \"rust\" but no Rust system is registered under that name; add \
@@ -48,7 +48,7 @@ pub fn build(
             })
         }
         SystemKind::Builtin => {
-            keys.allow_only(&["kind", "builtin", "params"])?;
+            keys.allow_only(&["kind", "builtin", "params", "samples"])?;
             let names = super::builtin::names().join(", ");
             let builtin = keys.required(
                 "builtin",

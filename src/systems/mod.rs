@@ -13,7 +13,13 @@ pub mod inputs;
 pub mod openai;
 pub mod replay;
 
-/// What a system gets for one dataset item.
+/// What a system gets for one dataset item (one sample of it, when the system's
+/// `samples = N` asks for several outputs per item).
+///
+/// With `samples = N` every item is requested N times, with `sample` 0 to N − 1 and a `seed`
+/// that differs per sample; each sample is generated, cached and scored on its own. A system
+/// whose output is random (a sampled LLM, ASR with temperature) should draw it from `seed`, so
+/// that sample k is reproducible; a deterministic system may ignore both fields.
 #[derive(Debug, Clone, Copy)]
 pub struct SystemRequest<'a> {
     /// Dataset item id.
@@ -22,6 +28,53 @@ pub struct SystemRequest<'a> {
     pub input: &'a str,
     /// The item's metadata from the dataset.
     pub metadata: &'a serde_json::Value,
+    /// Which sample of the item this is: 0-based, below `samples` (always 0 with one sample).
+    pub sample: u32,
+    /// How many samples of each item the run asks for (the system's `samples`, default 1).
+    pub samples: u32,
+    /// The seed of this sample: the sample index k. Kinds with a seed setting of their own add
+    /// it (an `openai` system sends its `seed` + k when `samples` > 1).
+    pub seed: u64,
+}
+
+impl<'a> SystemRequest<'a> {
+    /// The request for an item's only sample (sample 0 of 1, seed 0).
+    pub fn new(item_id: &'a str, input: &'a str, metadata: &'a serde_json::Value) -> Self {
+        SystemRequest {
+            item_id,
+            input,
+            metadata,
+            sample: 0,
+            samples: 1,
+            seed: 0,
+        }
+    }
+
+    /// The request for sample `sample` of `samples` of an item, with the seed `sample`.
+    pub fn sampled(self, sample: u32, samples: u32) -> Self {
+        SystemRequest {
+            sample,
+            samples,
+            seed: u64::from(sample),
+            ..self
+        }
+    }
+
+    /// The id that names this output in messages and scoring: the item id with one sample,
+    /// `<id>@<k>` with several.
+    pub fn output_id(&self) -> String {
+        output_id(self.item_id, self.sample, self.samples)
+    }
+}
+
+/// The id naming sample `sample` of `samples` of item `item_id`: the item id itself with one
+/// sample, `<id>@<k>` with several.
+pub fn output_id(item_id: &str, sample: u32, samples: u32) -> String {
+    if samples > 1 {
+        format!("{item_id}@{sample}")
+    } else {
+        item_id.to_string()
+    }
 }
 
 /// Token usage reported by a provider.
@@ -82,7 +135,9 @@ pub trait System: Send + Sync {
         false
     }
 
-    /// Produces the output for one item.
+    /// Produces the output for one item, or one sample of it: `request.sample` and
+    /// `request.seed` say which (see [`SystemRequest`]); a system with random outputs should
+    /// seed its randomness with `request.seed`.
     fn generate(&self, request: &SystemRequest<'_>) -> Result<Generation>;
 
     /// Produces the outputs for several items, one result per request in the same order.

@@ -2,7 +2,8 @@
 //! llama.cpp server, Ollama).
 //!
 //! Per item it posts `{"model", "messages": [system?, user], "temperature"?, "max_tokens"?,
-//! "seed"?, ...extra_body}` to `<base_url>/chat/completions` and reads
+//! "seed"?, ...extra_body}` (with `samples` > 1, `seed` is the configured seed, or 0, plus the
+//! sample index, and the configured temperature is kept) to `<base_url>/chat/completions` and reads
 //! `choices[0].message.content` and `usage.{prompt_tokens, completion_tokens}`. An empty,
 //! truncated (`finish_reason` `length`), filtered, tool-call or refused answer fails the item
 //! (see [`PROTOCOL_VERSION`]).
@@ -94,6 +95,7 @@ impl OpenAiSystem {
             "retries",
             "retry_backoff_ms",
             "concurrency",
+            "samples",
         ])?;
         let base_url = keys.string("base_url")?.ok_or_else(|| {
             keys.error(
@@ -222,13 +224,24 @@ impl OpenAiSystem {
         if let Some(m) = self.max_tokens {
             body.insert("max_tokens".into(), json!(m));
         }
-        if let Some(s) = self.seed {
+        if let Some(s) = self.sample_seed(request) {
             body.insert("seed".into(), json!(s));
         }
         for (k, v) in &self.extra_body {
             body.insert(k.clone(), v.clone());
         }
         Ok(Value::Object(body))
+    }
+
+    /// The `seed` sent for a request: the configured `seed` with one sample; with several
+    /// (`samples` > 1), the configured seed (or 0) plus the request's seed (its sample index k),
+    /// so each sample asks the server for a different, reproducible draw.
+    pub fn sample_seed(&self, request: &SystemRequest<'_>) -> Option<i64> {
+        if request.samples <= 1 {
+            return self.seed;
+        }
+        let k = i64::try_from(request.seed).unwrap_or(i64::MAX);
+        Some(self.seed.unwrap_or(0).saturating_add(k))
     }
 
     fn render(
@@ -739,6 +752,9 @@ mod tests {
             item_id: "ep1",
             input: "hello",
             metadata: &meta,
+            sample: 0,
+            samples: 1,
+            seed: 0,
         };
         assert_eq!(
             t.render(&req).unwrap(),
@@ -756,5 +772,32 @@ mod tests {
         assert!(Template::parse("a } b").is_err());
         assert!(Template::parse("{}").is_err());
         assert!(Template::parse("{ input }").is_err());
+    }
+
+    #[test]
+    fn several_samples_send_a_seed_per_sample_and_keep_the_temperature() {
+        let system = |extra: &str| {
+            let table: toml::Table = toml::from_str(&format!(
+                "kind = \"openai\"\nbase_url = \"http://127.0.0.1:1/v1\"\nmodel = \"m\"\n\
+                 temperature = 0.7\n{extra}"
+            ))
+            .unwrap();
+            OpenAiSystem::from_config("s", &table, Path::new(".")).unwrap()
+        };
+        let meta = json!({});
+        let one = SystemRequest::new("ep1", "hello", &meta);
+        let body = |s: &OpenAiSystem, r: &SystemRequest<'_>| s.request_body(r).unwrap();
+        // One sample: the seed only when configured.
+        let unseeded = system("");
+        assert_eq!(body(&unseeded, &one).get("seed"), None);
+        let seeded = system("seed = 42");
+        assert_eq!(body(&seeded, &one)["seed"], 42);
+        // Several: the configured seed (or 0) plus k, and the temperature kept.
+        for k in 0..3 {
+            let r = one.sampled(k, 3);
+            assert_eq!(body(&seeded, &r)["seed"], 42 + i64::from(k));
+            assert_eq!(body(&unseeded, &r)["seed"], i64::from(k));
+            assert_eq!(body(&unseeded, &r)["temperature"], 0.7);
+        }
     }
 }

@@ -2,8 +2,11 @@
 //!
 //! Each line: `{"id": "...", "output": "...", "latency_ms": 812.5, "usage": {"input_tokens": N,
 //! "output_tokens": N}, "cost_usd": 0.0012}`; everything but `id` and `output` is optional.
-//! Blank lines are skipped. Duplicate ids are an error; so are dataset items without a line and
-//! lines for ids the dataset does not have ([`ReplaySystem::check_ids`]).
+//! Blank lines are skipped. With `samples = N` (default 1) the file holds exactly N lines per id,
+//! the k-th line of an id (in file order) being its sample k; an id with another number of lines
+//! is an error naming it, its count and the setting (with one sample, a repeated id). So are
+//! dataset items without a line and lines for ids the dataset does not have
+//! ([`ReplaySystem::check_ids`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -38,12 +41,15 @@ pub struct ReplaySystem {
     /// The `path` as written in the config, for the fingerprint.
     path_label: String,
     content_hash: String,
-    predictions: BTreeMap<String, Generation>,
+    /// Per id, its predictions in file order (sample k is the k-th).
+    predictions: BTreeMap<String, Vec<Generation>>,
+    samples: u32,
 }
 
 impl ReplaySystem {
     /// Builds a replay system from its `[systems.<name>]` table. Keys: `kind = "replay"`,
-    /// `path` (JSON-lines file, relative to `project_root`). The file is read and validated now.
+    /// `path` (JSON-lines file, relative to `project_root`), `samples` (lines per id, default
+    /// 1). The file is read and validated now.
     pub fn from_config(name: &str, table: &toml::Table, project_root: &Path) -> Result<Self> {
         Self::from_keys(Keys::new("systems", name, table), project_root)
     }
@@ -52,7 +58,10 @@ impl ReplaySystem {
     /// and line when the keys carry them.
     pub fn from_keys(keys: Keys<'_>, project_root: &Path) -> Result<Self> {
         let name = keys.name();
-        keys.allow_only(&["kind", "path"])?;
+        keys.allow_only(&["kind", "path", "samples"])?;
+        let samples = keys
+            .integer_in("samples", 1..=i64::from(crate::config::MAX_SAMPLES))?
+            .map_or(1, |n| n as u32);
         let path_label = keys.string("path")?.ok_or_else(|| {
             keys.error(
                 "path",
@@ -66,13 +75,14 @@ impl ReplaySystem {
                 &format!("names {}, which cannot be read: {e}", path.display()),
             )
         })?;
-        let predictions = parse_lines(&path, &bytes)?;
+        let predictions = parse_lines(&path, &bytes, samples)?;
         Ok(ReplaySystem {
             name: name.to_string(),
             content_hash: sha256_hex(&bytes),
             path,
             path_label,
             predictions,
+            samples,
         })
     }
 
@@ -81,7 +91,8 @@ impl ReplaySystem {
         &self.path
     }
 
-    /// Checks that the file has exactly one prediction per dataset item: an error names the
+    /// Checks that the file has predictions for exactly the dataset's items (as many per item as
+    /// `samples`, which loading checked): an error names the
     /// dataset ids without a prediction and the file's ids the dataset does not have.
     pub fn check_ids(&self, dataset_item_ids: &[&str]) -> Result<()> {
         let wanted: BTreeSet<&str> = dataset_item_ids.iter().copied().collect();
@@ -141,11 +152,15 @@ fn listed(ids: &[&str]) -> String {
     shown.join(", ")
 }
 
-fn parse_lines(path: &Path, bytes: &[u8]) -> Result<BTreeMap<String, Generation>> {
+fn parse_lines(
+    path: &Path,
+    bytes: &[u8],
+    samples: u32,
+) -> Result<BTreeMap<String, Vec<Generation>>> {
     let text = crate::fsutil::utf8_sig(bytes.to_vec())
         .map_err(|why| Error::System(SystemError::new(format!("{} {why}", path.display()))))?;
-    let mut out = BTreeMap::new();
-    let mut first_line = BTreeMap::new();
+    let mut out: BTreeMap<String, Vec<Generation>> = BTreeMap::new();
+    let mut lines_of: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (index, line) in text.lines().enumerate() {
         let number = index + 1;
         if line.trim().is_empty() {
@@ -171,24 +186,47 @@ fn parse_lines(path: &Path, bytes: &[u8]) -> Result<BTreeMap<String, Generation>
                 }
             }
         }
-        if let Some(previous) = first_line.insert(parsed.id.clone(), number) {
-            return Err(Error::System(SystemError::new(format!(
-                "{}:{number}: id `{}` appears again (first on line {previous}); keep one \
-                 prediction per item",
+        lines_of.entry(parsed.id.clone()).or_default().push(number);
+        out.entry(parsed.id).or_default().push(Generation {
+            output: parsed.output,
+            latency_ms: parsed.latency_ms,
+            usage: parsed.usage,
+            cost_usd: parsed.cost_usd,
+            warnings: Vec::new(),
+        });
+    }
+    // First in file order: the id whose count is wrong on the earliest line.
+    let wrong = lines_of
+        .iter()
+        .filter(|(_, lines)| lines.len() != samples as usize)
+        .min_by_key(|(_, lines)| lines.get(samples as usize).or(lines.last()).copied());
+    if let Some((id, lines)) = wrong {
+        let shown = crate::outside::escaped(id, 100);
+        let count = lines.len();
+        return Err(Error::System(SystemError::new(if samples == 1 {
+            format!(
+                "{}:{}: id `{shown}` appears again (first on line {}); keep one prediction per \
+                 item, or, if the file holds {count} samples per item, set samples = {count} in \
+                 the system's table",
                 path.display(),
-                crate::outside::escaped(&parsed.id, 100)
-            ))));
-        }
-        out.insert(
-            parsed.id,
-            Generation {
-                output: parsed.output,
-                latency_ms: parsed.latency_ms,
-                usage: parsed.usage,
-                cost_usd: parsed.cost_usd,
-                warnings: Vec::new(),
-            },
-        );
+                lines[1],
+                lines[0]
+            )
+        } else {
+            let numbers: Vec<String> = lines.iter().map(usize::to_string).collect();
+            format!(
+                "{}:{}: id `{shown}` has {count} prediction(s) (line(s) {}), but the system's \
+                 samples = {samples} needs exactly {samples} per id (sample k is the id's k-th \
+                 line)",
+                path.display(),
+                lines
+                    .get(samples as usize)
+                    .or(lines.last())
+                    .copied()
+                    .unwrap_or(0),
+                numbers.join(", ")
+            )
+        })));
     }
     Ok(out)
 }
@@ -211,15 +249,20 @@ impl System for ReplaySystem {
     fn generate(&self, request: &SystemRequest<'_>) -> Result<Generation> {
         self.predictions
             .get(request.item_id)
+            .and_then(|samples| samples.get(request.sample as usize))
             .cloned()
             .ok_or_else(|| {
-                Error::System(
-                    SystemError::of(
-                        &self.name,
-                        format!("no prediction in {}", self.path.display()),
+                let what = if request.sample == 0 {
+                    format!("no prediction in {}", self.path.display())
+                } else {
+                    format!(
+                        "no prediction for sample {} in {} (the system has samples = {})",
+                        request.sample,
+                        self.path.display(),
+                        self.samples
                     )
-                    .item(request.item_id),
-                )
+                };
+                Error::System(SystemError::of(&self.name, what).item(request.item_id))
             })
     }
 

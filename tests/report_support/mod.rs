@@ -60,6 +60,7 @@ pub fn pair(
                 value,
                 direction,
                 per_item: vec![Some(value), Some(value), None],
+                per_sample: Vec::new(),
             },
         );
         if let Some(b) = baseline {
@@ -109,6 +110,8 @@ pub fn pair(
         system_config: serde_json::json!({"kind": "builtin", "name": "lead_n"}),
         error: None,
         items,
+        samples: 1,
+        flaky_items: Vec::new(),
         metrics: values,
         baseline: BaselineInfo {
             file,
@@ -260,6 +263,7 @@ pub fn scenario(name: &str) -> RunResults {
                     value: 0.49,
                     direction: HIGHER,
                     per_item: vec![Some(0.49), Some(0.49), None],
+                    per_sample: Vec::new(),
                 },
             );
             p.baseline.metrics.insert("rouge1_f1".into(), 0.5);

@@ -121,6 +121,10 @@ pub(crate) fn no_params(options: &ScoringOptions, id: &str) -> Result<()> {
     GateParams::read(options, id, &[]).map(|_| ())
 }
 
+/// The aggregation of every pass/fail gate (its per-item value 1 when the item fails, 0 when it
+/// passes).
+pub const FAILING_RATE: &str = "rate of failing items";
+
 /// The definition of a pass/fail gate: 0/1 per item, lower is better, the rate of failing items.
 pub(crate) fn rate_definition(id: &str, description: &'static str) -> MetricDef {
     MetricDef {
@@ -129,7 +133,7 @@ pub(crate) fn rate_definition(id: &str, description: &'static str) -> MetricDef 
         reference_based: false,
         varies_by_machine: false,
         range: (Some(0.0), Some(1.0)),
-        aggregation: "rate of failing items",
+        aggregation: FAILING_RATE,
         description,
     }
 }
