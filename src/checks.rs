@@ -445,8 +445,13 @@ impl PairedTest {
             crate::stats::Decision::Regression => PairedDecision::Regression,
             crate::stats::Decision::Inconclusive => PairedDecision::Inconclusive,
         };
+        // `+ 0.0` turns the -0 of a negated zero into 0.
         let (delta, delta_lo, delta_hi) = match direction {
-            Direction::HigherIsBetter => (-interval.estimate, -interval.hi, -interval.lo),
+            Direction::HigherIsBetter => (
+                -interval.estimate + 0.0,
+                -interval.hi + 0.0,
+                -interval.lo + 0.0,
+            ),
             Direction::LowerIsBetter => (interval.estimate, interval.lo, interval.hi),
         };
         PairedTest {

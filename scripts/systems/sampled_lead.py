@@ -16,7 +16,7 @@ import re
 import sys
 import zlib
 
-LABEL = re.compile(r"^\s*(\[[^\]]*\]\s*)?([A-Z][\w .'-]{0,40}:\s*)?")
+LABEL = re.compile(r"^\s*([\[(][^\])]*[\])]\s*)?([A-Z][\w .'-]{0,40}:\s*)?")
 
 
 def sentences(text):

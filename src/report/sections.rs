@@ -15,6 +15,9 @@ pub const FOLD_ROWS_ABOVE: usize = 8;
 /// Worst items listed per check.
 const WORST_ITEMS_SHOWN: usize = 5;
 
+/// Flaky items listed per dataset × system.
+const FLAKY_ITEMS_SHOWN: usize = 20;
+
 /// Items beyond the bound listed per item check.
 const FAILING_ITEMS_SHOWN: usize = 30;
 
@@ -384,6 +387,41 @@ pub fn evaluation_section(evaluation: &EvaluationResults, current_label: &str) -
              pending baseline with it.\n\n",
             code(&evaluation.system),
             changes.join(", ")
+        ));
+    }
+    if evaluation.samples > 1 {
+        out.push_str(&format!(
+            "🎲 {} samples per item: each item's value is the mean over its samples.\n\n",
+            evaluation.samples
+        ));
+    }
+    if !evaluation.flaky_items.is_empty() {
+        let shown: Vec<String> = evaluation
+            .flaky_items
+            .iter()
+            .take(FLAKY_ITEMS_SHOWN)
+            .map(|f| {
+                format!(
+                    "{} {} ({} of {} samples pass)",
+                    code(&f.id),
+                    text(&f.metric),
+                    f.passed_samples,
+                    f.samples
+                )
+            })
+            .collect();
+        let more = evaluation
+            .flaky_items
+            .len()
+            .saturating_sub(FLAKY_ITEMS_SHOWN);
+        let more = if more > 0 {
+            format!(", and {more} more in results.json")
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "**Flaky items** (a gate's verdict differs between samples): {}{more}.\n\n",
+            shown.join(", ")
         ));
     }
     if rows.is_empty() {

@@ -268,6 +268,13 @@ pub fn scenario(name: &str) -> RunResults {
             );
             p.baseline.metrics.insert("rouge1_f1".into(), 0.5);
             p.checks.push(inconclusive);
+            p.samples = 5;
+            p.flaky_items.push(evalgate::results::FlakyItem {
+                id: "item_b".into(),
+                metric: "speaker_label_leak".into(),
+                passed_samples: 3,
+                samples: 5,
+            });
             run(vec![p])
         }
         "missing_baseline" => {
