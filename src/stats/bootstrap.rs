@@ -51,6 +51,73 @@ pub(super) fn corpus(
     resamples: usize,
     seed: u64,
 ) -> Result<Vec<f64>, StatsError> {
+    match flat.k {
+        1 => fixed::<1>(flat, worsening, resamples, seed),
+        2 => fixed::<2>(flat, worsening, resamples, seed),
+        3 => fixed::<3>(flat, worsening, resamples, seed),
+        4 => fixed::<4>(flat, worsening, resamples, seed),
+        _ => any_k(flat, worsening, resamples, seed),
+    }
+}
+
+/// [`corpus`] for `K` statistics per item, accumulated in arrays (same sums, same order).
+fn fixed<const K: usize>(
+    flat: &Flat,
+    worsening: &(dyn Fn(&[f64], &[f64]) -> f64 + Sync),
+    resamples: usize,
+    seed: u64,
+) -> Result<Vec<f64>, StatsError> {
+    let n = flat.n;
+    // Rust 1.85 (the crate's MSRV) has no `as_chunks`.
+    let rows = |v: &[f64]| -> Vec<[f64; K]> {
+        v.chunks_exact(K)
+            .map(|r| r.try_into().expect("K values"))
+            .collect()
+    };
+    let (base, cur) = (rows(&flat.baseline), rows(&flat.current));
+    let mut out = vec![0.0; resamples];
+    out.par_chunks_mut(CHUNK)
+        .enumerate()
+        .try_for_each(|(chunk, slots)| {
+            for (j, slot) in slots.iter_mut().enumerate() {
+                let b = chunk * CHUNK + j;
+                let mut rng = SplitMix64::stream(seed, b as u64);
+                let mut sb = [0.0; K];
+                let mut sc = [0.0; K];
+                for _ in 0..n {
+                    let i = rng.index(n);
+                    for (s, x) in sb.iter_mut().zip(&base[i]) {
+                        *s += x;
+                    }
+                    for (s, x) in sc.iter_mut().zip(&cur[i]) {
+                        *s += x;
+                    }
+                }
+                *slot = checked(worsening(&sb, &sc), b)?;
+            }
+            Ok(())
+        })?;
+    Ok(out)
+}
+
+fn checked(d: f64, resample: usize) -> Result<f64, StatsError> {
+    if d.is_finite() {
+        Ok(d)
+    } else {
+        Err(StatsError::WorseningNotFinite {
+            resample: Some(resample),
+            value: d,
+        })
+    }
+}
+
+/// [`corpus`] for any number of statistics per item.
+fn any_k(
+    flat: &Flat,
+    worsening: &(dyn Fn(&[f64], &[f64]) -> f64 + Sync),
+    resamples: usize,
+    seed: u64,
+) -> Result<Vec<f64>, StatsError> {
     let (n, k) = (flat.n, flat.k);
     let mut out = vec![0.0; resamples];
     out.par_chunks_mut(CHUNK)
@@ -72,14 +139,7 @@ pub(super) fn corpus(
                         *s += x;
                     }
                 }
-                let d = worsening(&sb, &sc);
-                if !d.is_finite() {
-                    return Err(StatsError::WorseningNotFinite {
-                        resample: Some(b),
-                        value: d,
-                    });
-                }
-                *slot = d;
+                *slot = checked(worsening(&sb, &sc), b)?;
             }
             Ok(())
         })?;

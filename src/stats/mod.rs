@@ -58,7 +58,8 @@
 //!   with `t_(1) ≤ … ≤ t_(M)` the sorted `t_s` of the `M` vectors with `k_s > 0` and
 //!   `j = K + 1 − #{k_s = 0}`, `lo = t_(j)` and `hi = t_(M+1−j)` (both bounds are not rejected:
 //!   a closed interval); when `j ≤ 0` there are too few sign vectors to reject anything and the
-//!   interval is `(−∞, +∞)`. Hence `lo > allowed` ⟺ `p_value ≤ K/N`. `p_value = p(allowed)`.
+//!   interval is `(−∞, +∞)`. Hence `lo > allowed` ⟺ `p_value ≤ K/N` (outside the zero-variance
+//!   rule below). `p_value = p(allowed)`.
 //! * **Zero variance.** When every `w_i` equals `c` both methods give `[c, c]` (the bootstrap by
 //!   the anchored means; the permutation test by definition, also for the small `n` whose
 //!   inverted interval would be unbounded), so [`decide`] returns the verdict of the plain

@@ -56,12 +56,15 @@ impl Flips {
                         }
                     } else if m > 0 {
                         let mut rng = SplitMix64::stream(seed, m as u64);
+                        // Branch-free (a random branch mispredicts half the time): adding
+                        // `0.0 · v_i` for an unflipped item leaves the sum's value unchanged.
+                        let mut flipped = 0u64;
                         for &x in &v {
-                            if rng.flip() {
-                                k += 1;
-                                sum += x;
-                            }
+                            let bit = rng.next_u64() >> 63;
+                            flipped += bit;
+                            sum += bit as f64 * x;
                         }
+                        k = flipped as u32;
                     }
                     *slot = (k, sum);
                 }
