@@ -21,6 +21,7 @@ const TOUR: &[&str] = &[
     "creating-a-dataset",
     "experiments",
     "baselines",
+    "gating-noisy-systems",
 ];
 
 fn root() -> PathBuf {
