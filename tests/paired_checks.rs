@@ -213,3 +213,40 @@ fn the_permutation_test_gives_a_p_value() {
     assert!(p_value < 0.025, "{p_value}");
     assert!(c.message.contains("p = "), "{}", c.message);
 }
+
+#[test]
+fn a_sum_over_samples_is_tested_in_the_units_of_its_dataset_value() {
+    // cost_usd is the sum over every output: 24 items × 2 samples. Each output costs 0.01 in the
+    // baseline and 0.02 after the change, so the total rises by 0.48.
+    let lines = |cost: f64| -> String {
+        (0..N_ITEMS)
+            .flat_map(|i| {
+                (0..2).map(move |k| {
+                    format!(
+                        "{{\"id\": \"i{i:02}\", \"output\": \"w{i}x0 w{i}x{k}\", \"cost_usd\": {cost}}}\n"
+                    )
+                })
+            })
+            .collect()
+    };
+    let p = Project::new(
+        "[suite]\ncache_dir = \"target/cache\"\n\n\
+         [tiers.smoke]\ndatasets = [\"demo_v1\"]\n\n\
+         [datasets.demo_v1]\nsystems = [\"model\"]\nmetrics = [\"cost_usd\"]\n\n\
+         [systems.model]\nkind = \"replay\"\npath = \"outputs.jsonl\"\nsamples = 2\n\n\
+         [checks.cost_usd]\n\
+         vs_baseline = { max_drop = 0.1, test = \"paired_bootstrap\" }\n",
+    );
+    p.dataset("demo_v1", &items_json());
+    p.write("outputs.jsonl", lines(0.01));
+    p.results(&[]);
+    assert_eq!(p.accept(), 1);
+    p.write("outputs.jsonl", lines(0.02));
+    let results = p.results(&[]);
+    let c = check(&results, "cost_usd");
+    let t = c.test.as_ref().unwrap();
+    assert_eq!(c.status, CheckStatus::Failed, "{}", c.message);
+    assert!((c.delta.unwrap() - 0.48).abs() < 1e-9, "{c:?}");
+    assert!((t.delta - 0.48).abs() < 1e-9, "{t:?}");
+    assert_eq!((t.n_items, t.n_samples), (N_ITEMS, 2));
+}

@@ -390,10 +390,11 @@ impl RunContext {
                         Some(def.direction.worsening(*b, c))
                     })
                     .collect();
-                // A sum over items moves by the item count times the mean difference.
+                // A sum over outputs moves by the output count (items × samples) times the mean
+                // difference of the items' per-sample means.
                 if resampling == Resampling::SumOfItems {
-                    let n = differences.len() as f64;
-                    differences.iter_mut().for_each(|d| *d *= n);
+                    let outputs = (differences.len() * n_samples) as f64;
+                    differences.iter_mut().for_each(|d| *d *= outputs);
                 }
                 crate::stats::interval(&Paired::Differences(&differences), allowed, settings)
             }
