@@ -79,6 +79,13 @@ pub struct BaselineBody {
     /// recompute the baseline's corpus value on resampled items. Absent otherwise.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub statistics: BTreeMap<String, BTreeMap<String, String>>,
+    /// Each item's prediction (the output of sample 0), item id → text, for the word diffs of
+    /// failing vs-baseline trials. Not written when empty (`[suite] store_predictions = false`,
+    /// or a baseline made before predictions were kept). A changed text alone is no change of
+    /// the result: it never makes a pending snapshot by itself (see [`sync`]), but a pending
+    /// snapshot written for another reason carries the current texts.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub predictions: BTreeMap<String, String>,
 }
 
 impl BaselineBody {
@@ -88,10 +95,16 @@ impl BaselineBody {
     }
 
     /// The body with the values of the metrics in `volatile` (values that vary with the machine)
-    /// blanked out, for deciding whether a result changed: a volatile metric that appears or
-    /// disappears is still a change, a new value of one is not.
+    /// and the prediction texts blanked out, for deciding whether a result changed: a volatile
+    /// metric that appears or disappears is still a change, a new value of one is not; likewise
+    /// predictions kept or no longer kept are a change, a new text is not.
     fn without(&self, volatile: &BTreeSet<String>) -> serde_json::Value {
         let mut body = serde_json::to_value(self).expect("baseline serializes");
+        if let Some(predictions) = body.get_mut("predictions").and_then(|v| v.as_object_mut()) {
+            predictions
+                .values_mut()
+                .for_each(|text| *text = serde_json::Value::Null);
+        }
         let blank = |map: &mut serde_json::Map<String, serde_json::Value>| {
             for (id, value) in map.iter_mut() {
                 if volatile.contains(id) {
@@ -456,6 +469,7 @@ mod tests {
             items,
             samples: serde_json::Map::new(),
             statistics: BTreeMap::new(),
+            predictions: BTreeMap::from([("a".to_string(), "the summary".to_string())]),
         }
     }
 
@@ -648,6 +662,51 @@ mod tests {
             .pending
             .unwrap();
         assert!(std::fs::read_to_string(pending).unwrap().contains("12.5"));
+    }
+
+    #[test]
+    fn changed_predictions_alone_leave_no_pending_snapshot_but_a_pending_one_carries_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let snap = snapshot_path(tmp.path(), "ds", "sys");
+        let first = sync(&snap, &body(0.5), &none(), &header("x"), true)
+            .unwrap()
+            .pending
+            .unwrap();
+        assert!(
+            std::fs::read_to_string(&first)
+                .unwrap()
+                .contains("\"a\": \"the summary\"")
+        );
+        std::fs::rename(first, &snap).unwrap();
+        let mut reworded = body(0.5);
+        reworded
+            .predictions
+            .insert("a".into(), "another summary".into());
+        let s = sync(&snap, &reworded, &none(), &header("x"), true).unwrap();
+        assert!(s.pending.is_none(), "a new text alone is not a new result");
+        // Another change writes a pending snapshot, with the new text.
+        let mut worse = reworded.clone();
+        worse.metrics.insert("rougeL_f1".into(), 0.4);
+        let pending = sync(&snap, &worse, &none(), &header("x"), true)
+            .unwrap()
+            .pending
+            .unwrap();
+        assert!(
+            std::fs::read_to_string(&pending)
+                .unwrap()
+                .contains("\"a\": \"another summary\"")
+        );
+        std::fs::remove_file(pending).unwrap();
+        // Predictions no longer kept (or kept for the first time) are a change.
+        let mut unkept = body(0.5);
+        unkept.predictions.clear();
+        let s = sync(&snap, &unkept, &none(), &header("x"), true).unwrap();
+        assert!(s.pending.is_some());
+        assert!(
+            !std::fs::read_to_string(s.pending.unwrap())
+                .unwrap()
+                .contains("predictions")
+        );
     }
 
     #[test]

@@ -134,6 +134,11 @@ pub struct ItemValue {
     /// Value for that item in the baseline, when the baseline has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<f64>,
+    /// Vs-baseline trials that fail, warn or are inconclusive: the word diff of the baseline's
+    /// prediction for the item against the current one ([`crate::diff::word_diff`]), when the
+    /// baseline keeps predictions and they differ.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
 }
 
 /// Float noise allowed before a bound counts as crossed.
@@ -350,6 +355,7 @@ fn worst_items(input: &CheckInput<'_>) -> Vec<ItemValue> {
                 .as_ref()
                 .and_then(|b| b.get(id))
                 .copied(),
+            diff: None,
         })
         .collect()
 }
@@ -656,6 +662,7 @@ pub fn evaluate_items(check: &Check, input: &CheckInput<'_>) -> ItemVerdict {
                 .as_ref()
                 .and_then(|b| b.get(id))
                 .copied(),
+            diff: None,
         })
         .collect();
     // Worst first: farthest beyond the bound.

@@ -379,7 +379,18 @@ pub fn compute(
         metric_version,
         metric_settings: registry.settings_per_metric(&wanted, &options),
     };
-    let body = baseline_body(
+    // Sample 0's output per item, unless the suite keeps no predictions.
+    let predictions: BTreeMap<String, String> = if suite.store_predictions {
+        dataset
+            .items
+            .iter()
+            .zip(&generations)
+            .filter_map(|(item, g)| g.first().map(|g| (item.id.clone(), g.output.clone())))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
+    let mut body = baseline_body(
         &fingerprint,
         &system_config,
         &dataset,
@@ -387,6 +398,7 @@ pub fn compute(
         (samples > 1).then_some(&per_sample),
         &item_statistics,
     );
+    body.predictions = predictions;
     let path = baseline::snapshot_path(&suite.baselines_dir, &dataset.id, system_name);
     // With a metric missing, a pending snapshot would drop its baseline values: compare only.
     let write_pending = metric_errors.is_empty();
@@ -605,5 +617,6 @@ fn baseline_body(
         items,
         samples,
         statistics,
+        predictions: BTreeMap::new(),
     }
 }

@@ -78,6 +78,8 @@ pub mod unstable {
     pub mod config;
     #[path = "dataset/mod.rs"]
     pub mod dataset;
+    #[path = "diff.rs"]
+    pub mod diff;
     #[path = "error.rs"]
     pub mod error;
     #[path = "evaluation.rs"]
@@ -120,8 +122,8 @@ pub mod unstable {
 
 // Inside the crate every module keeps its short path (`crate::config`, ...).
 pub(crate) use unstable::{
-    baseline, cache, checks, config, dataset, error, evaluation, fsutil, generate, junit, metrics,
-    numbers, outside, pricing, process, report, stats, systems, text,
+    baseline, cache, checks, config, dataset, diff, error, evaluation, fsutil, generate, junit,
+    metrics, numbers, outside, pricing, process, report, stats, systems, text,
 };
 
 pub use unstable::error::{Error, Result};

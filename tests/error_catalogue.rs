@@ -61,6 +61,13 @@ const CONFIG_CASES: &[(&str, &[Edit])] = &[
             "name = \"catalogue\"\nstemer = false",
         )],
     ),
+    (
+        "store_predictions not a boolean",
+        &[(
+            "name = \"catalogue\"",
+            "name = \"catalogue\"\nstore_predictions = \"no\"",
+        )],
+    ),
     // Systems: kind, then each kind's keys.
     (
         "system without a kind",

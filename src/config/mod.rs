@@ -78,6 +78,9 @@ pub struct Suite {
     pub pricing: Option<PathBuf>,
     /// Apply the Porter stemmer in ROUGE.
     pub stemmer: bool,
+    /// Keep each item's prediction in the baselines (`[suite] store_predictions`, default
+    /// true), for the word diffs of failing vs-baseline trials.
+    pub store_predictions: bool,
     /// Tiers in file order of their names.
     pub tiers: Vec<Tier>,
     /// Datasets by id.
@@ -688,6 +691,7 @@ impl Suite {
                 None => Some(root.join("pricing.toml")).filter(|p| p.exists()),
             },
             stemmer: raw.suite().stemmer.unwrap_or(true),
+            store_predictions: raw.suite().store_predictions.unwrap_or(true),
             root,
             tiers,
             datasets,

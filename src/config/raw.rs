@@ -40,6 +40,7 @@ impl RawConfig {
             cache_dir: None,
             pricing: None,
             stemmer: None,
+            store_predictions: None,
             metrics: Vec::new(),
         };
         self.suite.as_ref().map_or(&DEFAULTS, |s| s.get_ref())
@@ -55,6 +56,7 @@ pub(super) struct RawSuite {
     pub(super) cache_dir: Option<String>,
     pub(super) pricing: Option<String>,
     pub(super) stemmer: Option<bool>,
+    pub(super) store_predictions: Option<bool>,
     #[serde(default)]
     pub(super) metrics: Vec<Spanned<String>>,
 }

@@ -286,6 +286,9 @@ impl RunContext {
                 synced.system_changes.join(", ")
             ));
         }
+        if self.suite.store_predictions {
+            add_diffs(&mut record, evaluation);
+        }
         locate(spec, record)
     }
 
@@ -594,6 +597,57 @@ fn answer(record: &CheckResult) -> Answer {
             record.message
         ))),
         CheckStatus::Ignored => Ok(Completion::ignored_with(record.message.clone())),
+    }
+}
+
+/// How many worst items of a vs-baseline trial get a word diff of their outputs.
+const DIFFED_ITEMS: usize = 3;
+
+/// For a vs-baseline trial that failed, warned or was inconclusive: the word diff of the
+/// baseline's prediction → the current one ([`crate::diff::word_diff`]) of its first
+/// [`DIFFED_ITEMS`] worst items, in `worst_items[].diff` (made inert, as outside text) and at the
+/// end of the message (`; output diffs (baseline → current): ep03: … | ep05: …`). Items whose
+/// prediction the baseline does not keep, or whose words did not change, get none.
+fn add_diffs(record: &mut CheckResult, evaluation: &Evaluation) {
+    if !matches!(
+        record.status,
+        CheckStatus::Failed | CheckStatus::Warned | CheckStatus::Inconclusive
+    ) {
+        return;
+    }
+    let Some(baseline) = evaluation.baseline.baseline.as_ref() else {
+        return;
+    };
+    let predictions = &baseline.body.predictions;
+    if predictions.is_empty() {
+        return;
+    }
+    let mut shown = Vec::new();
+    for item in record.worst_items.iter_mut().take(DIFFED_ITEMS) {
+        let Some(old) = predictions.get(&item.id) else {
+            continue;
+        };
+        let Some(new) = evaluation
+            .dataset
+            .items
+            .iter()
+            .position(|i| i.id == item.id)
+            .and_then(|n| evaluation.generations.get(n))
+            .and_then(|g| g.first())
+        else {
+            continue;
+        };
+        if let Some(diff) = crate::diff::word_diff(old, &new.output) {
+            let diff = crate::outside::inert(&diff).into_owned();
+            shown.push(format!("{}: {diff}", item.id));
+            item.diff = Some(diff);
+        }
+    }
+    if !shown.is_empty() {
+        record.message.push_str(&format!(
+            "; output diffs (baseline → current): {}",
+            shown.join(" | ")
+        ));
     }
 }
 

@@ -150,11 +150,13 @@ pub fn regress(
             id: "item_b".into(),
             value: 0.1,
             baseline: None,
+            diff: None,
         },
         ItemValue {
             id: "item_a".into(),
             value: 0.25,
             baseline: None,
+            diff: None,
         },
     ];
 }
@@ -404,6 +406,7 @@ pub fn scenario(name: &str) -> RunResults {
                 id: "item`|</td><script>x</script>".into(),
                 value: 0.0,
                 baseline: None,
+                diff: None,
             }];
             run(vec![p])
         }
