@@ -51,6 +51,8 @@ pub struct Evaluation {
     /// Outputs per item in item order, each item's samples in sample order (one per item with
     /// one sample; where one output per item is shown, it is sample 0).
     pub generations: Vec<Vec<Generation>>,
+    /// Whether each output came from the output cache, aligned with `generations`.
+    pub cached: Vec<Vec<bool>>,
     /// Outputs generated per item (the system's `samples`, at least 1).
     pub samples: u32,
     /// Cache statistics.
@@ -191,12 +193,14 @@ pub fn compute(
         &options,
     );
     let mut outputs = Vec::with_capacity(results.len());
+    let mut from_cache = Vec::with_capacity(results.len());
     let mut failures = Vec::new();
     for (output_id, r) in output_ids.iter().zip(results) {
         match r {
             Ok(mut g) => {
                 stats.warnings.append(&mut g.generation.warnings);
                 outputs.push(g.generation);
+                from_cache.push(g.cached);
             }
             // The summary names the system and dataset once; each line names its item.
             Err(Error::System(e)) => failures.push(format!("item `{output_id}`: {}", e.problem)),
@@ -363,6 +367,7 @@ pub fn compute(
     for _ in &dataset.items {
         generations.push(outputs.by_ref().take(per).collect());
     }
+    let cached: Vec<Vec<bool>> = from_cache.chunks(per).map(<[bool]>::to_vec).collect();
     let metric_version = match registry.configuration_hash(&wanted) {
         Some(hash) => format!("{METRIC_VERSION}+plugins:{}", &hash[7..19]),
         None => METRIC_VERSION.to_string(),
@@ -426,6 +431,7 @@ pub fn compute(
         system_config,
         cache_use: setup.cache_use,
         generations,
+        cached,
         samples,
         stats,
         pricing_warning,

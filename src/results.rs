@@ -113,6 +113,12 @@ pub struct EvaluationResults {
     /// How the outputs were produced: cache use and warnings (absent when nothing was generated).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<GenerationSummary>,
+    /// The predictions file this run wrote for the evaluation, relative to the project root
+    /// (`target/evalgate/predictions/<dataset>/<system>.jsonl`): one JSON line per item with the
+    /// output, its metric values and whether it came from the cache. Absent when the evaluation
+    /// could not be computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predictions_file: Option<String>,
 }
 
 /// Output-cache statistics and generation warnings of an evaluation.

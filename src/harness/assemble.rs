@@ -138,6 +138,11 @@ impl RunContext {
                 saved_ms: evaluation.stats.saved_ms,
                 warnings: evaluation.stats.warnings.clone(),
             }),
+            predictions_file: Some(self.suite.display_path(&super::predictions::path(
+                &self.output_dir,
+                &dataset.id,
+                &evaluation.system,
+            ))),
         }
     }
 
@@ -183,6 +188,7 @@ impl RunContext {
             },
             checks,
             generation: None,
+            predictions_file: None,
         }
     }
 }

@@ -18,6 +18,7 @@ mod assemble;
 mod context;
 mod judge;
 mod plan;
+mod predictions;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -210,6 +211,20 @@ impl Harness {
         print_generation_warnings(&results);
         let out_dir = ctx.output_dir.clone();
         let under_nextest = std::env::var_os("NEXTEST").is_some();
+        // Every computed evaluation's outputs, named by results.json. A failed one writes none,
+        // and an earlier run's file is removed so that it is not taken for this run's (not under
+        // nextest, where another process may have computed the evaluation).
+        for ((dataset, system), cell) in &ctx.evaluations {
+            match cell.get() {
+                Some(Ok(evaluation)) => {
+                    predictions::write(&out_dir, evaluation)?;
+                }
+                Some(Err(_)) if !under_nextest => {
+                    let _ = std::fs::remove_file(predictions::path(&out_dir, dataset, system));
+                }
+                _ => {}
+            }
+        }
         let (results_path, junit_path) = if under_nextest {
             // nextest runs one trial per process and writes JUnit itself; each process leaves
             // its part of the results for `evalgate report merge`.
@@ -226,6 +241,10 @@ impl Harness {
             crate::junit::write(&junit, &ctx.suite.name, &results, &skipped)?;
             (file, Some(junit))
         };
+        if !under_nextest {
+            // On stderr: stdout is libtest's (`--format json` / `terse` are parsed by tools).
+            eprint!("{}", crate::report::console::render(&results));
+        }
         Ok(RunOutcome {
             conclusion,
             results: Some(results),

@@ -2,6 +2,7 @@
 //! GitHub poster. Reports get plain data (a [`crate::results::RunResults`]) and compute nothing
 //! of their own; the `evalgate report ...` commands call them.
 
+pub mod console;
 pub mod github;
 pub mod markdown;
 pub mod merge;

@@ -187,6 +187,20 @@ impl RowMark {
             RowMark::Unchanged => "unchanged",
         }
     }
+
+    /// The mark as plain words, for the console (`regression`, `no baseline`, ...).
+    pub fn plain(self) -> &'static str {
+        match self {
+            RowMark::Regression => "regression",
+            RowMark::Warning => "warning",
+            RowMark::Inconclusive => "inconclusive",
+            RowMark::Worse => "worse, within tolerance",
+            RowMark::Better => "better",
+            RowMark::NoBaseline => "no baseline",
+            RowMark::NotComputed => "not computed",
+            RowMark::Unchanged => "unchanged",
+        }
+    }
 }
 
 /// One table row.

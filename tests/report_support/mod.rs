@@ -126,6 +126,7 @@ pub fn pair(
         },
         checks,
         generation: None,
+        predictions_file: None,
     }
 }
 
