@@ -58,6 +58,51 @@ pub fn word_diff(old: &str, new: &str) -> Option<String> {
     Some(bound(&parts.join(" ")))
 }
 
+/// One run of a full word diff: words both texts share, or words only the old (baseline) or
+/// only the new (current) text has. Words of a run are joined by one space.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WordChange {
+    /// Words in both texts.
+    Same(String),
+    /// Words only in the old text.
+    Removed(String),
+    /// Words only in the new text.
+    Added(String),
+}
+
+/// The whole word diff of `old` → `new` as runs, for renderers that mark changes themselves
+/// (the HTML dashboard): nothing shortened or cut, a replacement is a [`WordChange::Removed`]
+/// then a [`WordChange::Added`]. Empty when both have the same words.
+pub fn word_changes(old: &str, new: &str) -> Vec<WordChange> {
+    let old_words: Vec<&str> = old.split_whitespace().collect();
+    let new_words: Vec<&str> = new.split_whitespace().collect();
+    if old_words == new_words {
+        return Vec::new();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(200);
+    let ops = similar::capture_diff_slices_deadline(
+        Algorithm::Myers,
+        &old_words,
+        &new_words,
+        Some(deadline),
+    );
+    let mut out = Vec::new();
+    for segment in segments(&ops, &old_words, &new_words) {
+        match segment {
+            Segment::Same(words) => out.push(WordChange::Same(words.join(" "))),
+            Segment::Changed { removed, added } => {
+                if !removed.is_empty() {
+                    out.push(WordChange::Removed(removed.join(" ")));
+                }
+                if !added.is_empty() {
+                    out.push(WordChange::Added(added.join(" ")));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// A run of unchanged words, or removed and added words at one place.
 enum Segment<'a> {
     Same(Vec<&'a str>),

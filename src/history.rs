@@ -131,6 +131,40 @@ impl HistoryRecord {
     }
 }
 
+/// Reads every record of a history file, in file order (blank lines skipped).
+///
+/// # Errors
+///
+/// A [`ReportError`] naming the file (and line) when it cannot be read, is not UTF-8, or a line
+/// is not a history record.
+pub fn read(history: &Path) -> Result<Vec<HistoryRecord>> {
+    let text = std::fs::read_to_string(history).map_err(|e| Error::read(history, e))?;
+    let mut records = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record: HistoryRecord = serde_json::from_str(line).map_err(|e| {
+            Error::Report(ReportError::new(format!(
+                "{}:{}: not a history record ({e}); is this the history file (`evalgate history \
+                 append` writes it)?",
+                history.display(),
+                n + 1
+            )))
+        })?;
+        if !record.schema.starts_with("evalgate.history/") {
+            return Err(Error::Report(ReportError::new(format!(
+                "{}:{}: field `schema` is `{}`, expected `{HISTORY_SCHEMA}`",
+                history.display(),
+                n + 1,
+                record.schema
+            ))));
+        }
+        records.push(record);
+    }
+    Ok(records)
+}
+
 /// What [`append`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppendOutcome {

@@ -122,8 +122,8 @@ pub mod unstable {
 
 // Inside the crate every module keeps its short path (`crate::config`, ...).
 pub(crate) use unstable::{
-    baseline, cache, checks, config, dataset, diff, error, evaluation, fsutil, generate, junit,
-    metrics, numbers, outside, pricing, process, report, stats, systems, text,
+    baseline, cache, checks, config, dataset, diff, error, evaluation, fsutil, generate, history,
+    junit, metrics, numbers, outside, pricing, process, report, stats, systems, text,
 };
 
 pub use unstable::error::{Error, Result};

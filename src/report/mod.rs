@@ -1,9 +1,11 @@
-//! Reports read from the results file: the PR comment, the job summary, shard merges and the
-//! GitHub poster. Reports get plain data (a [`crate::results::RunResults`]) and compute nothing
+//! Reports read from the results file: the PR comment, the job summary, shard merges, the
+//! GitHub poster, the HTML dashboard and the history charts. Reports get plain data (a [`crate::results::RunResults`]) and compute nothing
 //! of their own; the `evalgate report ...` commands call them.
 
+pub mod chart;
 pub mod console;
 pub mod github;
+pub mod html;
 pub mod markdown;
 pub mod merge;
 pub mod pr_comment;
