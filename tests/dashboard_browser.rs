@@ -402,6 +402,18 @@ fn the_dashboard_works_in_a_real_browser() {
     let down = sorted[1].as_array().unwrap();
     assert_eq!(down.last(), Some(&json!("regression")), "{sorted}");
 
+    // On a phone-sized screen the page does not scroll sideways; wide tables scroll in their box.
+    page.call(
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": 375, "height": 800, "deviceScaleFactor": 2, "mobile": true}),
+    );
+    let narrow = page.eval(
+        "(() => { const box = document.querySelector('#metrics .scroll'); \
+         return [document.documentElement.scrollWidth <= window.innerWidth + 1, \
+                 box.scrollWidth > box.clientWidth, getComputedStyle(box).overflowX] })()",
+    );
+    assert_eq!(narrow, json!([true, true, "auto"]), "{narrow}");
+
     // Nothing went wrong and nothing was loaded but the page.
     let problems = page.problems();
     assert!(
