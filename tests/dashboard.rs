@@ -12,7 +12,7 @@ use dashboard_support::{
     write_history,
 };
 
-/// The text between the first `start` at or after `from` and the next `end` (inclusive).
+/// The text from the first `start` to the next `end` (inclusive).
 fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
     let i = text
         .find(start)

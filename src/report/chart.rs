@@ -300,6 +300,63 @@ mod tests {
     }
 
     #[test]
+    fn several_series_get_a_legend_and_a_circle_per_point() {
+        let series = |system: &str, n: usize| Series {
+            dataset: "d".into(),
+            system: system.into(),
+            metric: "m".into(),
+            points: (0..n)
+                .map(|run| TrendPoint {
+                    run,
+                    label: format!("r{run}"),
+                    value: run as f64,
+                    failed: false,
+                })
+                .collect(),
+        };
+        let svg = render_svg("m", &[series("a", 3), series("b", 5)], 400, 240).unwrap();
+        assert_eq!(svg.matches("<circle").count(), 8, "{svg}");
+        assert!(svg.contains("d/a"), "{svg}");
+        assert!(svg.contains("d/b"), "{svg}");
+        assert_eq!(svg.matches("#D62728").count(), 0, "{svg}");
+    }
+
+    #[test]
+    fn the_history_gives_a_series_per_pair_and_metric_with_failed_runs() {
+        let record = |run: usize, failed: bool| -> HistoryRecord {
+            serde_json::from_value(serde_json::json!({
+                "schema": "evalgate.history/v2",
+                "git_commit": format!("abcdef{run}0000"),
+                "started_at": format!("2026-11-0{}T00:00:00Z", run + 1),
+                "finished_at": "",
+                "evalgate_version": "0",
+                "config_path": "evalgate.toml",
+                "config_hash": "sha256:x",
+                "summary": {"passed": 0, "failed": 0, "warned": 0, "ignored": 0},
+                "evaluations": [{
+                    "dataset": "d", "dataset_version": 1, "system": "s",
+                    "dataset_hash": "", "system_config_hash": "", "metric_version": "",
+                    "baseline_status": "present",
+                    "metrics": {"m": run as f64, "cost_usd": 0.5},
+                    "failed": if failed { vec!["full::d::s::m::vs_baseline"] } else { vec![] }
+                }]
+            }))
+            .unwrap()
+        };
+        let history = [record(0, false), record(1, true), record(2, false)];
+        let all = trend_series(&history, None, None);
+        assert_eq!(all.len(), 2);
+        let m = trend_series(&history, Some("m"), Some(("d", "s")));
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].points.len(), 3);
+        assert_eq!(m[0].failed_points(), 1);
+        assert_eq!(m[0].points[1].label, "abcdef1");
+        let cost = trend_series(&history, Some("cost_usd"), None);
+        assert_eq!(cost[0].failed_points(), 0);
+        assert!(trend_series(&history, Some("m"), Some(("d", "other"))).is_empty());
+    }
+
+    #[test]
     fn a_chart_renders_without_fonts_and_escapes_its_labels() {
         let series = Series {
             dataset: "d".into(),
