@@ -5,6 +5,7 @@
 //! The same page in a real browser: `tests/dashboard_browser.rs`.
 
 mod dashboard_support;
+mod report_support;
 mod support;
 
 use dashboard_support::{
@@ -331,4 +332,40 @@ fn bad_input_files_exit_2_naming_the_file() {
         );
     }
     assert!(!out.exists(), "no page written on bad input");
+}
+
+#[test]
+fn compare_pairs_by_name_else_the_only_system_of_a_dataset() {
+    use evalgate::unstable::report::html::{Sources, gather};
+    use report_support::{HIGHER, pair, run};
+    let m = |v: f64| [("m", HIGHER, v, None)];
+    let a = run(vec![
+        pair("d1", "x", &m(0.5)),
+        pair("d1", "y", &m(0.5)),
+        pair("d2", "x", &m(0.5)),
+        pair("d3", "p", &m(0.5)),
+    ]);
+    let b = run(vec![
+        pair("d1", "x", &m(0.6)),
+        pair("d1", "z", &m(0.6)),
+        pair("d2", "w", &m(0.6)),
+        pair("d4", "q", &m(0.6)),
+    ]);
+    let root = tempfile::tempdir().unwrap();
+    let dashboard = gather(&Sources {
+        results: &a,
+        root: root.path(),
+        compare: Some(("b.json", &b)),
+        history: None,
+    });
+    let c = dashboard.comparison.unwrap();
+    let pairs: Vec<String> = c
+        .pairs
+        .iter()
+        .map(|p| format!("{}: {} vs {}", p.dataset, p.system_a, p.system_b))
+        .collect();
+    assert_eq!(pairs, ["d1: x vs x", "d2: x vs w"]);
+    assert_eq!(c.only_here, ["d1/y", "d3/p"]);
+    assert_eq!(c.only_other, ["d1/z", "d4/q"]);
+    assert_eq!(c.pairs[0].metrics[0].delta, "+0.1");
 }

@@ -74,6 +74,8 @@ pub struct Dashboard {
     pub config_path: String,
     /// One row per dataset × system × metric, regressions first.
     pub rows: Vec<MetricRow>,
+    /// Checks about no evaluation of this run (`stale_baseline` checks of other tiers).
+    pub other_checks: Vec<OtherCheck>,
     /// One drill-down section per dataset × system, in results order.
     pub evaluations: Vec<EvaluationView>,
     /// The comparison with `--compare`'s run.
@@ -111,6 +113,29 @@ pub struct MetricRow {
     pub message: String,
     /// Anchor of the evaluation's drill-down section.
     pub anchor: String,
+}
+
+/// A check that belongs to no evaluation of the run.
+#[derive(Debug, Clone)]
+pub struct OtherCheck {
+    /// Full trial name.
+    pub trial: String,
+    /// Outcome.
+    pub status: CheckStatus,
+    /// Explanation.
+    pub message: String,
+}
+
+impl OtherCheck {
+    /// The status label.
+    pub fn status_label(&self) -> &'static str {
+        status_label(Some(self.status))
+    }
+
+    /// The CSS class of the status.
+    pub fn status_class(&self) -> String {
+        format!("s-{}", status_label(Some(self.status)).replace(' ', "-"))
+    }
 }
 
 /// Sorting rank of a status: regressions first.
@@ -406,6 +431,15 @@ pub fn gather(sources: &Sources<'_>) -> Dashboard {
         evalgate_version: results.run.evalgate_version.clone(),
         config_path: results.run.config_path.clone(),
         rows,
+        other_checks: results
+            .other_checks
+            .iter()
+            .map(|c| OtherCheck {
+                trial: c.trial.clone(),
+                status: c.status,
+                message: c.message.clone(),
+            })
+            .collect(),
         evaluations,
         comparison,
         charts,
