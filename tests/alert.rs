@@ -65,8 +65,7 @@ fn alert(results: &Path, history: &Path, webhook: Option<&str>, extra: &[&str]) 
         .arg(history)
         .args(["--retry-backoff-ms", "1"])
         .args(extra)
-        .env_remove(ENV)
-        .env_remove("GITHUB_ACTIONS");
+        .env_remove(ENV);
     if let Some(url) = webhook {
         command.env(ENV, url);
     }
@@ -114,7 +113,9 @@ fn slack_payload_names_the_regression_with_its_numbers_and_links() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_no_secret(&out);
     assert!(
-        stderr(&out).contains("evalgate alert: sent 1 new regression to the slack webhook in SLACK_WEBHOOK_URL"),
+        stderr(&out).contains(
+            "evalgate alert: sent 1 new regression to the slack webhook in SLACK_WEBHOOK_URL"
+        ),
         "{}",
         stderr(&out)
     );
@@ -200,7 +201,12 @@ fn discord_payload_respects_limits_and_neutralises_mentions() {
     let embed = &body["embeds"][0];
     assert_eq!(embed["url"], RUN_URL);
     assert!(embed["color"].is_u64());
-    assert!(embed["title"].as_str().unwrap().contains("1 new regression"));
+    assert!(
+        embed["title"]
+            .as_str()
+            .unwrap()
+            .contains("1 new regression")
+    );
     assert!(embed["description"].as_str().unwrap().contains(RUN_URL));
     let fields = embed["fields"].as_array().unwrap();
     assert_eq!(fields.len(), 1);
@@ -218,7 +224,12 @@ fn discord_payload_respects_limits_and_neutralises_mentions() {
     );
 
     // Slack gets the same names with its control characters as entities.
-    let out = alert(&results, &history, None, &["--dry-run", "--format", "slack"]);
+    let out = alert(
+        &results,
+        &history,
+        None,
+        &["--dry-run", "--format", "slack"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let body: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let text = body["blocks"][1]["text"]["text"].as_str().unwrap();
@@ -255,7 +266,12 @@ fn long_lists_are_cut_with_a_count_of_the_rest() {
     let results = write(dir.path(), "results.json", &many_regressions(40));
     let history = empty_history(dir.path());
 
-    let out = alert(&results, &history, None, &["--dry-run", "--format", "discord"]);
+    let out = alert(
+        &results,
+        &history,
+        None,
+        &["--dry-run", "--format", "discord"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let body: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let embed = &body["embeds"][0];
@@ -275,15 +291,23 @@ fn long_lists_are_cut_with_a_count_of_the_rest() {
         fields.last().unwrap()["value"],
         format!("…and {} more", 40 - listed)
     );
-    assert!(body["content"].as_str().unwrap().contains("40 new regressions"));
+    assert!(
+        body["content"]
+            .as_str()
+            .unwrap()
+            .contains("40 new regressions")
+    );
 
-    let out = alert(&results, &history, None, &["--dry-run", "--format", "slack"]);
+    let out = alert(
+        &results,
+        &history,
+        None,
+        &["--dry-run", "--format", "slack"],
+    );
     let body: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let blocks = body["blocks"].as_array().unwrap();
     assert!(
-        blocks
-            .iter()
-            .any(|b| b["text"]["text"] == "…and 20 more"),
+        blocks.iter().any(|b| b["text"]["text"] == "…and 20 more"),
         "{body:#}"
     );
     assert!(blocks.len() <= 50);
@@ -379,7 +403,10 @@ fn dedupe_over_nightly_runs(append_first: bool) {
                 err.contains("no new regressions (1 still failing, alerted before)"),
                 "run {n}: {err}"
             ),
-            _ => assert!(err.contains("no new regressions; nothing to send"), "run {n}: {err}"),
+            _ => assert!(
+                err.contains("no new regressions; nothing to send"),
+                "run {n}: {err}"
+            ),
         }
         if !append_first {
             history_append(&results, &history);
@@ -413,7 +440,11 @@ fn rate_limit_is_retried_after_retry_after() {
     ]);
     let out = alert(&results, &history, Some(&hook_url(&server)), SLACK);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("(HTTP 200, 2 attempts)"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("(HTTP 200, 2 attempts)"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
@@ -462,7 +493,10 @@ fn a_refused_webhook_is_not_retried() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(server.requests().len(), 1);
     let err = stderr(&out);
-    assert!(err.contains("warning") && err.contains("HTTP 404: no_service"), "{err}");
+    assert!(
+        err.contains("warning") && err.contains("HTTP 404: no_service"),
+        "{err}"
+    );
     assert!(err.contains("(after 1 attempt)"), "{err}");
     assert_no_secret(&out);
 }
@@ -480,7 +514,10 @@ fn an_unreachable_webhook_is_a_warning_without_the_url() {
     let out = alert(&results, &history, Some(&url), SLACK);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("evalgate alert: warning: no alert sent"), "{err}");
+    assert!(
+        err.contains("evalgate alert: warning: no alert sent"),
+        "{err}"
+    );
     assert!(err.contains("SLACK_WEBHOOK_URL"), "{err}");
     assert!(err.contains("(after 4 attempts)"), "{err}");
     assert_no_secret(&out);
@@ -553,18 +590,34 @@ fn bad_input_files_exit_2_naming_the_file() {
     let missing = dir.path().join("missing-results.json");
     let out = alert(&missing, &history, Some(&url), SLACK);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("missing-results.json"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("missing-results.json"),
+        "{}",
+        stderr(&out)
+    );
 
     let missing_history = dir.path().join("no-history.jsonl");
     let out = alert(&good, &missing_history, Some(&url), SLACK);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no-history.jsonl"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no-history.jsonl"),
+        "{}",
+        stderr(&out)
+    );
 
     let bad_history = dir.path().join("bad-history.jsonl");
-    std::fs::write(&bad_history, "{\"schema\":\"evalgate.history/v2\"}\nnot json\n").unwrap();
+    std::fs::write(
+        &bad_history,
+        "{\"schema\":\"evalgate.history/v2\"}\nnot json\n",
+    )
+    .unwrap();
     let out = alert(&good, &bad_history, Some(&url), SLACK);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("bad-history.jsonl:2:"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("bad-history.jsonl:2:"),
+        "{}",
+        stderr(&out)
+    );
 
     let other = dir.path().join("other.jsonl");
     std::fs::write(&other, "{\"schema\":\"something/v1\"}\n").unwrap();
@@ -600,7 +653,11 @@ fn dry_run_prints_the_payload_without_a_url() {
     let out = alert(&passing, &history, None, &["--dry-run"]);
     assert!(out.status.success());
     assert!(stdout(&out).is_empty());
-    assert!(stderr(&out).contains("no new regressions"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no new regressions"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -43,11 +43,11 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::error::{Error, ReportError, Result};
-use crate::unstable::history::{HISTORY_SCHEMA, HistoryRecord};
 use crate::metrics::Direction;
 use crate::outside::{Bound, Secrets, admit, escaped};
 use crate::report::markdown::{number, signed};
 use crate::results::{CheckStatus, RunResults};
+use crate::unstable::history::{HISTORY_SCHEMA, HistoryRecord};
 
 /// Schema identifier of the `json` format's document.
 pub const ALERT_SCHEMA: &str = "evalgate.alert/v1";
@@ -334,12 +334,14 @@ fn count_words(n: usize) -> String {
     }
 }
 
-/// The first 12 characters of the commit, when known.
+/// The first 12 characters of the commit, when known and made of letters and digits (a commit
+/// id: nothing to escape).
 fn short_commit(alert: &Alert) -> Option<String> {
     alert
         .git_commit
         .as_deref()
-        .map(|c| escaped(&c.chars().take(12).collect::<String>(), 12))
+        .filter(|c| !c.is_empty() && c.chars().all(|c| c.is_ascii_alphanumeric()))
+        .map(|c| c.chars().take(12).collect())
 }
 
 /// `current 0.40, baseline 0.45, Δ -0.05 (higher is better)`, for what is known.
@@ -430,9 +432,7 @@ fn still_failing_words(alert: &Alert) -> Option<String> {
 }
 
 fn slack(alert: &Alert) -> Value {
-    let section = |text: String| {
-        json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(&text, SLACK_SECTION_CHARS)}})
-    };
+    let section = |text: String| json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(&text, SLACK_SECTION_CHARS)}});
     let mut blocks = vec![section(format!("*{}*", slack_escape(&headline(alert))))];
     for r in alert.regressions.iter().take(SLACK_LISTED) {
         blocks.push(section(format!(
@@ -460,7 +460,7 @@ fn slack(alert: &Alert) -> Value {
     if !footer.is_empty() {
         blocks.push(section(footer.join(" · ")));
     }
-    json!({"text": headline(alert), "blocks": blocks})
+    json!({"text": slack_escape(&headline(alert)), "blocks": blocks})
 }
 
 /// A name from results.json for Discord Markdown: bounded, controls escaped, Markdown
@@ -524,7 +524,8 @@ fn discord(alert: &Alert) -> Value {
         let size = name.chars().count() + value.chars().count();
         let last_slot = fields.len() + 1 == DISCORD_FIELDS;
         if (last_slot && rest > 1) || size > budget {
-            fields.push(json!({"name": "…", "value": format!("…and {rest} more"), "inline": false}));
+            fields
+                .push(json!({"name": "…", "value": format!("…and {rest} more"), "inline": false}));
             break;
         }
         budget -= size;
@@ -637,7 +638,9 @@ impl Poster {
     /// query values (where Slack and Discord keep the credential), and the secret-looking
     /// environment values.
     fn secrets(&self) -> Secrets {
-        let mut secrets = Secrets::from_env().with(&self.url).with_url_credentials(&self.url);
+        let mut secrets = Secrets::from_env()
+            .with(&self.url)
+            .with_url_credentials(&self.url);
         let after_scheme = self.url.split_once("://").map_or("", |(_, rest)| rest);
         let path = after_scheme.split_once('/').map_or("", |(_, path)| path);
         for part in path.split(['/', '?', '&', '=', '#']) {
@@ -706,10 +709,9 @@ impl Poster {
             .header("Content-Type", "application/json")
             .send(body)
             .map_err(|e| match e {
-                ureq::Error::Timeout(_) => format!(
-                    "timed out after {} s",
-                    REQUEST_TIMEOUT.as_secs()
-                ),
+                ureq::Error::Timeout(_) => {
+                    format!("timed out after {} s", REQUEST_TIMEOUT.as_secs())
+                }
                 other => format!("failed: {}", self.scrub(&other.to_string())),
             })?;
         let status = response.status().as_u16();
@@ -786,7 +788,10 @@ mod tests {
         let err = Poster::new("http://example.com/services/SECRETSECRET", "HOOK")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("HOOK") && !err.contains("SECRETSECRET"), "{err}");
+        assert!(
+            err.contains("HOOK") && !err.contains("SECRETSECRET"),
+            "{err}"
+        );
         assert!(Poster::new("https://hooks.example.com/x", "HOOK").is_ok());
         assert!(Poster::new("http://127.0.0.1:9/x", "HOOK").is_ok());
         let debug = format!(
@@ -798,8 +803,11 @@ mod tests {
 
     #[test]
     fn scrub_removes_the_url_and_its_path() {
-        let poster = Poster::new("https://hooks.example.com/services/T1/B2/XXXXsecretXXXX", "H")
-            .unwrap();
+        let poster = Poster::new(
+            "https://hooks.example.com/services/T1/B2/XXXXsecretXXXX",
+            "H",
+        )
+        .unwrap();
         let text = poster.scrub(
             "error at https://hooks.example.com/services/T1/B2/XXXXsecretXXXX and XXXXsecretXXXX",
         );

@@ -59,7 +59,10 @@ pub fn run(args: &AlertArgs) -> Result<(), Failure> {
             "--webhook-url-env must be the NAME of an environment variable: {problem}"
         )));
     }
-    for (flag, url) in [("--run-url", &args.run_url), ("--dashboard-url", &args.dashboard_url)] {
+    for (flag, url) in [
+        ("--run-url", &args.run_url),
+        ("--dashboard-url", &args.dashboard_url),
+    ] {
         if let Some(url) = url
             && !alert::is_link(url)
         {
