@@ -302,7 +302,8 @@ pub fn previous_failures(
 ///   how many regressions are still failing.
 /// - **discord**: `{"content": <summary ≤ 2000 chars>, "allowed_mentions": {"parse": []},
 ///   "embeds": [{"title", "description", "color", "url"?, "fields": [{"name", "value",
-///   "inline": false}...]}]}`: one field per regression within Discord's limits (≤ 25 fields, the
+///   "inline": false}...]}]}` (no `description` when there is nothing to say, no `url`
+///   without a run link): one field per regression within Discord's limits (≤ 25 fields, the
 ///   last saying `…and N more` when they do not fit; names ≤ 256 and values ≤ 1024 chars;
 ///   description ≤ 4096; the embed's texts ≤ 6000 in all); `url` is the run link.
 /// - **json**: `{"schema": "evalgate.alert/v1", "git_commit", "started_at", "run_url",
@@ -533,10 +534,13 @@ fn discord(alert: &Alert) -> Value {
     }
     let mut embed = json!({
         "title": title,
-        "description": description,
         "color": 0xD9_3F_3F,
         "fields": fields,
     });
+    // Discord refuses an empty description.
+    if !description.is_empty() {
+        embed["description"] = json!(description);
+    }
     if let Some(url) = &alert.run_url {
         embed["url"] = json!(url);
     }
