@@ -1,7 +1,9 @@
-//! Reports read from the results file: the PR comment, the job summary, shard merges and the
-//! GitHub poster. Reports get plain data (a [`crate::results::RunResults`]) and compute nothing
-//! of their own; the `evalgate report ...` commands call them.
+//! Reports read from the results file: the PR comment, the job summary, shard merges, the
+//! GitHub poster and the webhook alert. Reports get plain data (a
+//! [`crate::results::RunResults`]) and compute nothing of their own; the `evalgate report ...`
+//! and `evalgate alert` commands call them.
 
+pub mod alert;
 pub mod console;
 pub mod github;
 pub mod markdown;
