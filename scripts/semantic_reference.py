@@ -133,6 +133,13 @@ COHERENCE_LISTS = [
     ["First, gather the data.", "Second, clean it.", "Third, train the model.", "Finally, evaluate it on held-out data."],
     ["The report is late.", "Why is it late?", "Nobody knows!"],
     ["Remote work saves time.", "Commutes are gone.", "But meetings have multiplied.", "Some teams now block focus hours."],
+    ["The museum reopened.", "Visitors queued for hours.", "The new wing displays local art."],
+    ["Prices rose.", "Wages did not.", "Households cut back on spending.", "Retailers reported weaker sales."],
+    ["The river flooded.", "Roads were closed.", "Volunteers filled sandbags.", "By Monday the water had receded."],
+    ["He likes jazz.", "The bridge needs repairs.", "Tomatoes ripen in August."],
+    ["Der Zug kommt spät.", "The train is late.", "Le train est en retard."],
+    ["Step one.", "Step two?", "Step three!", "Done."],
+    ["The patch fixes a memory leak.", "It also speeds up start-up by 20 percent.", "Users should update soon."],
 ]
 
 SINGLE_SENTENCES = [
@@ -166,9 +173,9 @@ def read_items(dataset):
     spec = json.loads((folder / "dataset.json").read_text(encoding="utf-8"))
     out = []
     for item in spec["items"]:
-        text = (folder / item["input"]["path"]).read_text(encoding="utf-8")
-        refs = item.get("references") or []
-        ref = (folder / refs[0]["path"]).read_text(encoding="utf-8") if refs else None
+        text = (folder / item["input_path"]).read_text(encoding="utf-8")
+        refs = item.get("reference_paths") or []
+        ref = (folder / refs[0]).read_text(encoding="utf-8") if refs else None
         out.append((item["id"], text, ref))
     return out
 
