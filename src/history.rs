@@ -38,7 +38,8 @@ pub struct HistoryRecord {
     pub config_hash: String,
     /// Check counts.
     pub summary: Summary,
-    /// One entry per dataset × system.
+    /// One entry per dataset × system (`pairs` in v1 records, which read the same).
+    #[serde(alias = "pairs")]
     pub evaluations: Vec<HistoryEvaluation>,
 }
 
@@ -124,7 +125,9 @@ impl HistoryRecord {
         }
     }
 
-    fn same_run(&self, other: &serde_json::Value) -> bool {
+    /// True when `other` (a history line as JSON) records the same run: the same start time,
+    /// configuration hash and commit.
+    pub fn same_run(&self, other: &serde_json::Value) -> bool {
         other["started_at"].as_str() == Some(self.started_at.as_str())
             && other["config_hash"].as_str() == Some(self.config_hash.as_str())
             && other["git_commit"].as_str() == self.git_commit.as_deref()

@@ -193,9 +193,27 @@ fn huge_runs_are_truncated_below_githubs_limit_with_a_note() {
 fn details_url_is_linked() {
     let options = CommentOptions {
         details_url: Some("https://github.com/o/r/actions/runs/1".into()),
+        report_url: None,
     };
     let text = pr_comment::render(&run(vec![podcast_pair(0.45, 0.2, 120.0)]), &options);
     assert!(text.contains("[Run details](https://github.com/o/r/actions/runs/1)"));
+    assert!(!text.contains("Dashboard"));
+}
+
+#[test]
+fn report_url_is_linked_and_a_non_url_is_not() {
+    let linked = CommentOptions {
+        details_url: None,
+        report_url: Some("https://github.com/o/r/actions/runs/1/artifacts/7".into()),
+    };
+    let text = pr_comment::render(&run(vec![podcast_pair(0.45, 0.2, 120.0)]), &linked);
+    assert!(text.contains("[Dashboard](https://github.com/o/r/actions/runs/1/artifacts/7)"));
+    let hostile = CommentOptions {
+        details_url: None,
+        report_url: Some("javascript:alert(1)".into()),
+    };
+    let text = pr_comment::render(&run(vec![podcast_pair(0.45, 0.2, 120.0)]), &hostile);
+    assert!(!text.contains("Dashboard") && !text.contains("javascript"));
 }
 
 #[test]

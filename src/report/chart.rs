@@ -343,7 +343,13 @@ mod tests {
             }))
             .unwrap()
         };
-        let history = [record(0, false), record(1, true), record(2, false)];
+        // A v1 record (`pairs`) reads like a v2 one.
+        let mut v1 = serde_json::to_value(record(2, false)).unwrap();
+        let evaluations = v1.as_object_mut().unwrap().remove("evaluations").unwrap();
+        v1["pairs"] = evaluations;
+        v1["schema"] = "evalgate.history/v1".into();
+        let v1: HistoryRecord = serde_json::from_value(v1).unwrap();
+        let history = [record(0, false), record(1, true), v1];
         let all = trend_series(&history, None, None);
         assert_eq!(all.len(), 2);
         let m = trend_series(&history, Some("m"), Some(("d", "s")));

@@ -1,7 +1,9 @@
 //! Reports read from the results file: the PR comment, the job summary, shard merges, the
-//! GitHub poster, the HTML dashboard and the history charts. Reports get plain data (a [`crate::results::RunResults`]) and compute nothing
-//! of their own; the `evalgate report ...` commands call them.
+//! GitHub poster, the webhook alert, the HTML dashboard and the history charts. Reports get plain
+//! data (a [`crate::results::RunResults`]) and compute nothing of their own; the
+//! `evalgate report ...` and `evalgate alert` commands call them.
 
+pub mod alert;
 pub mod chart;
 pub mod console;
 pub mod github;

@@ -23,6 +23,9 @@ pub const PENDING_BASELINES_ARTIFACT: &str = "evalgate-pending-baselines";
 pub struct CommentOptions {
     /// Link to the workflow run that produced the results (must be http(s)).
     pub details_url: Option<String>,
+    /// Link to the run's HTML dashboard (`evalgate report html`), e.g. the artifact the smoke
+    /// workflow uploads it as (must be http(s)).
+    pub report_url: Option<String>,
 }
 
 /// Renders the comment Markdown for a run.
@@ -43,6 +46,12 @@ pub fn render(results: &RunResults, options: &CommentOptions) -> String {
     if let Some(url) = options.details_url.as_deref().filter(|u| is_plain_url(u)) {
         let url = crate::outside::redact_url_credentials(url);
         head.push_str(&format!(" [Run details]({url})."));
+    }
+    if let Some(url) = options.report_url.as_deref().filter(|u| is_plain_url(u)) {
+        let url = crate::outside::redact_url_credentials(url);
+        head.push_str(&format!(
+            " [Dashboard]({url}) (report.html: per-item values, outputs and diffs)."
+        ));
     }
     head.push_str("\n\n");
     head.push_str(&counts_table(&counts));

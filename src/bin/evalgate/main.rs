@@ -7,7 +7,10 @@
 //! - 1 when it could not reach or was refused by a remote service (posting the PR comment);
 //! - 2 when its input or arguments are wrong (a missing or malformed file, a bad option) — the
 //!   message names the file and line where it can.
+//!
+//! `evalgate alert` only warns when it cannot send its message (exit 0, see `alert.rs`).
 
+mod alert;
 mod report;
 
 use std::path::PathBuf;
@@ -43,6 +46,9 @@ enum Command {
     /// The run history (append-only JSON lines).
     #[command(subcommand)]
     History(HistoryCommand),
+    /// Post one message (Slack, Discord or JSON webhook) when the run has regressions that the
+    /// previous run in the history did not have; run it on the default branch only.
+    Alert(alert::AlertArgs),
 }
 
 /// Arguments of `evalgate init`.
@@ -200,6 +206,7 @@ fn main() -> ExitCode {
         Command::Dataset(cmd) => ("dataset", dataset_command(cmd)),
         Command::Report(cmd) => ("report", report::run(cmd)),
         Command::History(cmd) => ("history", history_command(cmd)),
+        Command::Alert(args) => ("alert", alert::run(args)),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

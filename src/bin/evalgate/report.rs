@@ -70,6 +70,10 @@ pub struct PrCommentArgs {
     /// Link to the run, shown in the comment (http or https).
     #[arg(long)]
     pub details_url: Option<String>,
+    /// Link to the run's HTML dashboard (`evalgate report html`), shown in the comment (http or
+    /// https), e.g. the smoke run's `evalgate-report` artifact.
+    #[arg(long)]
+    pub report_url: Option<String>,
 }
 
 /// Arguments of `evalgate report html`.
@@ -248,16 +252,23 @@ fn chart_command(args: &ChartArgs) -> Result<(), Failure> {
 }
 
 fn pr_comment_command(args: &PrCommentArgs) -> Result<(), Failure> {
-    if let Some(url) = &args.details_url
-        && !pr_comment::is_plain_url(url)
-    {
-        return Err(Failure::Input(format!(
-            "--details-url `{url}` is not a plain http(s) URL"
-        )));
+    for (flag, url) in [
+        ("--details-url", &args.details_url),
+        ("--report-url", &args.report_url),
+    ] {
+        if let Some(url) = url
+            && !pr_comment::is_plain_url(url)
+        {
+            return Err(Failure::Input(format!(
+                "{flag} `{}` is not a plain http(s) URL",
+                evalgate::unstable::outside::redact_url_credentials(url)
+            )));
+        }
     }
     let results = RunResults::read(&args.results)?;
     let options = pr_comment::CommentOptions {
         details_url: args.details_url.clone(),
+        report_url: args.report_url.clone(),
     };
     let markdown = pr_comment::render(&results, &options);
     if !args.post {
