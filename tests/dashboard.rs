@@ -56,10 +56,23 @@ fn the_page_shows_the_run_regressions_first_escaped_and_offline() {
     );
     let check = results
         .all_checks()
-        .find(|c| c.metric == "rouge1_f1" && c.test.is_some());
-    if let Some(test) = check.and_then(|c| c.test.as_ref()) {
-        assert!(first_row.contains('[') && first_row.contains("95%") || test.confidence != 0.95);
-    }
+        .find(|c| c.metric == "chrf" && c.kind == evalgate::results::CheckKind::VsBaseline)
+        .unwrap();
+    let test = check
+        .test
+        .as_ref()
+        .expect("a paired test on the vs-baseline check");
+    use evalgate::unstable::report::markdown::{number, signed};
+    let delta = format!(
+        "{} [{}, {}] {}%",
+        signed(check.delta.unwrap()),
+        signed(test.delta_lo),
+        signed(test.delta_hi),
+        number(test.confidence * 100.0)
+    );
+    let chrf_row = between(&html, "<td data-v=\"chrf\">", "</tr>");
+    assert!(chrf_row.contains(&delta), "`{delta}` in {chrf_row}");
+    assert!(delta.ends_with(" 90%"), "{delta}");
 
     // The hostile prediction is text: no raw markup from the data anywhere.
     assert!(!html.contains("<script>alert"), "raw script from the data");

@@ -51,7 +51,7 @@ fn replay(outputs: [&str; 3]) -> String {
 
 /// A project with one dataset (`demo_v1`, items a, b, c) and one replay system (`model`):
 /// a first run accepted as the baseline, then a run where `a` became [`HOSTILE`] and `c` lost
-/// a word, so `rouge1_f1`'s vs-baseline check fails (`chrf`'s allows any drop and passes). Its results are `out/results.json`.
+/// a word, so `rouge1_f1`'s vs-baseline check fails (`chrf`'s paired test allows any drop and passes, with its interval). Its results are `out/results.json`.
 pub fn regressed_project() -> Project {
     let p = Project::new(
         "[suite]\ncache_dir = \"target/cache\"\n\n\
@@ -59,7 +59,7 @@ pub fn regressed_project() -> Project {
          [datasets.demo_v1]\nsystems = [\"model\"]\nmetrics = [\"rouge1_f1\", \"chrf\"]\n\n\
          [systems.model]\nkind = \"replay\"\npath = \"outputs.jsonl\"\n\n\
          [checks.rouge1_f1]\nvs_baseline = { max_drop = 0.01 }\n\n\
-         [checks.chrf]\nvs_baseline = { max_drop = 100.0 }\n",
+         [checks.chrf]\nvs_baseline = { max_drop = 100.0, test = \"paired_bootstrap\", confidence = 0.9 }\n",
     );
     p.dataset("demo_v1", ITEMS);
     p.write("outputs.jsonl", replay(BASELINE_OUTPUTS));
