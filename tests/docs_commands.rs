@@ -191,6 +191,25 @@ fn placeholder_filled(word: &str) -> String {
     }
 }
 
+/// `evalgate ARGS --help`.
+fn run_help(args: &[String]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_evalgate"))
+        .args(args)
+        .arg("--help")
+        .output()
+        .unwrap()
+}
+
+/// For clap's "invalid value '1' for '--opt <X>'" error (a placeholder given to an option with
+/// fixed values): the option and the first of the `[possible values: a, b, ...]` it lists.
+fn first_possible_value(stderr: &str) -> Option<(String, String)> {
+    let option = stderr.split("invalid value '1' for '").nth(1)?;
+    let option = option.split([' ', '\'']).next()?.to_string();
+    let list = stderr.split("[possible values: ").nth(1)?;
+    let first = list.split([',', ']']).next()?.trim();
+    (!first.is_empty()).then(|| (option, first.to_string()))
+}
+
 /// Programs whose commands the docs may show without this test running them.
 const USER_TOOLS: &[&[&str]] = &[
     &["git"],
@@ -216,12 +235,21 @@ fn check(file: &str, command: &str) -> Result<(), String> {
         return Ok(());
     }
     if let Some(args) = evalgate_args(&words) {
-        let args: Vec<String> = args.iter().map(|w| placeholder_filled(w)).collect();
-        let out = Command::new(env!("CARGO_BIN_EXE_evalgate"))
-            .args(&args)
-            .arg("--help")
-            .output()
-            .unwrap();
+        let mut args: Vec<String> = args.iter().map(|w| placeholder_filled(w)).collect();
+        let mut out = run_help(&args);
+        // A placeholder for an option with fixed values (`--format "$ALERT_FORMAT"`) stands for
+        // one of them: take the first value the parser lists, for placeholders only.
+        for _ in 0..args.len() {
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            let Some((option, fixed)) = first_possible_value(&stderr) else {
+                break;
+            };
+            let Some(at) = args.windows(2).position(|w| w[0] == option && w[1] == "1") else {
+                break;
+            };
+            args[at + 1] = fixed;
+            out = run_help(&args);
+        }
         if !out.status.success() {
             return fail(format!(
                 "the evalgate command line refuses it: {}",

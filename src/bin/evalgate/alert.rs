@@ -34,10 +34,11 @@ pub struct AlertArgs {
     /// `evalgate.alert/v1` document, for any endpoint).
     #[arg(long, value_parser = ["slack", "discord", "json"], default_value = "slack")]
     format: String,
-    /// Link to the CI run, shown in the message (http or https).
+    /// Link to the CI run, shown in the message (http or https). Empty means none, so a
+    /// workflow expression that may be empty can be passed as it is.
     #[arg(long, value_name = "URL")]
     run_url: Option<String>,
-    /// Link to the dashboard, shown in the message (http or https).
+    /// Link to the dashboard, shown in the message (http or https). Empty means none.
     #[arg(long, value_name = "URL")]
     dashboard_url: Option<String>,
     /// Print the payload on standard output instead of posting it (no URL needed).
@@ -59,10 +60,9 @@ pub fn run(args: &AlertArgs) -> Result<(), Failure> {
             "--webhook-url-env must be the NAME of an environment variable: {problem}"
         )));
     }
-    for (flag, url) in [
-        ("--run-url", &args.run_url),
-        ("--dashboard-url", &args.dashboard_url),
-    ] {
+    let given = |url: &Option<String>| url.clone().filter(|u| !u.trim().is_empty());
+    let (run_url, dashboard_url) = (given(&args.run_url), given(&args.dashboard_url));
+    for (flag, url) in [("--run-url", &run_url), ("--dashboard-url", &dashboard_url)] {
         if let Some(url) = url
             && !alert::is_link(url)
         {
@@ -77,8 +77,8 @@ pub fn run(args: &AlertArgs) -> Result<(), Failure> {
     let alert = Alert::new(
         &results,
         &previous,
-        args.run_url.clone(),
-        args.dashboard_url.clone(),
+        run_url,
+        dashboard_url,
     );
     let new = alert.regressions.len();
     let still = match alert.still_failing {

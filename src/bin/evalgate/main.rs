@@ -40,7 +40,8 @@ enum Command {
     /// Dataset maintenance.
     #[command(subcommand)]
     Dataset(DatasetCommand),
-    /// Reports built from a results file (PR comment, job summary, shard merge).
+    /// Reports built from a results file (PR comment, job summary, HTML dashboard, history chart,
+    /// shard merge).
     #[command(subcommand)]
     Report(report::ReportCommand),
     /// The run history (append-only JSON lines).

@@ -71,7 +71,8 @@ pub struct PrCommentArgs {
     #[arg(long)]
     pub details_url: Option<String>,
     /// Link to the run's HTML dashboard (`evalgate report html`), shown in the comment (http or
-    /// https), e.g. the smoke run's `evalgate-report` artifact.
+    /// https), e.g. the smoke run's `evalgate-report` artifact. Empty means none, so a workflow
+    /// expression that may be empty can be passed as it is.
     #[arg(long)]
     pub report_url: Option<String>,
 }
@@ -252,10 +253,9 @@ fn chart_command(args: &ChartArgs) -> Result<(), Failure> {
 }
 
 fn pr_comment_command(args: &PrCommentArgs) -> Result<(), Failure> {
-    for (flag, url) in [
-        ("--details-url", &args.details_url),
-        ("--report-url", &args.report_url),
-    ] {
+    let given = |url: &Option<String>| url.clone().filter(|u| !u.trim().is_empty());
+    let (details_url, report_url) = (given(&args.details_url), given(&args.report_url));
+    for (flag, url) in [("--details-url", &details_url), ("--report-url", &report_url)] {
         if let Some(url) = url
             && !pr_comment::is_plain_url(url)
         {
@@ -267,8 +267,8 @@ fn pr_comment_command(args: &PrCommentArgs) -> Result<(), Failure> {
     }
     let results = RunResults::read(&args.results)?;
     let options = pr_comment::CommentOptions {
-        details_url: args.details_url.clone(),
-        report_url: args.report_url.clone(),
+        details_url,
+        report_url,
     };
     let markdown = pr_comment::render(&results, &options);
     if !args.post {
