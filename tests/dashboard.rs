@@ -54,6 +54,15 @@ fn the_page_shows_the_run_regressions_first_escaped_and_offline() {
         first_row.contains("data-status=\"regression\"") && first_row.contains("rouge1_f1 ↑"),
         "{first_row}"
     );
+    // Its message: the first clause in the row, the rest (worst items, output diffs) collapsed.
+    let message = between(first_row, "<div class=\"msg\">", "</div>");
+    assert!(
+        message.starts_with("<div class=\"msg\">rouge1_f1 worsened from"),
+        "{message}"
+    );
+    assert!(!message.contains("worst items"), "{message}");
+    let more = between(first_row, "<details class=\"msg-more\">", "</details>");
+    assert!(more.contains("worst items:"), "{more}");
     let check = results
         .all_checks()
         .find(|c| c.metric == "chrf" && c.kind == evalgate::results::CheckKind::VsBaseline)

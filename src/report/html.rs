@@ -181,6 +181,35 @@ fn sort_key(v: Option<f64>) -> String {
 }
 
 impl MetricRow {
+    /// The message's first clause (`bleu worsened from 7.27 (baseline) to 0.22 (Δ …)`), shown
+    /// in the row; [`MetricRow::message_rest`] holds the rest (allowed worsening, worst items,
+    /// output diffs, the trial), shown collapsed.
+    pub fn message_head(&self) -> &str {
+        self.message_split().0
+    }
+
+    /// Everything after [`MetricRow::message_head`] (empty when the message is one clause).
+    pub fn message_rest(&self) -> &str {
+        self.message_split().1
+    }
+
+    /// Splits at the first `; ` outside brackets and parentheses (a trial reference such as
+    /// `[smoke::…::max; see evalgate.toml:12]` stays whole).
+    fn message_split(&self) -> (&str, &str) {
+        let mut depth = 0i32;
+        for (i, c) in self.message.char_indices() {
+            match c {
+                '(' | '[' => depth += 1,
+                ')' | ']' => depth -= 1,
+                ';' if depth == 0 && self.message[i + 1..].starts_with(' ') => {
+                    return (&self.message[..i], &self.message[i + 2..]);
+                }
+                _ => {}
+            }
+        }
+        (&self.message, "")
+    }
+
     /// The status label (`regression`, `warning`, `inconclusive`, `passed`, `ignored`,
     /// `no check`).
     pub fn status_label(&self) -> &'static str {
