@@ -299,6 +299,210 @@ pub fn check_api_key_env(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A JSON parameter table of a metric that calls an OpenAI-compatible server (as
+/// `[metric_params.perplexity]` or `endpoint = { ... }` under `[metric_params.<id>]` arrive,
+/// TOML turned into JSON). Every error is a configuration error whose key is
+/// `<path>.<key>`, so the suite loader can name the line.
+#[derive(Debug, Clone)]
+pub struct ParamTable<'a> {
+    path: &'a str,
+    map: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'a> ParamTable<'a> {
+    /// The table `value` (absent or `null`: empty) found at `path` (e.g.
+    /// `metric_params.perplexity`), with only the keys in `allowed`.
+    pub fn read(
+        value: Option<&serde_json::Value>,
+        path: &'a str,
+        allowed: &[&str],
+    ) -> crate::error::Result<Self> {
+        let map = match value {
+            None | Some(serde_json::Value::Null) => serde_json::Map::new(),
+            Some(serde_json::Value::Object(m)) => m.clone(),
+            Some(other) => {
+                return Err(config_error(
+                    path,
+                    None,
+                    &format!(
+                        "must be a table, found `{}`; valid keys: {}",
+                        crate::outside::admit(
+                            &other.to_string(),
+                            &crate::outside::Secrets::from_env(),
+                            crate::outside::Bound::SNIPPET
+                        ),
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+        };
+        if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(config_error(
+                path,
+                Some(unknown),
+                &format!("is not a known key; valid keys: {}", allowed.join(", ")),
+            ));
+        }
+        Ok(ParamTable { path, map })
+    }
+
+    /// A configuration error about `key`.
+    pub fn error(&self, key: &str, problem: &str) -> crate::error::Error {
+        config_error(self.path, Some(key), problem)
+    }
+
+    /// The raw value of `key`.
+    pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
+        self.map.get(key)
+    }
+
+    /// A string, if set.
+    pub fn string(&self, key: &str) -> crate::error::Result<Option<String>> {
+        match self.map.get(key) {
+            None => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(self.error(key, &format!("must be a string, found `{other}`"))),
+        }
+    }
+
+    /// An integer from `min` to `max`, or `default`.
+    pub fn integer(
+        &self,
+        key: &str,
+        default: u64,
+        min: u64,
+        max: u64,
+    ) -> crate::error::Result<u64> {
+        match self.map.get(key) {
+            None => Ok(default),
+            Some(v) => v
+                .as_u64()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(|| {
+                    self.error(
+                        key,
+                        &format!("is `{v}`; give a whole number from {min} to {max}"),
+                    )
+                }),
+        }
+    }
+
+    /// A positive finite number of seconds, or `default`.
+    pub fn seconds(&self, key: &str, default: f64) -> crate::error::Result<f64> {
+        match self.map.get(key) {
+            None => Ok(default),
+            Some(v) => v
+                .as_f64()
+                .filter(|x| x.is_finite() && *x > 0.0 && *x <= 86_400.0)
+                .ok_or_else(|| self.error(key, &format!("is `{v}`; give seconds, more than 0"))),
+        }
+    }
+}
+
+fn config_error(path: &str, key: Option<&str>, problem: &str) -> crate::error::Error {
+    let key = match key {
+        Some(key) => format!("{path}.{key}"),
+        None => path.to_string(),
+    };
+    crate::error::Error::Config(crate::error::ConfigError::new(problem).for_key(key))
+}
+
+/// What every client of an OpenAI-compatible endpoint reads from its table: `base_url`
+/// (required, `http://` or `https://`, usually ending in `/v1`), `model` (required),
+/// `api_key_env` (optional: the NAME of the variable holding the key), `timeout_secs` (default
+/// 120), `retries` (default 3), `retry_backoff_ms` (default 1000) — the keys and defaults of the
+/// `openai` system.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointSettings {
+    /// `base_url` without a trailing `/`.
+    pub base_url: String,
+    /// The model name sent in every request.
+    pub model: String,
+    /// The environment variable holding the API key, if any.
+    pub api_key_env: Option<String>,
+    /// Time allowed for each attempt.
+    pub timeout: Duration,
+    /// Retries after a retryable failure.
+    pub retries: u32,
+    /// The first backoff between attempts.
+    pub retry_backoff: Duration,
+}
+
+/// The keys [`EndpointSettings::read`] reads.
+pub const ENDPOINT_KEYS: &[&str] = &[
+    "base_url",
+    "model",
+    "api_key_env",
+    "timeout_secs",
+    "retries",
+    "retry_backoff_ms",
+];
+
+impl EndpointSettings {
+    /// Reads and checks the endpoint keys of `table` (see the type's docs).
+    pub fn read(table: &ParamTable<'_>) -> crate::error::Result<Self> {
+        let base_url = table.string("base_url")?.ok_or_else(|| {
+            table.error(
+                "base_url",
+                "is missing; e.g. base_url = \"http://127.0.0.1:8000/v1\"",
+            )
+        })?;
+        if let Some(problem) = base_url_problem(&base_url) {
+            return Err(table.error("base_url", &problem));
+        }
+        let model = table
+            .string("model")?
+            .filter(|m| !m.trim().is_empty())
+            .ok_or_else(|| {
+                table.error(
+                    "model",
+                    "is missing; give the model name the server expects",
+                )
+            })?;
+        let api_key_env = table.string("api_key_env")?;
+        if let Some(name) = &api_key_env {
+            check_api_key_env(name).map_err(|problem| table.error("api_key_env", &problem))?;
+        }
+        let timeout = table.seconds("timeout_secs", 120.0)?;
+        let retries = table.integer("retries", 3, 0, 100)? as u32;
+        let retry_backoff_ms = table.integer("retry_backoff_ms", 1000, 0, 60_000)?;
+        Ok(EndpointSettings {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            model,
+            api_key_env,
+            timeout: Duration::from_secs_f64(timeout),
+            retries,
+            retry_backoff: Duration::from_millis(retry_backoff_ms),
+        })
+    }
+
+    /// `base_url` with any `user:password@` credentials redacted: what may be shown, cached
+    /// and fingerprinted.
+    pub fn public_base_url(&self) -> String {
+        crate::outside::redact_url_credentials(&self.base_url).into_owned()
+    }
+
+    /// The endpoint `<base_url>/<path>` with these timeouts and retries.
+    pub fn endpoint(&self, path: &str) -> JsonEndpoint {
+        JsonEndpoint::new(
+            format!("{}/{path}", self.base_url),
+            self.timeout,
+            self.retries,
+            self.retry_backoff,
+        )
+    }
+
+    /// The secrets a message about a request may not show: the key sent, credentials in
+    /// `base_url`, values of secret-looking environment variables.
+    pub fn secrets(&self, key: Option<&str>) -> crate::outside::Secrets {
+        let secrets = crate::outside::Secrets::from_env().with_url_credentials(&self.base_url);
+        match key {
+            Some(key) => secrets.with(key),
+            None => secrets,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -278,7 +278,6 @@ impl OpenAiSystem {
             .item(item_id),
         )
     }
-
 }
 
 /// Reads `choices[0].message.content` and the token usage from a chat-completions response.
@@ -459,12 +458,9 @@ impl System for OpenAiSystem {
                 ),
                 &secrets,
             )),
-            Err(failure) => Err(self.item_error(
-                request.item_id,
-                failure.attempt,
-                &failure.what,
-                &secrets,
-            )),
+            Err(failure) => {
+                Err(self.item_error(request.item_id, failure.attempt, &failure.what, &secrets))
+            }
         }
     }
 
