@@ -86,7 +86,7 @@ impl PerplexityParams {
         allowed.extend(["max_tokens", "concurrency"]);
         let path = format!("metric_params.{ID}");
         let table = ParamTable::read(options.params.get(ID), &path, &allowed)?;
-        if options.params.get(ID).is_none() {
+        if !options.params.contains_key(ID) {
             return Err(table.error(
                 "base_url",
                 "is missing: `perplexity` needs a server; add [metric_params.perplexity] with \
@@ -161,7 +161,7 @@ impl AnswerProblem {
 
 /// The log-probabilities of the prediction's tokens in a `/v1/completions` answer to
 /// [`PerplexityParams::request_body`]: generated tokens and `null` entries left out (see the
-/// module docs). Entries within [`POSITIVE_NOISE`] above 0 become 0.
+/// module docs). Entries at most 1e-6 above 0 (float noise) become 0; larger ones are errors.
 pub fn prompt_logprobs(
     text: &str,
     prediction: &str,
@@ -348,13 +348,16 @@ impl PerplexityCache {
     }
 }
 
+/// What asking for one prediction gave: its scored log-probabilities, or the item's message.
+type Asked = std::result::Result<Vec<f64>, String>;
+
 /// Asks the server for one prediction's log-probabilities; `Err` is the item's message.
 fn ask(
     params: &PerplexityParams,
     endpoint: &crate::http::JsonEndpoint,
     key: Option<&str>,
     prediction: &str,
-) -> std::result::Result<Vec<f64>, String> {
+) -> Asked {
     let body = params.request_body(prediction).to_string();
     let max_tokens = params.max_tokens;
     let secrets = params.endpoint.secrets(key);
@@ -461,8 +464,7 @@ impl Metric for Perplexity {
             .map_err(|problem| Error::Metric(MetricError::of(ID, problem)))?;
             let endpoint = params.endpoint.endpoint("completions");
             let next = AtomicUsize::new(0);
-            let answers: Mutex<Vec<(usize, std::result::Result<Vec<f64>, String>)>> =
-                Mutex::new(Vec::new());
+            let answers: Mutex<Vec<(usize, Asked)>> = Mutex::new(Vec::new());
             std::thread::scope(|scope| {
                 for _ in 0..params.concurrency.min(missing.len()) {
                     scope.spawn(|| {
@@ -549,7 +551,7 @@ mod tests {
             vec![-1.0, -2.0, -0.5]
         );
         // Offsets count characters, not bytes.
-        let a = answer(json!([null, -1.0, -3.0]), Some(json!([0, 2, 4])), "éé");
+        let a = answer(json!([null, -1.0, -3.0]), Some(json!([0, 1, 2])), "ééX");
         assert_eq!(prompt_logprobs(&a, "éé", 0).unwrap(), vec![-1.0]);
     }
 
