@@ -173,6 +173,24 @@ fn three_scored_tokens_give_exp_of_their_mean() {
     // Unicode: offsets are characters, the generated token still left out.
     let values = score(&[item("u", "Ça va très bien")], &options(server.url(), "")).unwrap();
     assert_eq!(values.per_item[0], Some((3.5f64 / 3.0).exp()));
+    // Without `usage`, `text_offset` tells the prompt's tokens from the generated one.
+    let server = Server::start(|request: &Request| {
+        let prompt = request.json()["prompt"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let mut body: Value = serde_json::from_str(&answer(&prompt, &[-1.0, -2.0, -0.5])).unwrap();
+        body.as_object_mut().unwrap().remove("usage");
+        Reply::json(200, body.to_string())
+    });
+    for prediction in ["One two three four", "Ça va très bien"] {
+        let values = score(&[item("a", prediction)], &options(server.url(), "")).unwrap();
+        assert_eq!(
+            values.per_item[0],
+            Some((3.5f64 / 3.0).exp()),
+            "{prediction}"
+        );
+    }
 }
 
 #[test]

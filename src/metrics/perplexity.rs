@@ -14,10 +14,11 @@
 //! generated text), with `choices[0].logprobs.text_offset` (each token's start, in characters
 //! of `choices[0].text`, which begins with the prompt):
 //!
-//! - the generated token(s) are left out: only tokens whose `text_offset` is less than the
-//!   prediction's length in characters (Unicode scalar values, as Python's `len`) are the
-//!   prediction's. Without `text_offset`, the last `usage.completion_tokens` entries are left
-//!   out (none when `max_tokens` is 0); without either, the answer is an error;
+//! - the generated token(s) are left out: the prediction's tokens are the first
+//!   `usage.prompt_tokens` entries when the answer gives that count (vLLM and OpenAI do); else
+//!   the tokens whose `text_offset` is less than the prediction's length in characters (Unicode
+//!   scalar values, as Python's `len`); else all but the last `usage.completion_tokens` entries
+//!   (all of them when `max_tokens` is 0); without any of these, the answer is an error;
 //! - `null` entries are skipped: the first token of a text has no log-probability (nothing
 //!   precedes it), which OpenAI's format and vLLM give as `null`.
 //!
@@ -204,8 +205,25 @@ pub fn prompt_logprobs(
         }
     }
     let length = prediction.chars().count() as u64;
-    // How many leading entries belong to the prediction.
+    // How many leading entries belong to the prediction: `usage.prompt_tokens` when given (the
+    // echoed prompt's token count, exact even where `text_offset` is shifted by a BOS token's
+    // text), else by `text_offset`, else by `usage.completion_tokens`.
+    let prompt_tokens = value
+        .pointer("/usage/prompt_tokens")
+        .and_then(Value::as_u64)
+        .filter(|n| *n > 0);
     let kept = match logprobs.get("text_offset") {
+        _ if prompt_tokens.is_some() => {
+            let n = prompt_tokens.unwrap_or_default() as usize;
+            if n > entries.len() {
+                return Err(AnswerProblem::NoLogprobs(format!(
+                    "{} `token_logprobs` entries for {n} prompt tokens (`usage.prompt_tokens`): \
+                     the server did not echo the prompt",
+                    entries.len()
+                )));
+            }
+            n
+        }
         Some(Value::Array(offsets)) => {
             if offsets.len() != entries.len() {
                 return Err(malformed(format!(
@@ -550,6 +568,25 @@ mod tests {
             prompt_logprobs(&a, "abc def ghi!", 1).unwrap(),
             vec![-1.0, -2.0, -0.5]
         );
+        // `usage.prompt_tokens` wins over offsets shifted by a BOS token's text ("<s>").
+        let a = json!({"choices": [{"text": "Hi there.!", "logprobs": {
+            "tokens": ["<s>", "Hi", " there", ".", "!"],
+            "token_logprobs": [null, -1.0, -2.0, -0.5, -9.0],
+            "text_offset": [0, 3, 5, 11, 12]}}],
+            "usage": {"prompt_tokens": 4, "completion_tokens": 1}})
+        .to_string();
+        assert_eq!(
+            prompt_logprobs(&a, "Hi there.", 1).unwrap(),
+            vec![-1.0, -2.0, -0.5]
+        );
+        // A server that does not echo: fewer entries than prompt tokens.
+        let a = json!({"choices": [{"text": "!", "logprobs": {"tokens": ["!"], "token_logprobs": [-1.0]}}],
+            "usage": {"prompt_tokens": 4, "completion_tokens": 1}})
+        .to_string();
+        assert!(matches!(
+            prompt_logprobs(&a, "Hi there.", 1),
+            Err(AnswerProblem::NoLogprobs(_))
+        ));
         // Offsets count characters, not bytes.
         let a = answer(json!([null, -1.0, -3.0]), Some(json!([0, 1, 2])), "ééX");
         assert_eq!(prompt_logprobs(&a, "éé", 0).unwrap(), vec![-1.0]);
