@@ -219,7 +219,11 @@ fn http_errors_keep_the_key_out() {
         json!({"api_key_env": "EVALGATE_TEST_EMB_UNSET"}),
     );
     let message = metric_error(e.embed(&["a"]));
-    assert!(message.contains("EVALGATE_TEST_EMB_UNSET"), "{message}");
+    assert!(
+        message.contains("EVALGATE_TEST_EMB_UNSET")
+            && message.contains("metric_params.semantic_similarity.endpoint.api_key_env"),
+        "{message}"
+    );
 }
 
 #[test]

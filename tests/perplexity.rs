@@ -345,6 +345,16 @@ fn answers_are_cached_and_reused_without_the_server() {
         2,
         "equal predictions are asked once"
     );
+    // Refresh (EVALGATE_CACHE=refresh) asks again and overwrites.
+    let mut refresh = opts.clone();
+    refresh.refresh_cache = true;
+    assert_eq!(score(&items, &refresh).unwrap(), first);
+    assert_eq!(server.requests().len(), 4);
+    // No cache folder (EVALGATE_CACHE=off): asked every time.
+    let mut off = opts.clone();
+    off.cache_dir = None;
+    assert_eq!(score(&items, &off).unwrap(), first);
+    assert_eq!(server.requests().len(), 6);
     let params = PerplexityParams::read(&opts).unwrap();
     let entry =
         PerplexityCache::new(dir.path()).path(&PerplexityCache::key(&params, "The cat sat."));

@@ -30,6 +30,8 @@ pub struct EmbeddingEndpoint {
     settings: EndpointSettings,
     /// Texts per request (`batch_size`, 1 to 2048, default [`DEFAULT_BATCH_SIZE`]).
     batch_size: usize,
+    /// Where the table sits (`metric_params.semantic_similarity.endpoint`), for messages.
+    path: String,
     http: JsonEndpoint,
 }
 
@@ -52,6 +54,7 @@ impl EmbeddingEndpoint {
         Ok(EmbeddingEndpoint {
             settings,
             batch_size,
+            path: path.to_string(),
             http,
         })
     }
@@ -92,10 +95,11 @@ impl EmbeddingEndpoint {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        let key = crate::http::api_key(self.settings.api_key_env.as_deref(), "api_key_env")
-            .map_err(|problem| {
-                Error::Metric(MetricError::new(format!("embeddings endpoint: {problem}")))
-            })?;
+        let key = crate::http::api_key(
+            self.settings.api_key_env.as_deref(),
+            &format!("{}.api_key_env", self.path),
+        )
+        .map_err(|problem| Error::Metric(MetricError::new(problem)))?;
         let secrets = self.settings.secrets(key.as_deref());
         let mut out: Vec<Vec<f32>> = Vec::with_capacity(texts.len());
         let mut dimension: Option<usize> = None;
