@@ -394,7 +394,12 @@ impl<'a> ParamTable<'a> {
             Some(v) => v
                 .as_f64()
                 .filter(|x| x.is_finite() && *x > 0.0 && *x <= 86_400.0)
-                .ok_or_else(|| self.error(key, &format!("is `{v}`; give seconds, more than 0"))),
+                .ok_or_else(|| {
+                    self.error(
+                        key,
+                        &format!("is `{v}`; give seconds, more than 0 and at most 86400"),
+                    )
+                }),
         }
     }
 }
