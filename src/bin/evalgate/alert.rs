@@ -74,7 +74,12 @@ pub fn run(args: &AlertArgs) -> Result<(), Failure> {
     }
     let results = RunResults::read(&args.results)?;
     let previous = alert::previous_failures(&results, &args.history)?;
-    let alert = Alert::new(&results, &previous, run_url, dashboard_url);
+    let alert = Alert::new(
+        &results,
+        &previous,
+        run_url,
+        dashboard_url,
+    );
     let new = alert.regressions.len();
     let still = match alert.still_failing {
         0 => String::new(),

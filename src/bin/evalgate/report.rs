@@ -255,10 +255,7 @@ fn chart_command(args: &ChartArgs) -> Result<(), Failure> {
 fn pr_comment_command(args: &PrCommentArgs) -> Result<(), Failure> {
     let given = |url: &Option<String>| url.clone().filter(|u| !u.trim().is_empty());
     let (details_url, report_url) = (given(&args.details_url), given(&args.report_url));
-    for (flag, url) in [
-        ("--details-url", &details_url),
-        ("--report-url", &report_url),
-    ] {
+    for (flag, url) in [("--details-url", &details_url), ("--report-url", &report_url)] {
         if let Some(url) = url
             && !pr_comment::is_plain_url(url)
         {
