@@ -120,6 +120,9 @@ pub struct GenerationSetup<'a> {
     pub cache_use: CacheUse,
     /// Regenerate every output and overwrite the cached entries.
     pub refresh: bool,
+    /// The run's cache folder for metrics that keep what servers answered (`perplexity`),
+    /// whether or not this system's outputs are cached; `None` under `EVALGATE_CACHE=off`.
+    pub metric_cache: Option<&'a std::path::Path>,
     /// The system's limit on generations at once, shared by all its evaluations in the run.
     pub limiter: Option<&'a crate::generate::Limiter>,
     /// Prices for systems that name a model.
@@ -255,6 +258,8 @@ pub fn compute(
     let options = ScoringOptions {
         stemmer: suite.stemmer,
         params: suite.metric_params.clone(),
+        cache_dir: setup.metric_cache.map(std::path::Path::to_path_buf),
+        refresh_cache: setup.refresh,
     };
     let wanted: Vec<&str> = metric_ids.iter().map(String::as_str).collect();
     // pass_all_k / pass_any_k need every sample of an item and the gates' values: computed

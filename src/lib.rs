@@ -92,6 +92,8 @@ pub mod unstable {
     pub mod harness;
     #[path = "history.rs"]
     pub mod history;
+    #[path = "http.rs"]
+    pub mod http;
     #[path = "init/mod.rs"]
     pub mod init;
     #[path = "junit.rs"]
@@ -123,7 +125,7 @@ pub mod unstable {
 // Inside the crate every module keeps its short path (`crate::config`, ...).
 pub(crate) use unstable::{
     baseline, cache, checks, config, dataset, diff, error, evaluation, fsutil, generate, history,
-    junit, metrics, numbers, outside, pricing, process, report, stats, systems, text,
+    http, junit, metrics, numbers, outside, pricing, process, report, stats, systems, text,
 };
 
 pub use unstable::error::{Error, Result};

@@ -43,6 +43,11 @@ const COMPUTE_JUDGE: Edit = (
     "metrics = [\"rouge1_f1\", \"truncation\"]",
     "metrics = [\"rouge1_f1\", \"truncation\", \"judge\"]",
 );
+/// The dataset also computes `perplexity` (its `[metric_params.perplexity]` set by the case).
+const COMPUTE_PERPLEXITY: Edit = (
+    "metrics = [\"rouge1_f1\", \"truncation\"]",
+    "metrics = [\"rouge1_f1\", \"truncation\", \"perplexity\"]",
+);
 /// A valid external metric `judge`, to extend.
 const JUDGE: &str = "[external_metrics.judge]\ncommand = [\"judge\"]\n";
 
@@ -440,6 +445,26 @@ const CONFIG_CASES: &[(&str, &[Edit])] = &[
             "",
             "[metric_params.truncation]\nmax_unpunctuated_words = \"x\"\n",
         )],
+    ),
+    (
+        "perplexity without a model",
+        &[
+            COMPUTE_PERPLEXITY,
+            (
+                "",
+                "[metric_params.perplexity]\nbase_url = \"http://127.0.0.1:8000/v1\"\n",
+            ),
+        ],
+    ),
+    (
+        "perplexity: a key where a variable name belongs",
+        &[
+            COMPUTE_PERPLEXITY,
+            (
+                "",
+                "[metric_params.perplexity]\nbase_url = \"http://127.0.0.1:8000/v1\"\nmodel = \"m\"\napi_key_env = \"sk-proj-abcdefghijklmnopqrstuvwxyz0123\"\n",
+            ),
+        ],
     ),
     // External metrics.
     (

@@ -511,6 +511,7 @@ impl Suite {
         let scoring = crate::metrics::ScoringOptions {
             stemmer: raw.suite().stemmer.unwrap_or(true),
             params: metric_params.clone(),
+            ..Default::default()
         };
         for (id, table) in &raw.metric_params {
             // The line of the parameter at fault when the error names one, else of the table.

@@ -211,6 +211,7 @@ impl RunContext {
                     cache_fingerprint: &cache_fingerprint,
                     cache_use,
                     refresh: self.cache_mode == CacheMode::Refresh,
+                    metric_cache: self.cache.as_ref().map(OutputCache::dir),
                     pricing: self.pricing.as_ref(),
                     samples: cfg.samples,
                 };

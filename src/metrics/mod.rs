@@ -15,11 +15,13 @@ use crate::error::{ConfigError, Error, MetricError, Result};
 pub mod bleu;
 pub mod chrf;
 pub mod cost;
+pub mod embedding_endpoint;
 pub mod external;
 pub mod gates;
 pub mod latency;
 pub mod levenshtein;
 pub mod pass_k;
+pub mod perplexity;
 pub mod porter;
 pub mod python_text;
 pub mod rouge;
@@ -110,6 +112,15 @@ pub struct ScoringOptions {
     /// Per-metric parameters from the suite (`[metric_params.<id>]`), e.g. gate bounds.
     #[serde(default)]
     pub params: BTreeMap<String, serde_json::Value>,
+    /// The run's cache folder (the output cache's, see [`crate::cache::OutputCache`]), for
+    /// metrics that keep what servers answered (`perplexity` under `<dir>/perplexity/`);
+    /// `None` when caching is off (`EVALGATE_CACHE=off`) or outside a run.
+    #[serde(skip)]
+    pub cache_dir: Option<std::path::PathBuf>,
+    /// `EVALGATE_CACHE=refresh`: such metrics ask their server again and overwrite their cache
+    /// entries.
+    #[serde(skip)]
+    pub refresh_cache: bool,
 }
 
 /// The values of one metric id over a dataset.
@@ -280,6 +291,9 @@ impl MetricRegistry {
             .expect("built-in ids are unique");
         registry
             .register(Arc::new(pass_k::PassK))
+            .expect("built-in ids are unique");
+        registry
+            .register(Arc::new(perplexity::Perplexity))
             .expect("built-in ids are unique");
         registry
     }

@@ -15,15 +15,17 @@
 //!
 //! Retries: 429, 5xx, timeouts and connection errors are retried up to `retries` times with
 //! exponential backoff (`retry_backoff_ms`, doubled each attempt, at most 30 s) or the server's
-//! `Retry-After` (seconds, at most 120 s) when given.
+//! `Retry-After` (seconds, at most 120 s) when given (see [`crate::http`], shared with the
+//! metrics that call servers).
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::config::keys::Keys;
 use crate::error::{Error, Result, SystemError};
+use crate::http::{JsonEndpoint, snippet};
 use crate::outside::{Bound, Secrets, admit, redact_url_credentials};
 use crate::systems::{Generation, System, SystemRequest, Usage};
 
@@ -33,11 +35,6 @@ use crate::systems::{Generation, System, SystemRequest, Usage};
 /// 2: empty, truncated (`finish_reason` `length`), filtered, tool-call and refused answers are
 /// errors; under 1 they were outputs, so entries cached under 1 may hold such answers.
 pub const PROTOCOL_VERSION: u32 = 2;
-
-/// Longest wait honoured from a `Retry-After` header.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
-/// Longest backoff between attempts.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// An `openai` system: chat completions over HTTP.
 #[derive(Debug, Clone)]
@@ -52,12 +49,10 @@ pub struct OpenAiSystem {
     max_tokens: Option<i64>,
     seed: Option<i64>,
     extra_body: serde_json::Map<String, Value>,
-    timeout: Duration,
-    retries: u32,
-    retry_backoff: Duration,
     concurrency: usize,
-    /// HTTP client, shared by all items so connections are reused.
-    agent: ureq::Agent,
+    /// `<base_url>/chat/completions` with the timeout and retries; its HTTP client is shared by
+    /// all items so connections are reused.
+    http: JsonEndpoint,
 }
 
 impl OpenAiSystem {
@@ -103,14 +98,8 @@ impl OpenAiSystem {
                 "is missing; e.g. base_url = \"http://127.0.0.1:8080/v1\"",
             )
         })?;
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(keys.error(
-                "base_url",
-                &format!(
-                    "is `{}`; it must start with http:// or https://",
-                    admit(&base_url, &Secrets::none(), Bound::SNIPPET)
-                ),
-            ));
+        if let Some(problem) = crate::http::base_url_problem(&base_url) {
+            return Err(keys.error("base_url", &problem));
         }
         let model = keys.string("model")?.ok_or_else(|| {
             keys.error(
@@ -119,20 +108,10 @@ impl OpenAiSystem {
             )
         })?;
         let api_key_env = keys.string("api_key_env")?;
-        if let Some(problem) = api_key_env
-            .as_deref()
-            .and_then(crate::outside::env_name_problem)
-        {
-            return Err(keys.error(
-                "api_key_env",
-                &format!(
-                    "{problem}; it must be the NAME of an environment variable (e.g. \"OPENAI_API_KEY\"), never the key itself"
-                ),
-            ));
-        }
         if let Some(name) = &api_key_env {
-            // Its value is a secret wherever it shows up, whatever the variable is called.
-            crate::outside::declare_secret_env(name);
+            // Its value becomes a secret wherever it shows up, whatever the variable is called.
+            crate::http::check_api_key_env(name)
+                .map_err(|problem| keys.error("api_key_env", &problem))?;
         }
         let system_prompt = prompt(&keys, project_root, "system_prompt")?;
         let user_prompt = prompt(&keys, project_root, "user_prompt")?
@@ -181,9 +160,16 @@ impl OpenAiSystem {
                 &format!("is {concurrency}; give a number from 1 to 256"),
             ));
         }
+        let base_url = base_url.trim_end_matches('/').to_string();
         Ok(OpenAiSystem {
             name: name.to_string(),
-            base_url: base_url.trim_end_matches('/').to_string(),
+            http: JsonEndpoint::new(
+                format!("{base_url}/chat/completions"),
+                Duration::from_secs_f64(timeout),
+                retries,
+                Duration::from_millis(retry_backoff_ms as u64),
+            ),
+            base_url,
             model,
             api_key_env,
             system_prompt,
@@ -192,20 +178,8 @@ impl OpenAiSystem {
             max_tokens,
             seed,
             extra_body,
-            timeout: Duration::from_secs_f64(timeout),
-            retries,
-            retry_backoff: Duration::from_millis(retry_backoff_ms as u64),
             concurrency: concurrency as usize,
-            agent: ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .timeout_global(Some(Duration::from_secs_f64(timeout)))
-                .build()
-                .into(),
         })
-    }
-
-    fn endpoint(&self) -> String {
-        format!("{}/chat/completions", self.base_url)
     }
 
     /// The JSON body sent for one item.
@@ -271,20 +245,11 @@ impl OpenAiSystem {
     }
 
     fn api_key(&self) -> Result<Option<String>> {
-        let Some(var) = &self.api_key_env else {
-            return Ok(None);
-        };
-        match std::env::var(var) {
-            Ok(key) if !key.is_empty() => Ok(Some(key)),
-            _ => Err(Error::System(SystemError::of(
-                &self.name,
-                format!(
-                    "environment variable `{var}` (systems.{}.api_key_env) is not set; export it \
-                     with the API key",
-                    self.name
-                ),
-            ))),
-        }
+        crate::http::api_key(
+            self.api_key_env.as_deref(),
+            &format!("systems.{}.api_key_env", self.name),
+        )
+        .map_err(|problem| Error::System(SystemError::of(&self.name, problem)))
     }
 
     /// What the server or the transport may echo that must not be stored: the key sent, the
@@ -305,103 +270,13 @@ impl OpenAiSystem {
                 &self.name,
                 format!(
                     "POST {} {} (attempt {attempt} of {})",
-                    redact_url_credentials(&self.endpoint()),
+                    redact_url_credentials(self.http.url()),
                     admit(what, secrets, Bound::MESSAGE),
-                    self.retries + 1
+                    self.http.retries() + 1
                 ),
             )
             .item(item_id),
         )
-    }
-
-    fn backoff(&self, attempt: u32) -> Duration {
-        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
-        self.retry_backoff.saturating_mul(factor).min(MAX_BACKOFF)
-    }
-}
-
-/// One attempt's outcome: retry (with the server's requested wait) or give up.
-enum AttemptError {
-    Retryable {
-        what: String,
-        retry_after: Option<Duration>,
-    },
-    Fatal(String),
-}
-
-impl OpenAiSystem {
-    fn attempt(
-        &self,
-        body: &str,
-        key: Option<&str>,
-    ) -> std::result::Result<Generation, AttemptError> {
-        let mut req = self
-            .agent
-            .post(self.endpoint())
-            .header("Content-Type", "application/json");
-        if let Some(key) = key {
-            req = req.header("Authorization", format!("Bearer {key}"));
-        }
-        let mut response = match req.send(body) {
-            Ok(r) => r,
-            Err(e) => {
-                let what = match e {
-                    ureq::Error::Timeout(_) => format!(
-                        "timed out after {:.1} s (timeout_secs)",
-                        self.timeout.as_secs_f64()
-                    ),
-                    other => format!("failed: {other}"),
-                };
-                return Err(AttemptError::Retryable {
-                    what,
-                    retry_after: None,
-                });
-            }
-        };
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(|s| Duration::from_secs_f64(s).min(MAX_RETRY_AFTER));
-        let text = match response.body_mut().read_to_string() {
-            Ok(t) => t,
-            Err(ureq::Error::Timeout(_)) => {
-                return Err(AttemptError::Retryable {
-                    what: format!(
-                        "timed out after {:.1} s reading the response (timeout_secs)",
-                        self.timeout.as_secs_f64()
-                    ),
-                    retry_after: None,
-                });
-            }
-            Err(e) => {
-                return Err(AttemptError::Retryable {
-                    what: format!("response could not be read: {e}"),
-                    retry_after: None,
-                });
-            }
-        };
-        if status == 429 || (500..600).contains(&status) {
-            return Err(AttemptError::Retryable {
-                what: format!("answered HTTP {status}: {}", snippet(&text)),
-                retry_after,
-            });
-        }
-        if !(200..300).contains(&status) {
-            let hint = match status {
-                401 | 403 => "; check the key in the environment variable named by api_key_env",
-                404 => "; check base_url (it usually ends in /v1) and model",
-                _ => "",
-            };
-            return Err(AttemptError::Fatal(format!(
-                "answered HTTP {status}: {}{hint}",
-                snippet(&text)
-            )));
-        }
-        parse_completion(&text, self.max_tokens).map_err(AttemptError::Fatal)
     }
 }
 
@@ -506,15 +381,6 @@ fn parse_completion(
     }
 }
 
-fn snippet(text: &str) -> String {
-    const MAX: usize = 300;
-    let mut cut: String = text.chars().take(MAX).collect();
-    if cut.len() < text.len() {
-        cut.push('…');
-    }
-    format!("`{cut}`")
-}
-
 impl System for OpenAiSystem {
     fn fingerprint(&self) -> Value {
         // Prompts read from files enter as the file (named when it changes); inline ones as text.
@@ -554,42 +420,46 @@ impl System for OpenAiSystem {
         let body = self.request_body(request)?.to_string();
         let key = self.api_key()?;
         let secrets = self.secrets(key.as_deref());
-        let mut attempt = 1;
-        let mut retried = Vec::new();
-        loop {
-            let started = Instant::now();
-            match self.attempt(&body, key.as_deref()) {
-                Ok(mut generation) => {
-                    generation.latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
-                    generation.warnings = retried;
-                    return Ok(generation);
-                }
-                Err(AttemptError::Fatal(what)) => {
-                    return Err(self.item_error(request.item_id, attempt, &what, &secrets));
-                }
-                Err(AttemptError::Retryable { what, retry_after }) => {
-                    if attempt > self.retries {
-                        return Err(self.item_error(
-                            request.item_id,
-                            attempt,
-                            &format!(
-                                "{what}; retries exhausted (raise `retries` or check the server)"
-                            ),
-                            &secrets,
-                        ));
-                    }
-                    let pause = retry_after.unwrap_or_else(|| self.backoff(attempt));
-                    retried.push(format!(
-                        "system `{}`: item `{}`: attempt {attempt} of {} {}; retried after {:.1} s",
-                        self.name,
-                        request.item_id,
-                        self.retries + 1,
-                        admit(&what, &secrets, Bound::MESSAGE),
-                        pause.as_secs_f64()
-                    ));
-                    std::thread::sleep(pause);
-                    attempt += 1;
-                }
+        let max_tokens = self.max_tokens;
+        let outcome = self.http.post(&body, key.as_deref(), |text| {
+            parse_completion(text, max_tokens)
+        });
+        let retried = match &outcome {
+            Ok(answer) => &answer.retried,
+            Err(failure) => &failure.retried,
+        };
+        let warnings: Vec<String> = retried
+            .iter()
+            .map(|r| {
+                format!(
+                    "system `{}`: item `{}`: attempt {} of {} {}; retried after {:.1} s",
+                    self.name,
+                    request.item_id,
+                    r.attempt,
+                    self.http.retries() + 1,
+                    admit(&r.what, &secrets, Bound::MESSAGE),
+                    r.pause.as_secs_f64()
+                )
+            })
+            .collect();
+        match outcome {
+            Ok(answer) => {
+                let mut generation = answer.value;
+                generation.latency_ms = Some(answer.elapsed.as_secs_f64() * 1000.0);
+                generation.warnings = warnings;
+                Ok(generation)
+            }
+            Err(failure) if failure.exhausted => Err(self.item_error(
+                request.item_id,
+                failure.attempt,
+                &format!(
+                    "{}; retries exhausted (raise `retries` or check the server)",
+                    failure.what
+                ),
+                &secrets,
+            )),
+            Err(failure) => {
+                Err(self.item_error(request.item_id, failure.attempt, &failure.what, &secrets))
             }
         }
     }
