@@ -424,12 +424,12 @@ fn bad_parameters_are_errors_naming_key_and_line() {
             "{message}"
         );
     }
-    // Without the table at all: the metric's trial fails, saying what to add.
+    // Without the table at all: an error when the suite loads, at the line asking for the
+    // metric, saying what to add.
     let p = project("", "");
-    let outcome = p.run(&[]);
-    assert!(outcome.conclusion.num_failed >= 1);
-    let results = p.results_json();
-    assert!(results.contains("needs a server"), "{results}");
+    let message = p.run_err(&[]);
+    assert!(message.contains("needs a server"), "{message}");
+    assert!(message.contains("evalgate.toml:"), "no line in: {message}");
 }
 
 /// A project: dataset `demo_v1` (3 items), the built-in `lead` system (first sentence), the

@@ -3,7 +3,7 @@
 //! Parsing is strict: unknown keys, unknown metric or system names and bad values are errors that
 //! name the key and its line.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 mod checks;
@@ -539,6 +539,35 @@ impl Suite {
                             .for_key(format!("metric_params.{}", id.get_ref())),
                     ),
                 })?;
+        }
+
+        // A metric that needs parameters (a server, a model) and has no table at all is an
+        // error now too, at the line that asks for the metric. Ids no registered family knows
+        // (external metrics) are checked elsewhere.
+        let untabled: BTreeSet<&str> = datasets
+            .values()
+            .flat_map(|d| d.metrics.iter().map(String::as_str))
+            .filter(|id| !raw.metric_params.keys().any(|k| k.get_ref() == id))
+            .filter(|id| metrics.knows(id))
+            .collect();
+        for id in untabled {
+            if let Err(e) = metrics.check_params(id, &scoring) {
+                let line = raw
+                    .datasets
+                    .values()
+                    .filter_map(|d| d.metrics.as_ref())
+                    .flatten()
+                    .chain(raw.suite().metrics.iter())
+                    .find(|m| m.get_ref() == id)
+                    .map_or(1, |m| at(m.span()));
+                let message = match e {
+                    Error::Config(e) => e.problem,
+                    other => other.to_string(),
+                };
+                return Err(Error::Config(
+                    ConfigError::at(&file, line, message).for_key(format!("metric_params.{id}")),
+                ));
+            }
         }
 
         // Checks.

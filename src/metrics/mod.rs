@@ -480,6 +480,11 @@ impl MetricRegistry {
         })
     }
 
+    /// Whether a registered family computes metric `id`.
+    pub fn knows(&self, id: &str) -> bool {
+        self.by_id.contains_key(id)
+    }
+
     /// Checks the parameters the suite sets for metric `id` ([`Metric::check_params`]).
     pub fn check_params(&self, id: &str, options: &ScoringOptions) -> Result<()> {
         match self.by_id.get(id) {
