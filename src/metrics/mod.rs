@@ -15,6 +15,7 @@ use crate::error::{ConfigError, Error, MetricError, Result};
 pub mod bleu;
 pub mod chrf;
 pub mod cost;
+pub mod embedding;
 pub mod external;
 pub mod gates;
 pub mod latency;
@@ -24,6 +25,7 @@ pub mod porter;
 pub mod python_text;
 pub mod rouge;
 pub mod rouge_tokenize;
+pub mod semantic;
 pub mod tokenize_13a;
 pub mod wer;
 
@@ -280,6 +282,9 @@ impl MetricRegistry {
             .expect("built-in ids are unique");
         registry
             .register(Arc::new(pass_k::PassK))
+            .expect("built-in ids are unique");
+        registry
+            .register(Arc::new(semantic::SemanticMetric))
             .expect("built-in ids are unique");
         registry
     }

@@ -1,0 +1,259 @@
+//! The embedding metrics against sentence-transformers itself: `tests/data/semantic_reference.json`
+//! (written by `scripts/semantic_reference.py` with all-MiniLM-L6-v2) holds 203 text pairs with
+//! their cosine similarity and token counts, 55 coherence cases with their sentences and value,
+//! and a few full embeddings. Every cosine and coherence must agree within 1e-4, the sentence
+//! splitter must give the script's sentences, and the texts the model truncates must be those
+//! with more than `max_seq_length` tokens.
+//!
+//! Needs the model folder (`EVALGATE_EMBEDDING_MODEL`, or where `.ci/install-tools` puts it):
+//! without it the tests say so and pass, except under `CI=true`, where they fail.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use evalgate::unstable::metrics::embedding::cache::{EmbeddingCache, embed_cached};
+use evalgate::unstable::metrics::embedding::{EmbeddingModel, cosine};
+use evalgate::unstable::metrics::semantic::{self, COHERENCE, SEMANTIC_SIMILARITY};
+use evalgate::unstable::metrics::{ScoringItem, mean};
+use evalgate::unstable::text::sentences;
+use serde_json::Value;
+
+const TOLERANCE: f64 = 1e-4;
+
+fn reference() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/semantic_reference.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("read the reference file"))
+        .expect("reference JSON")
+}
+
+fn model(test: &str) -> Option<Arc<EmbeddingModel>> {
+    let folder = support::embedding::model_folder(test)?;
+    Some(EmbeddingModel::load(&folder).expect("load the model"))
+}
+
+#[test]
+fn the_model_is_the_one_the_reference_used() {
+    let Some(model) = model("the_model_is_the_one_the_reference_used") else {
+        return;
+    };
+    let reference = reference();
+    let identity = model.identity();
+    assert_eq!(
+        identity.model_safetensors_sha256,
+        reference["model"]["model_safetensors_sha256"]
+    );
+    assert_eq!(
+        identity.max_seq_length as u64,
+        reference["model"]["max_seq_length"].as_u64().unwrap()
+    );
+    assert!(identity.normalize);
+}
+
+#[test]
+fn pair_cosines_match_sentence_transformers() {
+    let Some(model) = model("pair_cosines_match_sentence_transformers") else {
+        return;
+    };
+    let reference = reference();
+    let max_len = reference["model"]["max_seq_length"].as_u64().unwrap();
+    let pairs = reference["pairs"].as_array().unwrap();
+    assert!(pairs.len() >= 200);
+    let texts: Vec<&str> = pairs
+        .iter()
+        .flat_map(|p| [p["a"].as_str().unwrap(), p["b"].as_str().unwrap()])
+        .collect();
+    let start = Instant::now();
+    let embeddings = model.embed(&texts).unwrap();
+    let took = start.elapsed();
+    let mut failures = Vec::new();
+    let mut worst = 0f64;
+    let (mut truncated, mut expected_truncated) = (0, 0);
+    for (n, pair) in pairs.iter().enumerate() {
+        let (a, b) = (&embeddings[2 * n], &embeddings[2 * n + 1]);
+        let got = cosine(&a.vector, &b.vector);
+        let want = pair["cosine"].as_f64().unwrap();
+        worst = worst.max((got - want).abs());
+        if (got - want).abs() > TOLERANCE {
+            failures.push(format!(
+                "pair {n} ({}): evalgate {got} vs sentence-transformers {want}\n  a: {:?}\n  b: {:?}",
+                pair["group"], pair["a"], pair["b"]
+            ));
+        }
+        for (side, embedding) in [("a", a), ("b", b)] {
+            let tokens = pair[format!("{side}_tokens")].as_u64().unwrap();
+            expected_truncated += usize::from(tokens > max_len);
+            truncated += usize::from(embedding.truncated);
+            if embedding.truncated != (tokens > max_len) {
+                failures.push(format!(
+                    "pair {n} side {side}: {tokens} tokens, truncated = {}",
+                    embedding.truncated
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "{} pairs: max |evalgate - sentence-transformers| = {worst:.2e}; {} texts embedded in \
+         {took:.2?} ({:.0} texts/s); {truncated} truncated (expected {expected_truncated})",
+        pairs.len(),
+        texts.len(),
+        texts.len() as f64 / took.as_secs_f64()
+    );
+    assert!(expected_truncated > 0, "the reference has long texts");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn embeddings_match_sentence_transformers() {
+    let Some(model) = model("embeddings_match_sentence_transformers") else {
+        return;
+    };
+    let reference = reference();
+    for case in reference["embeddings"].as_array().unwrap() {
+        let text = case["text"].as_str().unwrap();
+        let want: Vec<f64> = case["embedding"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        let got = &model.embed(&[text]).unwrap()[0].vector;
+        assert_eq!(got.len(), want.len(), "{text:?}");
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(g, w)| (f64::from(*g) - w).abs())
+            .fold(0f64, f64::max);
+        assert!(worst < 1e-5, "{text:?}: max element difference {worst}");
+    }
+}
+
+#[test]
+fn coherence_matches_sentence_transformers() {
+    let Some(model) = model("coherence_matches_sentence_transformers") else {
+        return;
+    };
+    let reference = reference();
+    let cases = reference["coherence"].as_array().unwrap();
+    assert!(cases.len() >= 50);
+    let mut failures = Vec::new();
+    let mut worst = 0f64;
+    // The metric end to end: the text split by evalgate, embedded, consecutive cosines.
+    let meta = Value::Null;
+    let items: Vec<ScoringItem<'_>> = cases
+        .iter()
+        .map(|c| ScoringItem {
+            id: "case",
+            input: "",
+            prediction: c["text"].as_str().unwrap(),
+            references: &[],
+            metadata: &meta,
+            generation: None,
+        })
+        .collect();
+    let scored = semantic::score_with(&model, None, &items, &[COHERENCE]).unwrap();
+    let per_item = &scored.values[0].per_item;
+    for (n, case) in cases.iter().enumerate() {
+        let text = case["text"].as_str().unwrap();
+        let want_sentences: Vec<String> = case["sentences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect();
+        let got_sentences = sentences(text);
+        if got_sentences != want_sentences {
+            failures.push(format!(
+                "case {n}: text::sentences gives {got_sentences:?}, the script {want_sentences:?}"
+            ));
+        }
+        let want = case["coherence"].as_f64();
+        match (per_item[n], want) {
+            (None, None) => {}
+            (Some(got), Some(want)) => {
+                worst = worst.max((got - want).abs());
+                if (got - want).abs() > TOLERANCE {
+                    failures.push(format!(
+                        "case {n}: evalgate {got} vs sentence-transformers {want}: {text:?}"
+                    ));
+                }
+            }
+            (got, want) => failures.push(format!(
+                "case {n}: evalgate {got:?} vs sentence-transformers {want:?}: {text:?}"
+            )),
+        }
+    }
+    let present: Vec<f64> = per_item.iter().flatten().copied().collect();
+    assert!((scored.values[0].aggregate - mean(&present)).abs() < 1e-12);
+    eprintln!(
+        "{} coherence cases: max |evalgate - sentence-transformers| = {worst:.2e}",
+        cases.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn similarity_is_the_best_reference_and_the_cache_gives_the_same_numbers() {
+    let Some(model) = model("similarity_is_the_best_reference_and_the_cache_gives_the_same_numbers")
+    else {
+        return;
+    };
+    let reference = reference();
+    let pairs = reference["pairs"].as_array().unwrap();
+    let meta = Value::Null;
+    // Item n: prediction a_n, references [an unrelated text, b_n].
+    let refs: Vec<[String; 2]> = pairs
+        .iter()
+        .map(|p| {
+            [
+                "Penguins live in the southern hemisphere.".to_string(),
+                p["b"].as_str().unwrap().to_string(),
+            ]
+        })
+        .collect();
+    let items: Vec<ScoringItem<'_>> = pairs
+        .iter()
+        .zip(&refs)
+        .map(|(p, r)| ScoringItem {
+            id: "pair",
+            input: "",
+            prediction: p["a"].as_str().unwrap(),
+            references: r,
+            metadata: &meta,
+            generation: None,
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = EmbeddingCache::new(dir.path().to_path_buf());
+    let ids = [SEMANTIC_SIMILARITY, semantic::SEMANTIC_SIMILARITY_MIN];
+    let start = Instant::now();
+    let cold = semantic::score_with(&model, Some(&cache), &items, &ids).unwrap();
+    let cold_took = start.elapsed();
+    let start = Instant::now();
+    let warm = semantic::score_with(&model, Some(&cache), &items, &ids).unwrap();
+    let warm_took = start.elapsed();
+    eprintln!("cold {cold_took:.2?}, from the cache {warm_took:.2?}");
+    assert_eq!(cold, warm, "cached embeddings give the same numbers");
+    let values = &cold.values[0].per_item;
+    for (n, pair) in pairs.iter().enumerate() {
+        let want = pair["cosine"].as_f64().unwrap();
+        let got = values[n].unwrap();
+        assert!(
+            got >= want - TOLERANCE,
+            "pair {n}: the max over references is at least the pair's cosine ({got} < {want})"
+        );
+    }
+    let min = values.iter().flatten().copied().fold(f64::INFINITY, f64::min);
+    assert_eq!(cold.values[1].aggregate, min);
+    // Equal texts embed once; a cache hit keeps the truncation flag.
+    let long = pairs
+        .iter()
+        .find(|p| p["b_tokens"].as_u64().unwrap() > 256)
+        .unwrap()["b"]
+        .as_str()
+        .unwrap();
+    let again = embed_cached(&model, Some(&cache), &[long, long]).unwrap();
+    assert!(again[0].truncated && again[1].truncated);
+    assert!(cold.truncated_items > 0);
+}
