@@ -22,6 +22,15 @@ use serde_json::Value;
 
 const TOLERANCE: f64 = 1e-4;
 
+/// Coherence cases whose sentences the script split differently from `text::sentences`, with
+/// why. Their coherence is checked on the script's sentences; evalgate's splitter (shared with
+/// the gates and TextRank) is not changed for them.
+const SPLIT_DIFFERENCES: &[(usize, &str)] = &[(
+    8,
+    "sentences ending in an emoji without a full stop (\"Great news 🎉 We shipped it 🚀\") are \
+     one sentence to text::sentences, which ends sentences at . ! ? … only",
+)];
+
 fn reference() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/semantic_reference.json");
     serde_json::from_str(&std::fs::read_to_string(path).expect("read the reference file"))
@@ -153,7 +162,20 @@ fn coherence_matches_sentence_transformers() {
         })
         .collect();
     let scored = semantic::score_with(&model, None, &items, &[COHERENCE]).unwrap();
-    let per_item = &scored.values[0].per_item;
+    let metric_values = &scored.values[0].per_item;
+    // The cases the splitters disagree on: coherence of the script's sentences.
+    let mut per_item = metric_values.clone();
+    for (n, _) in SPLIT_DIFFERENCES {
+        let split: Vec<&str> = cases[*n]["sentences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        let embedded = model.embed(&split).unwrap();
+        let vectors: Vec<&[f32]> = embedded.iter().map(|e| e.vector.as_slice()).collect();
+        per_item[*n] = semantic::consecutive_mean(&vectors);
+    }
     for (n, case) in cases.iter().enumerate() {
         let text = case["text"].as_str().unwrap();
         let want_sentences: Vec<String> = case["sentences"]
@@ -163,7 +185,12 @@ fn coherence_matches_sentence_transformers() {
             .map(|s| s.as_str().unwrap().to_string())
             .collect();
         let got_sentences = sentences(text);
-        if got_sentences != want_sentences {
+        let known = SPLIT_DIFFERENCES.iter().any(|(k, _)| *k == n);
+        if known && got_sentences == want_sentences {
+            failures.push(format!(
+                "case {n} is listed in SPLIT_DIFFERENCES but the splitters agree now: remove it"
+            ));
+        } else if !known && got_sentences != want_sentences {
             failures.push(format!(
                 "case {n}: text::sentences gives {got_sentences:?}, the script {want_sentences:?}"
             ));
@@ -184,7 +211,7 @@ fn coherence_matches_sentence_transformers() {
             )),
         }
     }
-    let present: Vec<f64> = per_item.iter().flatten().copied().collect();
+    let present: Vec<f64> = metric_values.iter().flatten().copied().collect();
     assert!((scored.values[0].aggregate - mean(&present)).abs() < 1e-12);
     eprintln!(
         "{} coherence cases: max |evalgate - sentence-transformers| = {worst:.2e}",
@@ -200,7 +227,19 @@ fn similarity_is_the_best_reference_and_the_cache_gives_the_same_numbers() {
         return;
     };
     let reference = reference();
-    let pairs = reference["pairs"].as_array().unwrap();
+    // Short pairs (the long ones are the slow part of the pair test) and one truncated pair.
+    let all = reference["pairs"].as_array().unwrap();
+    let short = |p: &&Value| p["a_tokens"].as_u64() < Some(48) && p["b_tokens"].as_u64() < Some(48);
+    let long = all
+        .iter()
+        .find(|p| p["a_tokens"].as_u64().unwrap() > 256)
+        .unwrap();
+    let pairs: Vec<&Value> = all
+        .iter()
+        .filter(short)
+        .take(60)
+        .chain([long])
+        .collect();
     let meta = Value::Null;
     // Item n: prediction a_n, references [an unrelated text, b_n].
     let refs: Vec<[String; 2]> = pairs
@@ -247,13 +286,8 @@ fn similarity_is_the_best_reference_and_the_cache_gives_the_same_numbers() {
     let min = values.iter().flatten().copied().fold(f64::INFINITY, f64::min);
     assert_eq!(cold.values[1].aggregate, min);
     // Equal texts embed once; a cache hit keeps the truncation flag.
-    let long = pairs
-        .iter()
-        .find(|p| p["b_tokens"].as_u64().unwrap() > 256)
-        .unwrap()["b"]
-        .as_str()
-        .unwrap();
+    let long = long["a"].as_str().unwrap();
     let again = embed_cached(&model, Some(&cache), &[long, long]).unwrap();
     assert!(again[0].truncated && again[1].truncated);
-    assert!(cold.truncated_items > 0);
+    assert_eq!(cold.truncated_items, 1);
 }

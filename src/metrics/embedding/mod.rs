@@ -60,7 +60,7 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config as BertConfig};
 use serde::Serialize;
 use serde_json::Value;
-use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
+use tokenizers::{Encoding, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 use crate::error::{Error, MetricError, Result};
 
@@ -432,26 +432,27 @@ impl EmbeddingModel {
         &self.identity
     }
 
-    /// Embeds `texts` (no cache): one [`Embedding`] per text, in order. Batches of
-    /// [`BATCH_SIZE`] run in parallel on rayon's pool.
+    /// Embeds `texts` (no cache): one [`Embedding`] per text, in order. Texts are tokenised in
+    /// parallel, grouped into batches of similar token counts ([`batches`]) and the batches run
+    /// in parallel on rayon's pool. Padding never changes a vector (it is masked out), so the
+    /// grouping only saves time.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Embedding>> {
         use rayon::prelude::*;
-        if texts.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Longest first, as sentence-transformers sorts, so batches need little padding.
-        let mut order: Vec<usize> = (0..texts.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(texts[i].len()));
-        let batches: Vec<Vec<usize>> = order.chunks(BATCH_SIZE).map(<[usize]>::to_vec).collect();
-        let done: Vec<Vec<Embedding>> = batches
+        let encodings: Vec<Encoding> = texts
+            .par_iter()
+            .map(|text| self.tokenize(text))
+            .collect::<Result<_>>()?;
+        let lengths: Vec<usize> = encodings.iter().map(Encoding::len).collect();
+        let groups = batches(&lengths, BATCH_SIZE);
+        let done: Vec<Vec<Embedding>> = groups
             .par_iter()
             .map(|batch| {
-                let batch_texts: Vec<&str> = batch.iter().map(|&i| texts[i]).collect();
-                self.embed_batch(&batch_texts)
+                let batch: Vec<&Encoding> = batch.iter().map(|&i| &encodings[i]).collect();
+                self.embed_batch(&batch)
             })
             .collect::<Result<_>>()?;
         let mut out: Vec<Option<Embedding>> = vec![None; texts.len()];
-        for (batch, embeddings) in batches.iter().zip(done) {
+        for (batch, embeddings) in groups.iter().zip(done) {
             for (&i, embedding) in batch.iter().zip(embeddings) {
                 out[i] = Some(embedding);
             }
@@ -462,34 +463,36 @@ impl EmbeddingModel {
             .collect())
     }
 
-    /// Embeds one batch in one forward pass.
-    fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Embedding>> {
-        let fail = |what: &str, e: &dyn std::fmt::Display| {
-            Error::Metric(MetricError::new(format!(
-                "embedding with the model in `{}`: {what}: {e}",
-                self.folder.display()
-            )))
+    fn fail(&self, what: &str, e: &dyn std::fmt::Display) -> Error {
+        Error::Metric(MetricError::new(format!(
+            "embedding with the model in `{}`: {what}: {e}",
+            self.folder.display()
+        )))
+    }
+
+    /// One text's tokens as sentence-transformers makes them: stripped, lowercased when the
+    /// folder says so, special tokens added, truncated to `max_seq_length`.
+    fn tokenize(&self, text: &str) -> Result<Encoding> {
+        let text = text.trim();
+        let text = if self.identity.do_lower_case {
+            std::borrow::Cow::Owned(text.to_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(text)
         };
-        let encodings = texts
-            .iter()
-            .map(|text| {
-                let text = text.trim();
-                let text = if self.identity.do_lower_case {
-                    std::borrow::Cow::Owned(text.to_lowercase())
-                } else {
-                    std::borrow::Cow::Borrowed(text)
-                };
-                self.tokenizer
-                    .encode(text.as_ref(), true)
-                    .map_err(|e| fail("tokenizing", &e))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        self.tokenizer
+            .encode(text.as_ref(), true)
+            .map_err(|e| self.fail("tokenizing", &e))
+    }
+
+    /// Embeds one batch of tokenised texts in one forward pass.
+    fn embed_batch(&self, encodings: &[&Encoding]) -> Result<Vec<Embedding>> {
+        let fail = |what: &str, e: &dyn std::fmt::Display| self.fail(what, e);
         let width = encodings.iter().map(|e| e.len()).max().unwrap_or(0).max(1);
         let rows = encodings.len();
         let mut ids = Vec::with_capacity(rows * width);
         let mut types = Vec::with_capacity(rows * width);
         let mut mask = Vec::with_capacity(rows * width);
-        for encoding in &encodings {
+        for encoding in encodings {
             let n = encoding.len();
             ids.extend_from_slice(encoding.get_ids());
             ids.extend(std::iter::repeat_n(self.pad_id, width - n));
@@ -525,6 +528,33 @@ impl EmbeddingModel {
             })
             .collect())
     }
+}
+
+/// Groups texts of the given token counts into batches of at most `max_rows`, longest first
+/// (as sentence-transformers sorts), cutting a batch early when padding the next text to the
+/// batch's width would waste more than a quarter of its tokens (and more than 64): one 256-token
+/// text no longer pads 31 short ones to 256. Returns the texts' indices per batch.
+pub fn batches(lengths: &[usize], max_rows: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..lengths.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(lengths[i]));
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let (mut width, mut real) = (0usize, 0usize);
+    for i in order {
+        let len = lengths[i];
+        let fits = out.last().is_some_and(|batch| {
+            let (rows, real) = (batch.len() + 1, real + len);
+            let waste = rows * width - real;
+            batch.len() < max_rows.max(1) && (waste * 4 <= real || waste <= 64)
+        });
+        if fits {
+            out.last_mut().expect("a batch").push(i);
+            real += len;
+        } else {
+            out.push(vec![i]);
+            (width, real) = (len, len);
+        }
+    }
+    out
 }
 
 /// Pools the real tokens' vectors (`tokens`: one vector per token, padding excluded) into one
@@ -604,6 +634,21 @@ mod tests {
             pool(&tokens, &[PoolingMode::Cls, PoolingMode::Mean]),
             vec![1.0, -2.0, 2.0, 1.0]
         );
+    }
+
+    #[test]
+    fn batches_group_similar_lengths() {
+        assert_eq!(batches(&[], 32), Vec::<Vec<usize>>::new());
+        // One long text does not pad the short ones to its width.
+        let mut lengths = vec![10; 40];
+        lengths[5] = 256;
+        let groups = batches(&lengths, 32);
+        assert_eq!(groups[0], vec![5]);
+        assert_eq!(groups[1].len(), 32);
+        assert_eq!(groups.iter().map(Vec::len).sum::<usize>(), 40);
+        let mut seen: Vec<usize> = groups.concat();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..40).collect::<Vec<_>>());
     }
 
     #[test]
