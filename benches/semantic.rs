@@ -52,7 +52,10 @@ fn main() {
 
     let start = Instant::now();
     let model = EmbeddingModel::load(&folder).unwrap();
-    println!("load the model (read + hash + build): {:.2?}", start.elapsed());
+    println!(
+        "load the model (read + hash + build): {:.2?}",
+        start.elapsed()
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let cache = EmbeddingCache::new(dir.path().to_path_buf());

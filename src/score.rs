@@ -63,7 +63,11 @@ const EXTRA_IDS: [&str; 3] = ["chrf_pp", "wer_norm", "cer_norm"];
 /// The embedding metrics (group `semantic`), on request only. Per line `semantic_similarity` is
 /// the pair's cosine similarity and `coherence` the prediction's (null under two sentences); with
 /// `--corpus` their means, plus `semantic_similarity_min`.
-const SEMANTIC_IDS: [&str; 3] = ["semantic_similarity", "semantic_similarity_min", "coherence"];
+const SEMANTIC_IDS: [&str; 3] = [
+    "semantic_similarity",
+    "semantic_similarity_min",
+    "coherence",
+];
 
 /// Expands `--metrics` into ids in output order.
 fn selected(list: Option<&[String]>) -> Result<Vec<&'static str>, String> {
@@ -306,6 +310,10 @@ impl CorpusStats {
     }
 }
 
+/// One pair's embedding values: the cosine similarity, and the prediction's coherence (`None`
+/// under two sentences).
+type SemanticPair = (f64, Option<f64>);
+
 /// Per pair, the cosine similarity of prediction and reference and the prediction's coherence,
 /// when an embedding metric is wanted (`None` otherwise). The model comes from
 /// `args.embedding_model`, else as for a suite without `model` (environment, default folder).
@@ -313,7 +321,7 @@ fn semantic_values(
     args: &ScoreArgs,
     pairs: &[Pair],
     wanted: &[&str],
-) -> Result<Option<Vec<(f64, Option<f64>)>>, String> {
+) -> Result<Option<Vec<SemanticPair>>, String> {
     use crate::metrics::semantic::{self, COHERENCE, SEMANTIC_SIMILARITY};
     let ids: Vec<&str> = if wanted.contains(&COHERENCE) {
         vec![SEMANTIC_SIMILARITY, COHERENCE]

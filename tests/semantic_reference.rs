@@ -32,7 +32,10 @@ const SPLIT_DIFFERENCES: &[(usize, &str)] = &[(
 )];
 
 fn reference() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/semantic_reference.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/semantic_reference.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(path).expect("read the reference file"))
         .expect("reference JSON")
 }
@@ -222,7 +225,8 @@ fn coherence_matches_sentence_transformers() {
 
 #[test]
 fn similarity_is_the_best_reference_and_the_cache_gives_the_same_numbers() {
-    let Some(model) = model("similarity_is_the_best_reference_and_the_cache_gives_the_same_numbers")
+    let Some(model) =
+        model("similarity_is_the_best_reference_and_the_cache_gives_the_same_numbers")
     else {
         return;
     };
@@ -234,12 +238,7 @@ fn similarity_is_the_best_reference_and_the_cache_gives_the_same_numbers() {
         .iter()
         .find(|p| p["a_tokens"].as_u64().unwrap() > 256)
         .unwrap();
-    let pairs: Vec<&Value> = all
-        .iter()
-        .filter(short)
-        .take(60)
-        .chain([long])
-        .collect();
+    let pairs: Vec<&Value> = all.iter().filter(short).take(60).chain([long]).collect();
     let meta = Value::Null;
     // Item n: prediction a_n, references [an unrelated text, b_n].
     let refs: Vec<[String; 2]> = pairs
@@ -283,7 +282,11 @@ fn similarity_is_the_best_reference_and_the_cache_gives_the_same_numbers() {
             "pair {n}: the max over references is at least the pair's cosine ({got} < {want})"
         );
     }
-    let min = values.iter().flatten().copied().fold(f64::INFINITY, f64::min);
+    let min = values
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
     assert_eq!(cold.values[1].aggregate, min);
     // Equal texts embed once; a cache hit keeps the truncation flag.
     let long = long["a"].as_str().unwrap();

@@ -166,7 +166,7 @@ impl Metric for SemanticMetric {
                             .for_key(key(&format!(".{name}"))),
                         ));
                     }
-                    if !value.as_str().is_some_and(|s| !s.is_empty()) {
+                    if value.as_str().is_none_or(str::is_empty) {
                         return Err(Error::Config(
                             ConfigError::new(format!(
                                 "must be the path of a sentence-transformers model folder \
@@ -187,11 +187,7 @@ impl Metric for SemanticMetric {
         }
     }
 
-    fn settings(
-        &self,
-        wanted: &[&str],
-        options: &ScoringOptions,
-    ) -> BTreeMap<String, Value> {
+    fn settings(&self, wanted: &[&str], options: &ScoringOptions) -> BTreeMap<String, Value> {
         // The model's identity, not its path: the same model elsewhere matches the baseline.
         let mut out = BTreeMap::new();
         for id in wanted {
@@ -323,7 +319,9 @@ pub fn score_with(
                     let reference = next.next().expect("reference embedded");
                     cosine(&prediction.vector, &reference.vector)
                 })
-                .fold(None, |best: Option<f64>, c| Some(best.map_or(c, |b| b.max(c))));
+                .fold(None, |best: Option<f64>, c| {
+                    Some(best.map_or(c, |b| b.max(c)))
+                });
             similarity_values.push(best);
         }
         let vectors: Vec<&[f32]> = sentences[n]

@@ -19,7 +19,8 @@ pub fn model_folder(test: &str) -> Option<PathBuf> {
     let why = format!(
         "{test}: no sentence-embedding model (set {MODEL_ENV} to an all-MiniLM-L6-v2 folder, or \
          run .ci/install-tools, which unpacks it into {})",
-        default_model_folder().map_or_else(|| "$HOME/.cache/...".into(), |p| p.display().to_string())
+        default_model_folder()
+            .map_or_else(|| "$HOME/.cache/...".into(), |p| p.display().to_string())
     );
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("{why}; CI must have the model");

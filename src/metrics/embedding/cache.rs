@@ -56,7 +56,9 @@ impl EmbeddingCache {
                     .filter(|d| !d.is_empty())
                     .map(|h| PathBuf::from(h).join(".cache"))
             })?;
-        Some(EmbeddingCache::new(base.join("evalgate").join("embeddings")))
+        Some(EmbeddingCache::new(
+            base.join("evalgate").join("embeddings"),
+        ))
     }
 
     /// The cache folder.

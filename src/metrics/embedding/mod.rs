@@ -80,7 +80,11 @@ pub fn default_model_folder() -> Option<PathBuf> {
                 .filter(|d| !d.is_empty())
                 .map(|h| PathBuf::from(h).join(".cache"))
         })?;
-    Some(base.join("evalgate").join("models").join("all-MiniLM-L6-v2"))
+    Some(
+        base.join("evalgate")
+            .join("models")
+            .join("all-MiniLM-L6-v2"),
+    )
 }
 
 /// Texts per forward pass of the encoder (sentence-transformers' default `batch_size`).
@@ -221,8 +225,14 @@ fn optional_json(folder: &Path, name: &str) -> Result<Option<Value>> {
 fn modules(folder: &Path) -> Result<Vec<(String, String)>> {
     let Some(list) = optional_json(folder, "modules.json")? else {
         return Ok(vec![
-            ("sentence_transformers.models.Transformer".into(), String::new()),
-            ("sentence_transformers.models.Pooling".into(), "1_Pooling".into()),
+            (
+                "sentence_transformers.models.Transformer".into(),
+                String::new(),
+            ),
+            (
+                "sentence_transformers.models.Pooling".into(),
+                "1_Pooling".into(),
+            ),
         ]);
     };
     let entries = list
@@ -244,7 +254,9 @@ fn pooling_modes(folder: &Path, config_name: &str, config: &Value) -> Result<Vec
         if flag(unsupported) {
             return Err(folder_error(
                 folder,
-                format!("`{config_name}` sets `{unsupported}`, which evalgate does not support (cls, max, mean and mean_sqrt_len pooling are)"),
+                format!(
+                    "`{config_name}` sets `{unsupported}`, which evalgate does not support (cls, max, mean and mean_sqrt_len pooling are)"
+                ),
             ));
         }
     }
@@ -252,7 +264,10 @@ fn pooling_modes(folder: &Path, config_name: &str, config: &Value) -> Result<Vec
         ("pooling_mode_cls_token", PoolingMode::Cls),
         ("pooling_mode_max_tokens", PoolingMode::Max),
         ("pooling_mode_mean_tokens", PoolingMode::Mean),
-        ("pooling_mode_mean_sqrt_len_tokens", PoolingMode::MeanSqrtLen),
+        (
+            "pooling_mode_mean_sqrt_len_tokens",
+            PoolingMode::MeanSqrtLen,
+        ),
     ]
     .into_iter()
     .filter(|(key, _)| flag(key))
@@ -261,7 +276,9 @@ fn pooling_modes(folder: &Path, config_name: &str, config: &Value) -> Result<Vec
     if modes.is_empty() {
         return Err(folder_error(
             folder,
-            format!("`{config_name}` sets no pooling mode (`pooling_mode_mean_tokens`, `pooling_mode_cls_token`, ...)"),
+            format!(
+                "`{config_name}` sets no pooling mode (`pooling_mode_mean_tokens`, `pooling_mode_cls_token`, ...)"
+            ),
         ));
     }
     Ok(modes)
@@ -284,7 +301,9 @@ impl EmbeddingModel {
         if !folder.is_dir() {
             return Err(folder_error(
                 folder,
-                format!("is not a folder (it does not exist or is a file); to {HOW_TO_GET_A_MODEL}"),
+                format!(
+                    "is not a folder (it does not exist or is a file); to {HOW_TO_GET_A_MODEL}"
+                ),
             ));
         }
         let key = folder
@@ -316,14 +335,15 @@ impl EmbeddingModel {
                 _ => {
                     return Err(folder_error(
                         folder,
-                        format!("`modules.json` lists a module evalgate cannot run: `{kind}` at `{path}` (supported: Transformer at the folder's root, Pooling, Normalize)"),
+                        format!(
+                            "`modules.json` lists a module evalgate cannot run: `{kind}` at `{path}` (supported: Transformer at the folder's root, Pooling, Normalize)"
+                        ),
                     ));
                 }
             }
         }
-        let pooling_path = pooling_path.ok_or_else(|| {
-            folder_error(folder, "`modules.json` lists no `Pooling` module")
-        })?;
+        let pooling_path = pooling_path
+            .ok_or_else(|| folder_error(folder, "`modules.json` lists no `Pooling` module"))?;
         let pooling_name = format!("{pooling_path}/config.json");
         let pooling_config: Value = serde_json::from_slice(&required(
             folder,
@@ -341,12 +361,18 @@ impl EmbeddingModel {
         })?;
         let model_type = serde_json::from_slice::<Value>(&config_bytes)
             .ok()
-            .and_then(|v| v.get("model_type").and_then(Value::as_str).map(String::from));
+            .and_then(|v| {
+                v.get("model_type")
+                    .and_then(Value::as_str)
+                    .map(String::from)
+            });
         // Other encoders (RoBERTa, MPNet, DistilBERT, ...) have other layers or position ids.
         if let Some(kind) = model_type.as_deref().filter(|k| *k != "bert") {
             return Err(folder_error(
                 folder,
-                format!("`config.json` has model_type `{kind}`; evalgate runs BERT-family encoders (model_type `bert`) only"),
+                format!(
+                    "`config.json` has model_type `{kind}`; evalgate runs BERT-family encoders (model_type `bert`) only"
+                ),
             ));
         }
 
@@ -372,13 +398,15 @@ impl EmbeddingModel {
         if max_seq_length < 2 || max_seq_length > config.max_position_embeddings {
             return Err(folder_error(
                 folder,
-                format!("max_seq_length {max_seq_length} is not between 2 and the encoder's max_position_embeddings ({})", config.max_position_embeddings),
+                format!(
+                    "max_seq_length {max_seq_length} is not between 2 and the encoder's max_position_embeddings ({})",
+                    config.max_position_embeddings
+                ),
             ));
         }
 
-        let mut tokenizer = Tokenizer::from_bytes(&tokenizer_bytes).map_err(|e| {
-            folder_error(folder, format!("`tokenizer.json` cannot be loaded: {e}"))
-        })?;
+        let mut tokenizer = Tokenizer::from_bytes(&tokenizer_bytes)
+            .map_err(|e| folder_error(folder, format!("`tokenizer.json` cannot be loaded: {e}")))?;
         tokenizer.with_padding(None);
         tokenizer
             .with_truncation(Some(TruncationParams {
@@ -403,10 +431,9 @@ impl EmbeddingModel {
             max_seq_length,
             do_lower_case,
         };
-        let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &Device::Cpu)
-            .map_err(|e| {
-                folder_error(folder, format!("`model.safetensors` cannot be read: {e}"))
-            })?;
+        let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &Device::Cpu).map_err(
+            |e| folder_error(folder, format!("`model.safetensors` cannot be read: {e}")),
+        )?;
         let bert = BertModel::load(vb, &config).map_err(|e| {
             folder_error(
                 folder,
