@@ -132,6 +132,25 @@ fn embeddings_match_sentence_transformers() {
             .collect();
         let got = &model.embed(&[text]).unwrap()[0].vector;
         assert_eq!(got.len(), want.len(), "{text:?}");
+        // The same bits among other texts (of other lengths, and of its own): a vector depends
+        // on its text alone, so cached and fresh vectors never differ.
+        let mut among: Vec<&str> = vec![
+            text,
+            "A much longer sentence than most of the others here.",
+            "Short.",
+        ];
+        among.extend(
+            reference["pairs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .take(30)
+                .map(|p| p["a"].as_str().unwrap()),
+        );
+        among.push(text);
+        let together = model.embed(&among).unwrap();
+        assert_eq!(&together[0].vector, got, "{text:?} among others");
+        assert_eq!(&together[among.len() - 1].vector, got);
         let worst = got
             .iter()
             .zip(&want)

@@ -39,8 +39,10 @@
 //!
 //! # Batches, threads, cache
 //!
-//! Texts are deduplicated, sorted by length (longest first, as sentence-transformers sorts) and
-//! embedded in batches of [`BATCH_SIZE`], the batches in parallel on rayon's pool (candle's CPU
+//! Texts are deduplicated, sorted by token count (longest first, as sentence-transformers sorts)
+//! and embedded in batches of up to [`BATCH_SIZE`] texts of the same token count (no padding, so
+//! a vector is bit-for-bit the same whatever else is embedded with it), the batches in parallel
+//! on rayon's pool (candle's CPU
 //! matrix products run on the same pool, so the two levels share its threads instead of
 //! oversubscribing the cores). The model is loaded once per process and folder
 //! ([`EmbeddingModel::load`]). Embeddings are cached on disk ([`cache::EmbeddingCache`]), keyed
@@ -460,9 +462,9 @@ impl EmbeddingModel {
     }
 
     /// Embeds `texts` (no cache): one [`Embedding`] per text, in order. Texts are tokenised in
-    /// parallel, grouped into batches of similar token counts ([`batches`]) and the batches run
-    /// in parallel on rayon's pool. Padding never changes a vector (it is masked out), so the
-    /// grouping only saves time.
+    /// parallel, grouped into unpadded batches of equal token counts ([`batches`]) and the
+    /// batches run in parallel on rayon's pool. A text's vector does not depend on the other
+    /// texts, the batch size or the thread count.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Embedding>> {
         use rayon::prelude::*;
         let encodings: Vec<Encoding> = texts
@@ -557,28 +559,22 @@ impl EmbeddingModel {
     }
 }
 
-/// Groups texts of the given token counts into batches of at most `max_rows`, longest first
-/// (as sentence-transformers sorts), cutting a batch early when padding the next text to the
-/// batch's width would waste more than a quarter of its tokens (and more than 64): one 256-token
-/// text no longer pads 31 short ones to 256. Returns the texts' indices per batch.
+/// Groups texts of the given token counts into batches of at most `max_rows` texts **of the
+/// same token count**, longest first (as sentence-transformers sorts). No batch is padded, and
+/// that makes each vector a function of its text alone: padding is masked out, but it changes
+/// the shapes of the matrix products and so the order of float additions (by about 1e-7), which
+/// would make a text's vector depend on the other texts of its batch — and a cached vector
+/// differ in its last bits from a fresh one. Returns the texts' indices per batch.
 pub fn batches(lengths: &[usize], max_rows: usize) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..lengths.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(lengths[i]));
     let mut out: Vec<Vec<usize>> = Vec::new();
-    let (mut width, mut real) = (0usize, 0usize);
     for i in order {
-        let len = lengths[i];
-        let fits = out.last().is_some_and(|batch| {
-            let (rows, real) = (batch.len() + 1, real + len);
-            let waste = rows * width - real;
-            batch.len() < max_rows.max(1) && (waste * 4 <= real || waste <= 64)
-        });
-        if fits {
-            out.last_mut().expect("a batch").push(i);
-            real += len;
-        } else {
-            out.push(vec![i]);
-            (width, real) = (len, len);
+        match out.last_mut() {
+            Some(batch) if batch.len() < max_rows.max(1) && lengths[batch[0]] == lengths[i] => {
+                batch.push(i);
+            }
+            _ => out.push(vec![i]),
         }
     }
     out
@@ -664,15 +660,19 @@ mod tests {
     }
 
     #[test]
-    fn batches_group_similar_lengths() {
+    fn batches_hold_texts_of_one_length() {
         assert_eq!(batches(&[], 32), Vec::<Vec<usize>>::new());
-        // One long text does not pad the short ones to its width.
         let mut lengths = vec![10; 40];
         lengths[5] = 256;
+        lengths[7] = 12;
         let groups = batches(&lengths, 32);
         assert_eq!(groups[0], vec![5]);
-        assert_eq!(groups[1].len(), 32);
-        assert_eq!(groups.iter().map(Vec::len).sum::<usize>(), 40);
+        assert_eq!(groups[1], vec![7]);
+        assert_eq!(groups[2].len(), 32);
+        assert_eq!(groups[3].len(), 6);
+        for group in &groups {
+            assert!(group.iter().all(|&i| lengths[i] == lengths[group[0]]));
+        }
         let mut seen: Vec<usize> = groups.concat();
         seen.sort_unstable();
         assert_eq!(seen, (0..40).collect::<Vec<_>>());
