@@ -533,10 +533,10 @@ impl EmbeddingModel {
         let tensor = |data: Vec<u32>| {
             Tensor::from_vec(data, (rows, width), &Device::Cpu).map_err(|e| fail("tensor", &e))
         };
-        let (ids, types, mask_t) = (tensor(ids)?, tensor(types)?, tensor(mask.clone())?);
+        let (ids, types, mask) = (tensor(ids)?, tensor(types)?, tensor(mask)?);
         let hidden = self
             .bert
-            .forward(&ids, &types, Some(&mask_t))
+            .forward(&ids, &types, Some(&mask))
             .map_err(|e| fail("running the encoder", &e))?;
         let hidden: Vec<Vec<Vec<f32>>> = hidden
             .to_vec3::<f32>()
