@@ -25,6 +25,9 @@ pub fn model_folder(test: &str) -> Option<PathBuf> {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("{why}; CI must have the model");
     }
-    eprintln!("SKIPPED {why}");
+    // Written to the stderr handle, not with eprintln!, which libtest captures from passing
+    // tests: the skip must be seen.
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {why}");
     None
 }
