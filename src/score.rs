@@ -1,5 +1,6 @@
 //! `evalgate score`: scores prediction/reference pairs from a JSON-lines file with the reference
-//! metrics (ROUGE, BLEU, chrF, WER family), per line or over the whole corpus.
+//! metrics (ROUGE, BLEU, chrF, WER family) and, on request, the embedding metrics
+//! (`semantic_similarity`, `coherence`: group `semantic`), per line or over the whole corpus.
 //!
 //! Contract: input lines are `{"id", "prediction", "reference"}` (other fields ignored, blank
 //! lines skipped); output is one JSON object per input line in input order, or with `--corpus` a
@@ -24,9 +25,13 @@ pub struct ScoreArgs {
     pub stemmer: bool,
     /// One object with corpus-level BLEU, chrF and WER-family values instead of one per line.
     pub corpus: bool,
-    /// Metric ids or groups (`rouge`, `bleu`, `chrf`, `wer`); `None`: all of ROUGE, `bleu`,
-    /// `chrf`, `wer`, `cer`, `mer`, `wil`.
+    /// Metric ids or groups (`rouge`, `bleu`, `chrf`, `wer`, `semantic`); `None`: all of ROUGE,
+    /// `bleu`, `chrf`, `wer`, `cer`, `mer`, `wil`.
     pub metrics: Option<Vec<String>>,
+    /// The sentence-transformers model folder of the embedding metrics; `None`: the
+    /// `EVALGATE_EMBEDDING_MODEL` environment variable, else the default folder
+    /// ([`crate::metrics::embedding::default_model_folder`]).
+    pub embedding_model: Option<PathBuf>,
     /// Write to this file instead of standard output.
     pub output: Option<PathBuf>,
 }
@@ -55,6 +60,14 @@ const ROUGE_IDS: [&str; 12] = [
 ];
 const WER_IDS: [&str; 4] = ["wer", "cer", "mer", "wil"];
 const EXTRA_IDS: [&str; 3] = ["chrf_pp", "wer_norm", "cer_norm"];
+/// The embedding metrics (group `semantic`), on request only. Per line `semantic_similarity` is
+/// the pair's cosine similarity and `coherence` the prediction's (null under two sentences); with
+/// `--corpus` their means, plus `semantic_similarity_min`.
+const SEMANTIC_IDS: [&str; 3] = [
+    "semantic_similarity",
+    "semantic_similarity_min",
+    "coherence",
+];
 
 /// Expands `--metrics` into ids in output order.
 fn selected(list: Option<&[String]>) -> Result<Vec<&'static str>, String> {
@@ -75,18 +88,21 @@ fn selected(list: Option<&[String]>) -> Result<Vec<&'static str>, String> {
             "wer" => WER_IDS.to_vec(),
             "bleu" => vec!["bleu"],
             "chrf" => vec!["chrf"],
+            "semantic" => SEMANTIC_IDS.to_vec(),
             other => match default_order
                 .iter()
                 .chain(EXTRA_IDS.iter())
+                .chain(SEMANTIC_IDS.iter())
                 .find(|id| **id == other)
             {
                 Some(id) => vec![*id],
                 None => {
                     return Err(format!(
-                        "unknown metric `{other}` in --metrics; use ids ({}, {}) or groups \
-                         (rouge, bleu, chrf, wer)",
+                        "unknown metric `{other}` in --metrics; use ids ({}, {}, {}) or groups \
+                         (rouge, bleu, chrf, wer, semantic)",
                         default_order.join(", "),
-                        EXTRA_IDS.join(", ")
+                        EXTRA_IDS.join(", "),
+                        SEMANTIC_IDS.join(", ")
                     ));
                 }
             },
@@ -101,6 +117,7 @@ fn selected(list: Option<&[String]>) -> Result<Vec<&'static str>, String> {
     let order: Vec<&'static str> = default_order
         .iter()
         .chain(EXTRA_IDS.iter())
+        .chain(SEMANTIC_IDS.iter())
         .copied()
         .collect();
     wanted.sort_by_key(|id| order.iter().position(|o| o == id));
@@ -293,10 +310,81 @@ impl CorpusStats {
     }
 }
 
+/// One pair's embedding values: the cosine similarity, and the prediction's coherence (`None`
+/// under two sentences).
+type SemanticPair = (f64, Option<f64>);
+
+/// Per pair, the cosine similarity of prediction and reference and the prediction's coherence,
+/// when an embedding metric is wanted (`None` otherwise). The model comes from
+/// `args.embedding_model`, else as for a suite without `model` (environment, default folder).
+fn semantic_values(
+    args: &ScoreArgs,
+    pairs: &[Pair],
+    wanted: &[&str],
+) -> Result<Option<Vec<SemanticPair>>, String> {
+    use crate::metrics::semantic::{self, COHERENCE, SEMANTIC_SIMILARITY};
+    let ids: Vec<&str> = if wanted.contains(&COHERENCE) {
+        vec![SEMANTIC_SIMILARITY, COHERENCE]
+    } else {
+        vec![SEMANTIC_SIMILARITY]
+    };
+    if !wanted.iter().any(|id| SEMANTIC_IDS.contains(id)) {
+        return Ok(None);
+    }
+    let folder = match &args.embedding_model {
+        Some(folder) => folder.clone(),
+        None => semantic::model_folder(SEMANTIC_SIMILARITY, &Default::default())
+            .map_err(|e| format!("{e}; or pass --embedding-model FOLDER"))?,
+    };
+    let model =
+        crate::metrics::embedding::EmbeddingModel::load(&folder).map_err(|e| e.to_string())?;
+    let references: Vec<[String; 1]> = pairs.iter().map(|p| [p.reference.clone()]).collect();
+    let items: Vec<crate::metrics::ScoringItem<'_>> = pairs
+        .iter()
+        .zip(&references)
+        .map(|(p, r)| crate::metrics::ScoringItem {
+            id: "",
+            input: "",
+            prediction: &p.prediction,
+            references: r,
+            metadata: &Value::Null,
+            generation: None,
+        })
+        .collect();
+    let cache = crate::metrics::embedding::cache::EmbeddingCache::default_location();
+    let scored =
+        semantic::score_with(&model, cache.as_ref(), &items, &ids).map_err(|e| e.to_string())?;
+    if scored.truncated_items > 0 {
+        eprintln!(
+            "evalgate: warning: {} of {} pair(s) had a text longer than the model's \
+             max_seq_length ({} tokens); only its beginning was embedded, as \
+             sentence-transformers does",
+            scored.truncated_items,
+            pairs.len(),
+            model.identity().max_seq_length
+        );
+    }
+    let similarity = &scored.values[0].per_item;
+    let coherence = scored.values.get(1).map(|v| v.per_item.clone());
+    Ok(Some(
+        similarity
+            .iter()
+            .enumerate()
+            .map(|(n, s)| {
+                (
+                    s.expect("every pair has a reference"),
+                    coherence.as_ref().and_then(|c| c[n]),
+                )
+            })
+            .collect(),
+    ))
+}
+
 /// Scores the pairs of `args.input` and writes the result; the error names the file and line.
 pub fn run(args: &ScoreArgs) -> Result<(), String> {
     let wanted = selected(args.metrics.as_deref())?;
     let pairs = read_pairs(&args.input)?;
+    let semantic = semantic_values(args, &pairs, &wanted)?;
     let mut text = String::new();
     if args.corpus {
         let wanted: Vec<&str> = if args.metrics.is_none() {
@@ -307,15 +395,49 @@ pub fn run(args: &ScoreArgs) -> Result<(), String> {
         if pairs.is_empty() {
             return Err(format!("{}: no pairs to score", args.input.display()));
         }
-        text.push_str(&Value::Object(score_corpus(&pairs, &wanted, args.stemmer)).to_string());
+        let mut corpus = score_corpus(&pairs, &wanted, args.stemmer);
+        if let Some(values) = &semantic {
+            let similarity: Vec<f64> = values.iter().map(|(s, _)| *s).collect();
+            let coherence: Vec<Option<f64>> = values.iter().map(|(_, c)| *c).collect();
+            for id in &wanted {
+                let v = match *id {
+                    "semantic_similarity" => crate::metrics::mean(&similarity),
+                    "semantic_similarity_min" => {
+                        similarity.iter().copied().fold(f64::INFINITY, f64::min)
+                    }
+                    "coherence" => crate::metrics::mean_of(&coherence),
+                    _ => continue,
+                };
+                corpus.insert(id.to_string(), Value::from(v));
+            }
+        }
+        text.push_str(&Value::Object(corpus).to_string());
         text.push('\n');
     } else {
         // One ROUGE scorer per worker thread keeps each stem cache warm.
         let lines: Vec<String> = pairs
             .par_iter()
+            .enumerate()
             .map_init(
                 || RougeScorer::new(args.stemmer),
-                |scorer, p| Value::Object(score_line(p, &wanted, scorer)).to_string(),
+                |scorer, (n, p)| {
+                    let mut line = score_line(p, &wanted, scorer);
+                    if let Some(values) = &semantic {
+                        let (similarity, coherence) = values[n];
+                        for id in &wanted {
+                            match *id {
+                                "semantic_similarity" => {
+                                    line.insert(id.to_string(), Value::from(similarity));
+                                }
+                                "coherence" => {
+                                    line.insert(id.to_string(), Value::from(coherence));
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                    Value::Object(line).to_string()
+                },
             )
             .collect();
         for line in lines {

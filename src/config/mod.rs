@@ -498,13 +498,15 @@ impl Suite {
                 .iter()
                 .map(|(k, v)| (k.get_ref().clone(), v.clone()))
                 .collect();
-            let json = serde_json::to_value(&table).map_err(|e| {
+            let mut json = serde_json::to_value(&table).map_err(|e| {
                 Error::Config(ConfigError::at(
                     &file,
                     at(id.span()),
                     format!("`metric_params.{}`: {e}", id.get_ref()),
                 ))
             })?;
+            // A model folder is relative to the suite file, like other paths.
+            crate::metrics::semantic::resolve_paths(id.get_ref(), &mut json, &root);
             metric_params.insert(id.get_ref().clone(), json);
         }
         // Each metric checks its own parameters now, not when it first scores.

@@ -16,6 +16,7 @@ pub mod bleu;
 pub mod chrf;
 pub mod cost;
 pub mod embedding_endpoint;
+pub mod embedding;
 pub mod external;
 pub mod gates;
 pub mod latency;
@@ -26,6 +27,7 @@ pub mod porter;
 pub mod python_text;
 pub mod rouge;
 pub mod rouge_tokenize;
+pub mod semantic;
 pub mod tokenize_13a;
 pub mod wer;
 
@@ -294,6 +296,9 @@ impl MetricRegistry {
             .expect("built-in ids are unique");
         registry
             .register(Arc::new(perplexity::Perplexity))
+            .expect("built-in ids are unique");
+        registry
+            .register(Arc::new(semantic::SemanticMetric))
             .expect("built-in ids are unique");
         registry
     }

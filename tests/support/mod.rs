@@ -9,11 +9,13 @@
 //!   closure (or a script of [`Reply`]s), for the `openai` system kind and the GitHub client.
 //! - [`FirstSentence`], [`Echo`] and [`WordRecall`] (`plugins.rs`): small deterministic systems
 //!   and a metric registered in-process with `Harness::system` / `Harness::metric`.
+//! - `embedding`: the sentence-embedding model folder for the semantic tests (skip or fail).
 //! - `transcripts`: generated meeting transcripts for memory and speed tests.
 //! - Small helpers: [`fixture`], [`line_count`], [`assert_contains`], [`read_jsonl`],
 //!   [`first_lines`].
 #![allow(dead_code)]
 
+pub mod embedding;
 mod http;
 mod plugins;
 mod project;

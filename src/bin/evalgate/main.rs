@@ -95,11 +95,17 @@ struct ScoreArgs {
     /// Print one object with corpus-level BLEU, chrF and WER-family values instead of one per line.
     #[arg(long)]
     corpus: bool,
-    /// Comma-separated metric ids or groups (`rouge`, `bleu`, `chrf`, `wer`); default: all of
-    /// ROUGE, `bleu`, `chrf`, `wer`, `cer`, `mer`, `wil`. `chrf_pp`, `wer_norm` and `cer_norm` are
-    /// available on request.
+    /// Comma-separated metric ids or groups (`rouge`, `bleu`, `chrf`, `wer`, `semantic`);
+    /// default: all of ROUGE, `bleu`, `chrf`, `wer`, `cer`, `mer`, `wil`. `chrf_pp`, `wer_norm`,
+    /// `cer_norm` and the embedding metrics (`semantic_similarity`, `semantic_similarity_min`,
+    /// `coherence`) are available on request.
     #[arg(long, value_delimiter = ',')]
     metrics: Option<Vec<String>>,
+    /// The sentence-transformers model folder for the `semantic` metrics (default: the
+    /// EVALGATE_EMBEDDING_MODEL environment variable, else
+    /// ~/.cache/evalgate/models/all-MiniLM-L6-v2).
+    #[arg(long)]
+    embedding_model: Option<PathBuf>,
     /// Write to this file instead of standard output.
     #[arg(long)]
     output: Option<PathBuf>,
@@ -288,6 +294,7 @@ fn score_command(args: &ScoreArgs) -> Result<(), Failure> {
         stemmer: args.stemmer,
         corpus: args.corpus,
         metrics: args.metrics.clone(),
+        embedding_model: args.embedding_model.clone(),
         output: args.output.clone(),
     })
     .map_err(Failure::Input)
