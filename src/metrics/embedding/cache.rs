@@ -48,14 +48,7 @@ impl EmbeddingCache {
             }
             return Some(EmbeddingCache::new(PathBuf::from(dir)));
         }
-        let base = std::env::var_os("XDG_CACHE_HOME")
-            .filter(|d| !d.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| {
-                std::env::var_os("HOME")
-                    .filter(|d| !d.is_empty())
-                    .map(|h| PathBuf::from(h).join(".cache"))
-            })?;
+        let base = super::user_cache_dir()?;
         Some(EmbeddingCache::new(
             base.join("evalgate").join("embeddings"),
         ))

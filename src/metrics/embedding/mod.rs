@@ -74,19 +74,25 @@ pub const MODEL_ENV: &str = "EVALGATE_EMBEDDING_MODEL";
 /// `$XDG_CACHE_HOME/evalgate/models/all-MiniLM-L6-v2`, else
 /// `$HOME/.cache/evalgate/models/all-MiniLM-L6-v2` (`None` when neither variable is set).
 pub fn default_model_folder() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
+    Some(
+        user_cache_dir()?
+            .join("evalgate")
+            .join("models")
+            .join("all-MiniLM-L6-v2"),
+    )
+}
+
+/// The user's cache folder: `$XDG_CACHE_HOME`, else `$HOME/.cache` (`None` when neither is set
+/// or both are empty).
+pub(crate) fn user_cache_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
         .filter(|d| !d.is_empty())
         .map(PathBuf::from)
         .or_else(|| {
             std::env::var_os("HOME")
                 .filter(|d| !d.is_empty())
                 .map(|h| PathBuf::from(h).join(".cache"))
-        })?;
-    Some(
-        base.join("evalgate")
-            .join("models")
-            .join("all-MiniLM-L6-v2"),
-    )
+        })
 }
 
 /// Texts per forward pass of the encoder (sentence-transformers' default `batch_size`).
