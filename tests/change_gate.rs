@@ -170,6 +170,43 @@ fn a_worse_script_fails_with_the_delta_and_the_changed_file_a_better_one_is_prom
 }
 
 #[test]
+fn a_metric_added_to_the_suite_waits_for_its_baseline_value_instead_of_failing() {
+    let p = with_accepted_baseline(project(""));
+    // rougeLsum_f1 has settings (the stemmer, the sentence splitter) that the baseline never
+    // recorded: it is new, not measured differently.
+    p.edit(
+        "evalgate.toml",
+        "\"rougeL_f1\"]",
+        "\"rougeL_f1\", \"rougeLsum_f1\"]",
+    );
+    let results = p.results(&[]);
+    assert_eq!(results.summary.failed, 0, "{results:#?}");
+    let added = check(&results, "smoke::demo_v1::summ::rougeLsum_f1::vs_baseline");
+    assert_eq!(added.status, CheckStatus::Ignored, "{}", added.message);
+    assert!(
+        added
+            .message
+            .contains("no baseline value for `rougeLsum_f1` in baselines/demo_v1__summ.snap (a metric added since)"),
+        "{}",
+        added.message
+    );
+    assert!(
+        added.message.contains("cargo insta review"),
+        "{}",
+        added.message
+    );
+    let kept = check(&results, "smoke::demo_v1::summ::rougeL_f1::vs_baseline");
+    assert_eq!(kept.status, CheckStatus::Passed, "{}", kept.message);
+
+    // Accepted with the change, the new metric is compared like the others.
+    assert_eq!(p.accept(), 1);
+    let next = p.results(&[]);
+    let added = check(&next, "smoke::demo_v1::summ::rougeLsum_f1::vs_baseline");
+    assert_eq!(added.status, CheckStatus::Passed, "{}", added.message);
+    assert_eq!(added.delta, Some(0.0));
+}
+
+#[test]
 fn a_changed_parameter_is_named_and_compared() {
     let p = with_accepted_baseline(project(""));
     p.edit("evalgate.toml", "sentences = 1 }", "sentences = 2 }");

@@ -10,6 +10,7 @@
 //! - `cargo install`: of evalgate, only the documented forms (`--locked` with `--path DIR`, or
 //!   `--git URL [--tag|--rev|--branch X] evalgate`), else one of the known tools (cargo-insta,
 //!   cargo-nextest);
+//! - `scripts/…` and `.ci/…`: an executable file of this repository;
 //! - other programs (`git`, `cargo new`, `cargo insta`, `cargo nextest`, `python3`, `printf`,
 //!   `cat`, `sed`, `grep`, `cd`, `export`) are the user's tools and only have to be known here, so a new
 //!   kind of command is a deliberate addition to this test. The guides' commands also run for
@@ -273,6 +274,31 @@ fn check(file: &str, command: &str) -> Result<(), String> {
     if words[0] == "cargo" && words.get(1).is_some_and(|w| w == "install") {
         return check_cargo_install(&words[2..])
             .map_err(|why| format!("{file}: `{command}`: {why}"));
+    }
+    if let Some(script) = words[0]
+        .strip_prefix("scripts/")
+        .or_else(|| words[0].strip_prefix(".ci/"))
+    {
+        // One of this repository's scripts: it exists and can be run as shown.
+        let path = root().join(&words[0]);
+        let executable = std::fs::metadata(&path).is_ok_and(|m| {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                m.is_file() && m.permissions().mode() & 0o111 != 0
+            }
+            #[cfg(not(unix))]
+            {
+                m.is_file()
+            }
+        });
+        if !executable {
+            return fail(format!(
+                "{script}: no executable file {} in the repository",
+                words[0]
+            ));
+        }
+        return Ok(());
     }
     if USER_TOOLS
         .iter()

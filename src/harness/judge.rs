@@ -233,17 +233,8 @@ impl RunContext {
             }
             BaselineStatus::Present => {}
         }
-        if let Some(changes) = synced.changed_settings.get(&def.id) {
-            record.status = CheckStatus::Failed;
-            record.message = format!(
-                "baseline {} measured {} with other settings, so its value is not comparable: {}. \
-                 If this change is intended, {pending}",
-                evaluation.baseline_file,
-                def.id,
-                changes.join(", ")
-            );
-            return record;
-        }
+        // A metric the baseline never measured is new, not measured differently: its settings
+        // appear "added" too, but the reason to report is that there is nothing to compare with.
         let Some(baseline_value) = synced
             .baseline
             .as_ref()
@@ -256,6 +247,17 @@ impl RunContext {
             );
             return record;
         };
+        if let Some(changes) = synced.changed_settings.get(&def.id) {
+            record.status = CheckStatus::Failed;
+            record.message = format!(
+                "baseline {} measured {} with other settings, so its value is not comparable: {}. \
+                 If this change is intended, {pending}",
+                evaluation.baseline_file,
+                def.id,
+                changes.join(", ")
+            );
+            return record;
+        }
         input.baseline = Some(baseline_value);
         let verdict = match check.test {
             None => evaluate(check, &input),
