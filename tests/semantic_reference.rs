@@ -3,9 +3,11 @@
 //! their cosine similarity and token counts, 55 coherence cases with their sentences and value,
 //! and a few full embeddings. Every cosine and coherence must agree within 1e-4, the sentence
 //! splitter must give the script's sentences, and the texts the model truncates must be those
-//! with more than `max_seq_length` tokens.
+//! with more than `max_seq_length` tokens. A second model folder (3 layers, CLS pooling,
+//! `max_seq_length` 64, unnormalised; `tests/data/semantic_variant_reference.json`) is held to
+//! the same agreement.
 //!
-//! Needs the model folder (`EVALGATE_EMBEDDING_MODEL`, or where `.ci/install-tools` puts it):
+//! Needs the model folder (`EVALGATE_EMBEDDING_MODEL`, or where `scripts/install-model` puts it):
 //! without it the tests say so and pass, except under `CI=true`, where they fail.
 
 mod support;
@@ -422,4 +424,90 @@ fn other_folder_layouts_load_or_are_refused_by_name() {
         |dir| std::fs::write(dir.join("config.json"), r#"{"model_type": "mpnet"}"#).unwrap(),
         &["config.json"],
     );
+}
+
+/// A second model folder: `tests/data/semantic_variant_reference.json` (written by
+/// `scripts/semantic_variant_reference.py`) describes a model derived from all-MiniLM-L6-v2 by
+/// editing its folder — 3 encoder layers, CLS pooling, `max_seq_length` 64, no `Normalize` — and
+/// holds sentence-transformers' cosines for 75 pairs with it. evalgate, pointed at the edited
+/// folder, must agree within 1e-4 and truncate exactly the texts over 64 tokens.
+#[test]
+fn a_second_model_folder_matches_sentence_transformers() {
+    let Some(model) = model("a_second_model_folder_matches_sentence_transformers") else {
+        return;
+    };
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/semantic_variant_reference.json"
+    );
+    let reference: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let recipe = reference["variant"].as_object().unwrap().clone();
+    let folder = variant(&model, move |dir| {
+        for (name, edit) in &recipe {
+            let file = dir.join(name);
+            let doc = match edit {
+                Value::Object(fields) => {
+                    let mut doc: Value =
+                        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+                    for (k, v) in fields {
+                        doc[k] = v.clone();
+                    }
+                    doc
+                }
+                other => other.clone(),
+            };
+            std::fs::write(&file, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+        }
+    });
+    let second = EmbeddingModel::load(folder.path()).unwrap();
+    let identity = second.identity();
+    let max_len = reference["max_seq_length"].as_u64().unwrap();
+    assert_eq!(identity.max_seq_length as u64, max_len);
+    assert_eq!(
+        identity.pooling,
+        [evalgate::unstable::metrics::embedding::PoolingMode::Cls]
+    );
+    assert!(!identity.normalize);
+    assert_ne!(identity.hash(), model.identity().hash());
+
+    let pairs = reference["pairs"].as_array().unwrap();
+    let texts: Vec<&str> = pairs
+        .iter()
+        .flat_map(|p| [p["a"].as_str().unwrap(), p["b"].as_str().unwrap()])
+        .collect();
+    let embeddings = second.embed(&texts).unwrap();
+    let mut failures = Vec::new();
+    let (mut worst, mut truncated) = (0f64, 0);
+    for (n, pair) in pairs.iter().enumerate() {
+        let (a, b) = (&embeddings[2 * n], &embeddings[2 * n + 1]);
+        let got = cosine(&a.vector, &b.vector);
+        let want = pair["cosine"].as_f64().unwrap();
+        worst = worst.max((got - want).abs());
+        if (got - want).abs() > TOLERANCE {
+            failures.push(format!(
+                "pair {n} ({}): evalgate {got} vs sentence-transformers {want}",
+                pair["group"]
+            ));
+        }
+        for (side, embedding) in [("a", a), ("b", b)] {
+            let tokens = pair[format!("{side}_tokens")].as_u64().unwrap();
+            truncated += usize::from(embedding.truncated);
+            if embedding.truncated != (tokens > max_len) {
+                failures.push(format!(
+                    "pair {n} side {side}: {tokens} tokens, truncated = {}",
+                    embedding.truncated
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "second model: {} pairs, max |evalgate - sentence-transformers| = {worst:.2e}, \
+         {truncated} texts truncated at {max_len} tokens",
+        pairs.len()
+    );
+    assert!(
+        truncated > 0,
+        "the pairs include texts over {max_len} tokens"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
