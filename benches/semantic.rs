@@ -4,7 +4,9 @@
 //! `cargo bench --bench semantic` uses the model in `EVALGATE_EMBEDDING_MODEL` or where
 //! `.ci/install-tools` unpacks it; without one it says so and exits. Texts are made from the
 //! reference texts of `tests/data/semantic_reference.json` (sentences shuffled together to ~60
-//! words each), so they are real English, not random tokens. Prints texts per second.
+//! words each), so they are real English, not random tokens. Prints texts per second; with
+//! `EVALGATE_BENCH_TEXTS=FILE` also writes the texts (a JSON array) there, for
+//! `scripts/bench/semantic_speed.sh`, which times sentence-transformers on the same texts.
 
 use std::time::Instant;
 
@@ -49,6 +51,10 @@ fn main() {
         })
         .collect();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    // The same texts for the sentence-transformers side of scripts/bench/semantic_speed.sh.
+    if let Some(path) = std::env::var_os("EVALGATE_BENCH_TEXTS") {
+        std::fs::write(&path, serde_json::to_string(&texts).unwrap()).unwrap();
+    }
 
     let start = Instant::now();
     let model = EmbeddingModel::load(&folder).unwrap();

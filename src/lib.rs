@@ -137,9 +137,13 @@ pub use unstable::results;
 pub use unstable::systems::{Generation, System, SystemRequest, Usage};
 
 /// Loads and verifies one dataset as the benchmarks load it: the manifest's structure, the item
-/// ids (unique, printable, one line), the paths of the texts (inside the dataset's folder), at
-/// least one reference per item, and every content hash. `path` is a `dataset.json` or the
-/// folder holding it.
+/// ids (unique, printable, one line), the paths of the texts (inside the dataset's folder),
+/// references on every item or on none (a reference-free dataset), and every content hash.
+/// `path` is a `dataset.json` or the folder holding it.
+///
+/// # Errors
+///
+/// [`Error`] naming the file and, where there is one, the item and field that is wrong.
 ///
 /// `tests/datasets.rs` (written by `evalgate init`) runs it once per `datasets/**/dataset.json`
 /// under `datatest-stable`, so a broken dataset is its own failing test:
