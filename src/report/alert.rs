@@ -48,7 +48,7 @@ use crate::metrics::Direction;
 use crate::outside::{Bound, Secrets, admit, escaped};
 use crate::report::markdown::{number, signed};
 use crate::results::{CheckStatus, RunResults};
-use crate::unstable::history::{HISTORY_SCHEMA, HistoryRecord};
+use crate::unstable::history::{HISTORY_SCHEMA, HistoryRecord, parse_lines};
 
 /// Schema identifier of the `json` format's document.
 pub const ALERT_SCHEMA: &str = "evalgate.alert/v1";
@@ -241,30 +241,18 @@ pub fn previous_failures(
             format!("not UTF-8 ({e}); the history file must be JSON lines"),
         ))
     })?;
-    let mut records = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let value: Value = serde_json::from_str(line).map_err(|e| {
-            Error::Report(ReportError::new(format!(
-                "{}:{}: not a JSON history record ({e}); is this the history file?",
-                history.display(),
-                n + 1
-            )))
-        })?;
+    let records = parse_lines(history, text, |line| {
+        let value: Value = serde_json::from_str(line)
+            .map_err(|e| format!("not a JSON history record ({e}); is this the history file?"))?;
         let schema = value["schema"].as_str().unwrap_or("");
         if !schema.starts_with("evalgate.history/") {
-            return Err(Error::Report(ReportError::new(format!(
-                "{}:{}: field `schema` is `{}`, expected `{}`; is this the history file?",
-                history.display(),
-                n + 1,
+            return Err(format!(
+                "field `schema` is `{}`, expected `{HISTORY_SCHEMA}`; is this the history file?",
                 escaped(schema, 60),
-                HISTORY_SCHEMA
-            ))));
+            ));
         }
-        records.push((n + 1, value));
-    }
+        Ok(value)
+    })?;
     let this_run = HistoryRecord::from_results(results);
     let earlier = records
         .iter()
