@@ -113,28 +113,29 @@ fn check_ids_names_missing_and_extra_ids() {
 #[test]
 fn bad_lines_are_errors_with_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
-    write(
+    // The error of loading `text`, written as `name`.
+    let load_error = |name: &str, text: &str| {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        message(load(dir.path(), name))
+    };
+    let m = load_error(
         "dup.jsonl",
         "{\"id\": \"a\", \"output\": \"x\"}\n{\"id\": \"a\", \"output\": \"y\"}\n",
     );
-    let m = message(load(dir.path(), "dup.jsonl"));
     assert!(m.contains("dup.jsonl:2"), "{m}");
     assert!(m.contains("first on line 1"), "{m}");
 
-    write(
+    let m = load_error(
         "broken.jsonl",
         "{\"id\": \"a\", \"output\": \"x\"}\n{\"id\": \"b\"}\n",
     );
-    let m = message(load(dir.path(), "broken.jsonl"));
     assert!(m.contains("broken.jsonl:2"), "{m}");
     assert!(m.contains("output"), "{m}");
 
-    write(
+    let m = load_error(
         "negative.jsonl",
         "{\"id\": \"a\", \"output\": \"x\", \"latency_ms\": -1}\n",
     );
-    let m = message(load(dir.path(), "negative.jsonl"));
     assert!(
         m.contains("negative.jsonl:1") && m.contains("latency_ms"),
         "{m}"
