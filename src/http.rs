@@ -607,6 +607,65 @@ mod tests {
         assert_eq!(e.backoff(40), MAX_BACKOFF);
     }
 
+    fn retryable(what: &str, retry_after: Option<Duration>) -> AttemptError {
+        AttemptError::Retryable {
+            what: what.to_string(),
+            retry_after,
+        }
+    }
+
+    #[test]
+    fn a_policy_retries_until_the_attempts_or_the_waiting_run_out() {
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(2),
+            max_retry_after: Duration::from_millis(5),
+            max_total_wait: None,
+        };
+        // Retry-After capped, backoff doubled and capped; the third attempt succeeds.
+        let mut calls = 0;
+        let answer = policy
+            .run(|| {
+                calls += 1;
+                match calls {
+                    1 => Err(retryable("429", Some(Duration::from_secs(60)))),
+                    2 => Err(retryable("503", None)),
+                    _ => Ok("done"),
+                }
+            })
+            .unwrap();
+        assert_eq!(answer.value, "done");
+        let pauses: Vec<Duration> = answer.retried.iter().map(|r| r.pause).collect();
+        assert_eq!(pauses, [Duration::from_millis(5), Duration::from_millis(2)]);
+
+        // Out of attempts: the last failure, exhausted.
+        let failure = policy
+            .run(|| Err::<(), _>(retryable("503", None)))
+            .unwrap_err();
+        assert_eq!((failure.attempt, failure.exhausted), (3, true));
+        assert_eq!(failure.retried.len(), 2);
+
+        // A fatal failure ends the call at once.
+        let failure = policy
+            .run(|| Err::<(), _>(AttemptError::Fatal("404".into())))
+            .unwrap_err();
+        assert_eq!((failure.attempt, failure.exhausted), (1, false));
+
+        // A budget of waiting: the last wait is cut to what is left, then the call gives up.
+        let budget = RetryPolicy {
+            max_attempts: 10,
+            max_total_wait: Some(Duration::from_millis(7)),
+            ..policy
+        };
+        let failure = budget
+            .run(|| Err::<(), _>(retryable("429", Some(Duration::from_millis(5)))))
+            .unwrap_err();
+        let pauses: Vec<Duration> = failure.retried.iter().map(|r| r.pause).collect();
+        assert_eq!(pauses, [Duration::from_millis(5), Duration::from_millis(2)]);
+        assert_eq!((failure.attempt, failure.exhausted), (3, true));
+    }
+
     #[test]
     fn snippets_are_cut() {
         assert_eq!(snippet("abc"), "`abc`");
