@@ -202,38 +202,22 @@ fn history_gives_one_chart_per_metric_with_a_point_per_run() {
 fn the_chart_command_writes_an_svg_with_a_point_per_run() {
     let p = regressed_project();
     let history = write_history(&p);
-    // `evalgate report chart` of `metric`, from the history, to `out`.
-    let chart = |metric: &str, out: &Path| {
-        evalgate(
-            &p,
-            &[
-                "report",
-                "chart",
-                "--history",
-                s(&history),
-                "--metric",
-                metric,
-                "-o",
-                s(out),
-            ],
-        )
-    };
-    let out = p.scratch("rouge.svg");
-    let run = evalgate(
-        &p,
-        &[
+    // `evalgate report chart` of `metric`, from the history, with `extra` arguments, to `out`.
+    let chart = |metric: &str, out: &Path, extra: &[&str]| {
+        let mut args = vec![
             "report",
             "chart",
             "--history",
             s(&history),
             "--metric",
-            "rouge1_f1",
-            "--pair",
-            "demo_v1/model",
-            "-o",
-            s(&out),
-        ],
-    );
+            metric,
+        ];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-o", s(out)]);
+        evalgate(&p, &args)
+    };
+    let out = p.scratch("rouge.svg");
+    let run = chart("rouge1_f1", &out, &["--pair", "demo_v1/model"]);
     assert_succeeded(&run);
     let svg = std::fs::read_to_string(&out).unwrap();
     let doc = roxmltree::Document::parse(&svg).expect("valid SVG (XML)");
@@ -251,15 +235,15 @@ fn the_chart_command_writes_an_svg_with_a_point_per_run() {
 
     // Without --pair: one series per pair (one here).
     let all = p.scratch("all.svg");
-    let run = chart("chrf", &all);
+    let run = chart("chrf", &all, &[]);
     assert!(run.status.success());
 
     // Only SVG; unknown metrics are named with the known ones.
     let png = p.scratch("rouge.png");
-    let run = chart("chrf", &png);
+    let run = chart("chrf", &png, &[]);
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("only SVG"));
-    let run = chart("nope", &all);
+    let run = chart("nope", &all, &[]);
     assert_eq!(run.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(

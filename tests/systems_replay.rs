@@ -32,16 +32,18 @@ fn message(result: evalgate::Result<impl std::fmt::Debug>) -> String {
 fn replays_outputs_with_latency_and_usage() {
     let sys = fixture();
     let meta = json!({});
-    let g = sys
-        .generate(&SystemRequest {
-            item_id: "ep01",
-            input: "ignored",
+    // The first sample of item `item_id` with `input`.
+    let generate = |item_id: &str, input: &str| {
+        sys.generate(&SystemRequest {
+            item_id,
+            input,
             metadata: &meta,
             sample: 0,
             samples: 1,
             seed: 0,
         })
-        .unwrap();
+    };
+    let g = generate("ep01", "ignored").unwrap();
     assert_eq!(g.output, "Maya and Tom discuss remote work.");
     assert_eq!(g.latency_ms, Some(812.5));
     assert_eq!(
@@ -52,26 +54,10 @@ fn replays_outputs_with_latency_and_usage() {
         })
     );
     assert_eq!(g.cost_usd, Some(0.0012));
-    let g = sys
-        .generate(&SystemRequest {
-            item_id: "ep02",
-            input: "ignored",
-            metadata: &meta,
-            sample: 0,
-            samples: 1,
-            seed: 0,
-        })
-        .unwrap();
+    let g = generate("ep02", "ignored").unwrap();
     assert_eq!(g.output, "A talk about gardening.");
     assert_eq!((g.latency_ms, g.usage, g.cost_usd), (None, None, None));
-    let m = message(sys.generate(&SystemRequest {
-        item_id: "ep09",
-        input: "",
-        metadata: &meta,
-        sample: 0,
-        samples: 1,
-        seed: 0,
-    }));
+    let m = message(generate("ep09", ""));
     assert!(
         m.contains("system `recorded`: item `ep09`: no prediction in"),
         "{m}"
