@@ -79,15 +79,6 @@ fn lm_server() -> Server {
     })
 }
 
-/// A server answering every request with `status` and `body(auth)`, `auth` being the request's
-/// `Authorization` header: a key that leaks into a message shows.
-fn echoing_auth(status: u16, body: fn(&str) -> Value) -> Server {
-    Server::start(move |request| {
-        let auth = request.header("authorization").unwrap_or_default();
-        Reply::json(status, body(auth).to_string())
-    })
-}
-
 fn options(url: &str, extra: &str) -> ScoringOptions {
     let text = format!(
         "base_url = \"{url}/v1\"\nmodel = \"tiny-lm\"\nretry_backoff_ms = 10\ntimeout_secs = 3\n{extra}"
@@ -298,7 +289,8 @@ fn rate_limits_are_retried_then_the_value_computed() {
 fn http_errors_show_status_and_body_without_the_key() {
     set_key();
     // A server that echoes the Authorization header back in its error body.
-    let server = echoing_auth(401, |auth| json!({"error": format!("invalid key: {auth}")}));
+    let server =
+        Server::echoing_authorization(401, |auth| json!({"error": format!("invalid key: {auth}")}));
     let message = metric_error(score(
         &[item("a", "x y")],
         &options(server.url(), &format!("api_key_env = \"{KEY_VAR}\"")),
@@ -524,7 +516,7 @@ fn through_the_harness_cached_checked_against_the_baseline_and_the_key_kept_out(
 #[test]
 fn a_server_without_logprobs_fails_the_trial_through_the_harness() {
     set_key();
-    let server = echoing_auth(
+    let server = Server::echoing_authorization(
         200,
         |auth| json!({"choices": [{"text": "x", "logprobs": null}], "note": auth}),
     );
