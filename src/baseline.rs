@@ -477,6 +477,18 @@ mod tests {
         BTreeSet::new()
     }
 
+    /// The snapshot path of `ds`/`sys` under `dir`, holding an accepted baseline of `body`
+    /// (written as pending by [`sync`], then renamed as `cargo insta accept` would).
+    fn accepted_baseline(dir: &Path, body: &BaselineBody) -> PathBuf {
+        let snap = snapshot_path(dir, "ds", "sys");
+        let first = sync(&snap, body, &none(), &header("x"), true)
+            .unwrap()
+            .pending
+            .unwrap();
+        std::fs::rename(first, &snap).unwrap();
+        snap
+    }
+
     fn header(expression: &str) -> Header<'_> {
         Header {
             source: "tests/benchmarks.rs",
@@ -547,12 +559,7 @@ mod tests {
     #[test]
     fn changed_result_leaves_baseline_untouched() {
         let tmp = tempfile::tempdir().unwrap();
-        let snap = snapshot_path(tmp.path(), "ds", "sys");
-        let first = sync(&snap, &body(0.5), &none(), &header("x"), true)
-            .unwrap()
-            .pending
-            .unwrap();
-        std::fs::rename(first, &snap).unwrap();
+        let snap = accepted_baseline(tmp.path(), &body(0.5));
         let before = std::fs::read(&snap).unwrap();
         let s = sync(&snap, &body(0.4), &none(), &header("x"), true).unwrap();
         assert_eq!(s.status, BaselineStatus::Present);
@@ -564,12 +571,7 @@ mod tests {
     #[test]
     fn a_changed_system_is_compared_and_named_a_changed_measurement_is_not() {
         let tmp = tempfile::tempdir().unwrap();
-        let snap = snapshot_path(tmp.path(), "ds", "sys");
-        let first = sync(&snap, &body(0.5), &none(), &header("x"), true)
-            .unwrap()
-            .pending
-            .unwrap();
-        std::fs::rename(first, &snap).unwrap();
+        let snap = accepted_baseline(tmp.path(), &body(0.5));
 
         let mut changed = body(0.5);
         changed.system_config = serde_json::json!({"kind": "builtin", "params": {"sentences": 2}});

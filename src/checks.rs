@@ -162,6 +162,22 @@ pub struct CheckInput<'a> {
     pub baseline_items: Option<std::collections::BTreeMap<&'a str, f64>>,
 }
 
+impl CheckInput<'_> {
+    /// Item `id` with its current `value` and its baseline value, if any (no diff yet).
+    fn item_value(&self, id: &str, value: f64) -> ItemValue {
+        ItemValue {
+            id: id.to_string(),
+            value,
+            baseline: self
+                .baseline_items
+                .as_ref()
+                .and_then(|b| b.get(id))
+                .copied(),
+            diff: None,
+        }
+    }
+}
+
 /// The verdict of one check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
@@ -347,16 +363,7 @@ fn worst_items(input: &CheckInput<'_>) -> Vec<ItemValue> {
     scored
         .into_iter()
         .take(WORST_ITEMS)
-        .map(|(_, _, id, value)| ItemValue {
-            id: id.to_string(),
-            value,
-            baseline: input
-                .baseline_items
-                .as_ref()
-                .and_then(|b| b.get(id))
-                .copied(),
-            diff: None,
-        })
+        .map(|(_, _, id, value)| input.item_value(id, value))
         .collect()
 }
 
@@ -654,16 +661,7 @@ pub fn evaluate_items(check: &Check, input: &CheckInput<'_>) -> ItemVerdict {
     let mut failing: Vec<ItemValue> = present
         .iter()
         .filter(|(_, v)| beyond_item_bound(check, *v))
-        .map(|(id, v)| ItemValue {
-            id: id.to_string(),
-            value: *v,
-            baseline: input
-                .baseline_items
-                .as_ref()
-                .and_then(|b| b.get(id))
-                .copied(),
-            diff: None,
-        })
+        .map(|(id, v)| input.item_value(id, *v))
         .collect();
     // Worst first: farthest beyond the bound.
     failing.sort_by(|a, b| {
@@ -801,23 +799,13 @@ mod tests {
         let hi = def(Direction::HigherIsBetter);
         let lo = def(Direction::LowerIsBetter);
         let c = check(CheckKind::VsBaseline, Some(0.01), None, Severity::Error);
-        assert_eq!(
-            evaluate(&c, &input(&hi, 0.30, Some(0.35))).status,
-            CheckStatus::Failed
-        );
-        assert_eq!(
-            evaluate(&c, &input(&hi, 0.40, Some(0.35))).status,
-            CheckStatus::Passed
-        );
+        // The status of `value` against the baseline 0.35.
+        let status = |d: &MetricDef, value: f64| evaluate(&c, &input(d, value, Some(0.35))).status;
+        assert_eq!(status(&hi, 0.30), CheckStatus::Failed);
+        assert_eq!(status(&hi, 0.40), CheckStatus::Passed);
         // A rise in WER is worse, never an improvement.
-        assert_eq!(
-            evaluate(&c, &input(&lo, 0.40, Some(0.35))).status,
-            CheckStatus::Failed
-        );
-        assert_eq!(
-            evaluate(&c, &input(&lo, 0.30, Some(0.35))).status,
-            CheckStatus::Passed
-        );
+        assert_eq!(status(&lo, 0.40), CheckStatus::Failed);
+        assert_eq!(status(&lo, 0.30), CheckStatus::Passed);
     }
 
     #[test]

@@ -142,28 +142,49 @@ impl HistoryRecord {
 /// is not a history record.
 pub fn read(history: &Path) -> Result<Vec<HistoryRecord>> {
     let text = std::fs::read_to_string(history).map_err(|e| Error::read(history, e))?;
+    let records = parse_lines(history, &text, |line| {
+        let record: HistoryRecord = serde_json::from_str(line).map_err(|e| {
+            format!(
+                "not a history record ({e}); is this the history file (`evalgate history \
+                 append` writes it)?"
+            )
+        })?;
+        if !record.schema.starts_with("evalgate.history/") {
+            return Err(format!(
+                "field `schema` is `{}`, expected `{HISTORY_SCHEMA}`",
+                record.schema
+            ));
+        }
+        Ok(record)
+    })?;
+    Ok(records.into_iter().map(|(_, record)| record).collect())
+}
+
+/// Each non-blank line of the history file `history` (its `text`) as `parse` reads it, with its
+/// 1-based line number, in file order.
+///
+/// # Errors
+///
+/// A [`ReportError`] `<file>:<line>: <problem>` for the first line `parse` refuses with
+/// `Err(problem)`.
+pub(crate) fn parse_lines<T>(
+    history: &Path,
+    text: &str,
+    mut parse: impl FnMut(&str) -> std::result::Result<T, String>,
+) -> Result<Vec<(usize, T)>> {
     let mut records = Vec::new();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let record: HistoryRecord = serde_json::from_str(line).map_err(|e| {
+        let record = parse(line).map_err(|problem| {
             Error::Report(ReportError::new(format!(
-                "{}:{}: not a history record ({e}); is this the history file (`evalgate history \
-                 append` writes it)?",
+                "{}:{}: {problem}",
                 history.display(),
                 n + 1
             )))
         })?;
-        if !record.schema.starts_with("evalgate.history/") {
-            return Err(Error::Report(ReportError::new(format!(
-                "{}:{}: field `schema` is `{}`, expected `{HISTORY_SCHEMA}`",
-                history.display(),
-                n + 1,
-                record.schema
-            ))));
-        }
-        records.push(record);
+        records.push((n + 1, record));
     }
     Ok(records)
 }

@@ -1,7 +1,9 @@
 //! JSON over HTTP to OpenAI-compatible servers, shared by the `openai` system
 //! (`/chat/completions`), the `perplexity` metric (`/completions`) and the embeddings endpoint
 //! client (`/embeddings`): one POST per attempt, retries with backoff, and the classification of
-//! answers into retryable failures, fatal failures and bodies to parse.
+//! answers into retryable failures, fatal failures and bodies to parse. Its retry schedule
+//! ([`RetryPolicy`]), `Retry-After` reading and client setup also serve the webhook and GitHub
+//! clients of [`crate::report`].
 //!
 //! Retries: HTTP 429, 5xx, timeouts and connection errors are retried up to `retries` times with
 //! exponential backoff (`retry_backoff`, doubled each attempt, at most [`MAX_BACKOFF`]) or the
@@ -112,8 +114,7 @@ impl JsonEndpoint {
     /// The wait after failed attempt `attempt` (1-based) when the server asks for none:
     /// `retry_backoff × 2^(attempt − 1)`, at most [`MAX_BACKOFF`].
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
-        self.retry_backoff.saturating_mul(factor).min(MAX_BACKOFF)
+        self.policy().backoff(attempt)
     }
 
     /// One POST of the JSON `body` (with `Authorization: Bearer <key>` when `key` is given):
@@ -144,13 +145,7 @@ impl JsonEndpoint {
             }
         };
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(|s| Duration::from_secs_f64(s).min(MAX_RETRY_AFTER));
+        let retry_after = retry_after(response.headers(), MAX_RETRY_AFTER);
         let text = match response.body_mut().read_to_string() {
             Ok(t) => t,
             Err(ureq::Error::Timeout(_)) => {
@@ -199,14 +194,66 @@ impl JsonEndpoint {
         key: Option<&str>,
         parse: impl Fn(&str) -> Result<T, String>,
     ) -> Result<Answer<T>, Failure> {
-        let mut attempt = 1;
+        self.policy().run(|| {
+            self.attempt(body, key)
+                .and_then(|text| parse(&text).map_err(AttemptError::Fatal))
+        })
+    }
+
+    /// The retry policy of [`JsonEndpoint::post`]: `retries` + 1 attempts, the backoff at most
+    /// [`MAX_BACKOFF`], `Retry-After` at most [`MAX_RETRY_AFTER`], no limit on waiting in all.
+    fn policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: self.retries.saturating_add(1),
+            backoff: self.retry_backoff,
+            max_backoff: MAX_BACKOFF,
+            max_retry_after: MAX_RETRY_AFTER,
+            max_total_wait: None,
+        }
+    }
+}
+
+/// When a failed attempt is tried again, and how often: the schedule that [`RetryPolicy::run`]
+/// follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (0 counts as 1).
+    pub max_attempts: u32,
+    /// The wait after the first failed attempt when the server asks for none; doubled after
+    /// each further one.
+    pub backoff: Duration,
+    /// The longest such backoff (`Duration::MAX`: none).
+    pub max_backoff: Duration,
+    /// The longest wait honoured from a `Retry-After`.
+    pub max_retry_after: Duration,
+    /// The most waiting in all (`None`: no limit): the last wait is cut to what is left, and a
+    /// retryable failure once nothing is left ends the call.
+    pub max_total_wait: Option<Duration>,
+}
+
+impl RetryPolicy {
+    /// The wait after failed attempt `attempt` (1-based) when the server asks for none:
+    /// `backoff × 2^(attempt − 1)`, at most `max_backoff`.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
+        self.backoff.saturating_mul(factor).min(self.max_backoff)
+    }
+
+    /// Calls `attempt` until it succeeds, fails fatally ([`AttemptError::Fatal`]) or the
+    /// attempts or the waiting run out, sleeping between attempts: the server's `Retry-After`
+    /// (at most `max_retry_after`) when given, else [`RetryPolicy::backoff`].
+    ///
+    /// Errors with the last attempt's failure ([`Failure::exhausted`] when it was retryable).
+    pub fn run<T>(
+        &self,
+        mut attempt: impl FnMut() -> Result<T, AttemptError>,
+    ) -> Result<Answer<T>, Failure> {
+        let mut number = 1;
         let mut retried = Vec::new();
+        let mut waited = Duration::ZERO;
         loop {
             let started = Instant::now();
-            match self
-                .attempt(body, key)
-                .and_then(|text| parse(&text).map_err(AttemptError::Fatal))
-            {
+            let (what, retry_after) = match attempt() {
                 Ok(value) => {
                     return Ok(Answer {
                         value,
@@ -216,33 +263,67 @@ impl JsonEndpoint {
                 }
                 Err(AttemptError::Fatal(what)) => {
                     return Err(Failure {
-                        attempt,
+                        attempt: number,
                         what,
                         exhausted: false,
                         retried,
                     });
                 }
-                Err(AttemptError::Retryable { what, retry_after }) => {
-                    if attempt > self.retries {
-                        return Err(Failure {
-                            attempt,
-                            what,
-                            exhausted: true,
-                            retried,
-                        });
-                    }
-                    let pause = retry_after.unwrap_or_else(|| self.backoff(attempt));
-                    retried.push(Retried {
-                        attempt,
-                        what,
-                        pause,
-                    });
-                    std::thread::sleep(pause);
-                    attempt += 1;
-                }
+                Err(AttemptError::Retryable { what, retry_after }) => (what, retry_after),
+            };
+            let wait = retry_after.map_or_else(
+                || self.backoff(number),
+                |after| after.min(self.max_retry_after),
+            );
+            let left = self
+                .max_total_wait
+                .map_or(Duration::MAX, |max| max.saturating_sub(waited));
+            if number >= self.max_attempts.max(1) || (left.is_zero() && !wait.is_zero()) {
+                return Err(Failure {
+                    attempt: number,
+                    what,
+                    exhausted: true,
+                    retried,
+                });
             }
+            let pause = wait.min(left);
+            retried.push(Retried {
+                attempt: number,
+                what,
+                pause,
+            });
+            std::thread::sleep(pause);
+            waited = waited.saturating_add(pause);
+            number += 1;
         }
     }
+}
+
+/// The wait a response's `Retry-After` header asks for (seconds, possibly fractional), at most
+/// `cap`; `None` when there is no such header or it is not a number of seconds (an HTTP date
+/// included).
+pub(crate) fn retry_after(headers: &ureq::http::HeaderMap, cap: Duration) -> Option<Duration> {
+    headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(cap.as_secs_f64())))
+}
+
+/// An HTTP client for a third-party service (a webhook, the GitHub API): statuses come back as
+/// answers, not errors; redirects are not followed; each request may take `timeout` in all; the
+/// user agent is `evalgate`. On a `loopback` URL (tests) no proxy is used.
+pub(crate) fn service_agent(timeout: Duration, loopback: bool) -> ureq::Agent {
+    let mut config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(timeout))
+        .user_agent("evalgate");
+    if loopback {
+        config = config.proxy(None);
+    }
+    config.build().into()
 }
 
 /// The start of a response body for a message: at most 300 characters, in backticks, `…` when
@@ -524,6 +605,65 @@ mod tests {
         assert_eq!(e.backoff(2), Duration::from_secs(2));
         assert_eq!(e.backoff(3), Duration::from_secs(4));
         assert_eq!(e.backoff(40), MAX_BACKOFF);
+    }
+
+    fn retryable(what: &str, retry_after: Option<Duration>) -> AttemptError {
+        AttemptError::Retryable {
+            what: what.to_string(),
+            retry_after,
+        }
+    }
+
+    #[test]
+    fn a_policy_retries_until_the_attempts_or_the_waiting_run_out() {
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(2),
+            max_retry_after: Duration::from_millis(5),
+            max_total_wait: None,
+        };
+        // Retry-After capped, backoff doubled and capped; the third attempt succeeds.
+        let mut calls = 0;
+        let answer = policy
+            .run(|| {
+                calls += 1;
+                match calls {
+                    1 => Err(retryable("429", Some(Duration::from_secs(60)))),
+                    2 => Err(retryable("503", None)),
+                    _ => Ok("done"),
+                }
+            })
+            .unwrap();
+        assert_eq!(answer.value, "done");
+        let pauses: Vec<Duration> = answer.retried.iter().map(|r| r.pause).collect();
+        assert_eq!(pauses, [Duration::from_millis(5), Duration::from_millis(2)]);
+
+        // Out of attempts: the last failure, exhausted.
+        let failure = policy
+            .run(|| Err::<(), _>(retryable("503", None)))
+            .unwrap_err();
+        assert_eq!((failure.attempt, failure.exhausted), (3, true));
+        assert_eq!(failure.retried.len(), 2);
+
+        // A fatal failure ends the call at once.
+        let failure = policy
+            .run(|| Err::<(), _>(AttemptError::Fatal("404".into())))
+            .unwrap_err();
+        assert_eq!((failure.attempt, failure.exhausted), (1, false));
+
+        // A budget of waiting: the last wait is cut to what is left, then the call gives up.
+        let budget = RetryPolicy {
+            max_attempts: 10,
+            max_total_wait: Some(Duration::from_millis(7)),
+            ..policy
+        };
+        let failure = budget
+            .run(|| Err::<(), _>(retryable("429", Some(Duration::from_millis(5)))))
+            .unwrap_err();
+        let pauses: Vec<Duration> = failure.retried.iter().map(|r| r.pause).collect();
+        assert_eq!(pauses, [Duration::from_millis(5), Duration::from_millis(2)]);
+        assert_eq!((failure.attempt, failure.exhausted), (3, true));
     }
 
     #[test]

@@ -135,11 +135,9 @@ pub(crate) fn read_lines(
         }
     };
     loop {
-        let n = match pipe.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
+        let n = match read_chunk(&mut pipe, &mut chunk)? {
+            0 => break,
+            n => n,
         };
         for &byte in &chunk[..n] {
             if std::mem::take(&mut pending_cr) && byte != b'\n' {
@@ -186,11 +184,9 @@ pub(crate) fn read_capped(mut pipe: impl Read, max_bytes: usize) -> std::io::Res
     let mut chunk = vec![0u8; CHUNK_BYTES];
     let mut over = false;
     loop {
-        let n = match pipe.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
+        let n = match read_chunk(&mut pipe, &mut chunk)? {
+            0 => break,
+            n => n,
         };
         if over {
             continue;
@@ -206,6 +202,17 @@ pub(crate) fn read_capped(mut pipe: impl Read, max_bytes: usize) -> std::io::Res
         return Err(too_much_output(max_bytes));
     }
     Ok(kept)
+}
+
+/// One `read` of `pipe` into `chunk`, tried again when a signal interrupts it: the bytes read
+/// (0 at the end).
+fn read_chunk(pipe: &mut impl Read, chunk: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match pipe.read(chunk) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
 }
 
 /// The error for stdout beyond [`MAX_STDOUT_BYTES`].

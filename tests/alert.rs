@@ -53,6 +53,15 @@ fn empty_history(dir: &Path) -> PathBuf {
     path
 }
 
+/// A folder holding `results.json` (nightly run 1, regressed) and an empty `history.jsonl`, with
+/// the paths of both.
+fn one_regression() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let results = write(dir.path(), "results.json", &nightly(1, true));
+    let history = empty_history(dir.path());
+    (dir, results, history)
+}
+
 /// Runs `evalgate alert --results R --history H <extra>` with `SLACK_WEBHOOK_URL` set to
 /// `webhook` (unset when `None`) and a 1 ms retry backoff.
 fn alert(results: &Path, history: &Path, webhook: Option<&str>, extra: &[&str]) -> Output {
@@ -80,6 +89,12 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// The command exited with `code` and said `part` on stderr.
+fn assert_exit_with(out: &Output, code: i32, part: &str) {
+    assert_eq!(out.status.code(), Some(code), "{}", stderr(out));
+    assert!(stderr(out).contains(part), "{}", stderr(out));
+}
+
 /// The webhook URL, or its secret part, appears nowhere in what the command printed.
 fn assert_no_secret(out: &Output) {
     for text in [stdout(out), stderr(out)] {
@@ -105,9 +120,7 @@ const SLACK: &[&str] = &[
 
 #[test]
 fn slack_payload_names_the_regression_with_its_numbers_and_links() {
-    let dir = tempfile::tempdir().unwrap();
-    let results = write(dir.path(), "results.json", &nightly(1, true));
-    let history = empty_history(dir.path());
+    let (_dir, results, history) = one_regression();
     let server = Server::script(vec![Reply::json(200, "ok")]);
     let out = alert(&results, &history, Some(&hook_url(&server)), SLACK);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -319,9 +332,7 @@ fn long_lists_are_cut_with_a_count_of_the_rest() {
 
 #[test]
 fn json_format_is_the_documented_document() {
-    let dir = tempfile::tempdir().unwrap();
-    let results = write(dir.path(), "results.json", &nightly(1, true));
-    let history = empty_history(dir.path());
+    let (_dir, results, history) = one_regression();
     let server = Server::script(vec![Reply::json(200, "{}")]);
     let out = alert(
         &results,
@@ -435,9 +446,7 @@ fn dedupe_is_the_same_when_the_run_is_already_in_the_history() {
 
 #[test]
 fn rate_limit_is_retried_after_retry_after() {
-    let dir = tempfile::tempdir().unwrap();
-    let results = write(dir.path(), "results.json", &nightly(1, true));
-    let history = empty_history(dir.path());
+    let (_dir, results, history) = one_regression();
     let server = Server::script(vec![
         Reply::json(429, r#"{"message":"slow down"}"#).header("Retry-After", "0"),
         Reply::json(200, "ok"),
@@ -458,9 +467,7 @@ fn rate_limit_is_retried_after_retry_after() {
 
 #[test]
 fn a_failing_webhook_is_a_bounded_warning_that_never_shows_the_url() {
-    let dir = tempfile::tempdir().unwrap();
-    let results = write(dir.path(), "results.json", &nightly(1, true));
-    let history = empty_history(dir.path());
+    let (_dir, results, history) = one_regression();
     // The server echoes the URL it was called at, secret included.
     let server = Server::start(|request| {
         Reply::json(
@@ -489,9 +496,7 @@ fn a_failing_webhook_is_a_bounded_warning_that_never_shows_the_url() {
 
 #[test]
 fn a_refused_webhook_is_not_retried() {
-    let dir = tempfile::tempdir().unwrap();
-    let results = write(dir.path(), "results.json", &nightly(1, true));
-    let history = empty_history(dir.path());
+    let (_dir, results, history) = one_regression();
     let server = Server::script(vec![Reply::json(404, "no_service")]);
     let out = alert(&results, &history, Some(&hook_url(&server)), SLACK);
     assert_eq!(out.status.code(), Some(0));
@@ -507,9 +512,7 @@ fn a_refused_webhook_is_not_retried() {
 
 #[test]
 fn an_unreachable_webhook_is_a_warning_without_the_url() {
-    let dir = tempfile::tempdir().unwrap();
-    let results = write(dir.path(), "results.json", &nightly(1, true));
-    let history = empty_history(dir.path());
+    let (_dir, results, history) = one_regression();
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
@@ -533,27 +536,23 @@ fn an_unreachable_webhook_is_a_warning_without_the_url() {
         Some(&format!("http://hooks.example.com{HOOK_PATH}")),
         SLACK,
     );
-    assert_eq!(out.status.code(), Some(0));
-    assert!(
-        stderr(&out).contains("SLACK_WEBHOOK_URL does not hold an https:// webhook URL"),
-        "{}",
-        stderr(&out)
+    assert_exit_with(
+        &out,
+        0,
+        "SLACK_WEBHOOK_URL does not hold an https:// webhook URL",
     );
     assert_no_secret(&out);
 }
 
 #[test]
 fn no_webhook_url_skips_cleanly() {
-    let dir = tempfile::tempdir().unwrap();
-    let results = write(dir.path(), "results.json", &nightly(1, true));
-    let history = empty_history(dir.path());
+    let (_dir, results, history) = one_regression();
     for webhook in [None, Some(""), Some("  ")] {
         let out = alert(&results, &history, webhook, SLACK);
-        assert_eq!(out.status.code(), Some(0));
-        assert!(
-            stderr(&out).contains("evalgate alert: SLACK_WEBHOOK_URL is not set; no alert sent"),
-            "{}",
-            stderr(&out)
+        assert_exit_with(
+            &out,
+            0,
+            "evalgate alert: SLACK_WEBHOOK_URL is not set; no alert sent",
         );
         assert!(stdout(&out).is_empty());
     }
@@ -561,25 +560,20 @@ fn no_webhook_url_skips_cleanly() {
 
 #[test]
 fn a_url_given_as_the_variable_name_is_refused_without_echoing_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let results = write(dir.path(), "results.json", &nightly(1, true));
-    let history = empty_history(dir.path());
+    let (_dir, results, history) = one_regression();
     let url = format!("https://hooks.slack.com{HOOK_PATH}");
     let out = alert(&results, &history, None, &["--webhook-url-env", &url]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("--webhook-url-env must be the NAME of an environment variable"),
-        "{}",
-        stderr(&out)
+    assert_exit_with(
+        &out,
+        2,
+        "--webhook-url-env must be the NAME of an environment variable",
     );
     assert_no_secret(&out);
 }
 
 #[test]
 fn bad_input_files_exit_2_naming_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let good = write(dir.path(), "results.json", &nightly(1, true));
-    let history = empty_history(dir.path());
+    let (dir, good, history) = one_regression();
     let server = Server::script(vec![Reply::json(200, "ok")]);
     let url = hook_url(&server);
 
@@ -593,21 +587,11 @@ fn bad_input_files_exit_2_naming_the_file() {
 
     let missing = dir.path().join("missing-results.json");
     let out = alert(&missing, &history, Some(&url), SLACK);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("missing-results.json"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_with(&out, 2, "missing-results.json");
 
     let missing_history = dir.path().join("no-history.jsonl");
     let out = alert(&good, &missing_history, Some(&url), SLACK);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("no-history.jsonl"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_with(&out, 2, "no-history.jsonl");
 
     let bad_history = dir.path().join("bad-history.jsonl");
     std::fs::write(
@@ -616,18 +600,12 @@ fn bad_input_files_exit_2_naming_the_file() {
     )
     .unwrap();
     let out = alert(&good, &bad_history, Some(&url), SLACK);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("bad-history.jsonl:2:"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_with(&out, 2, "bad-history.jsonl:2:");
 
     let other = dir.path().join("other.jsonl");
     std::fs::write(&other, "{\"schema\":\"something/v1\"}\n").unwrap();
     let out = alert(&good, &other, Some(&url), SLACK);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("other.jsonl:1:"), "{}", stderr(&out));
+    assert_exit_with(&out, 2, "other.jsonl:1:");
 
     let out = alert(
         &good,
@@ -635,17 +613,14 @@ fn bad_input_files_exit_2_naming_the_file() {
         Some(&url),
         &["--webhook-url-env", ENV, "--run-url", "javascript:alert(1)"],
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--run-url"), "{}", stderr(&out));
+    assert_exit_with(&out, 2, "--run-url");
 
     assert!(server.requests().is_empty(), "nothing sent on bad input");
 }
 
 #[test]
 fn dry_run_prints_the_payload_without_a_url() {
-    let dir = tempfile::tempdir().unwrap();
-    let results = write(dir.path(), "results.json", &nightly(1, true));
-    let history = empty_history(dir.path());
+    let (dir, results, history) = one_regression();
     let out = alert(&results, &history, None, &["--dry-run", "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let body: Value = serde_json::from_str(&stdout(&out)).unwrap();

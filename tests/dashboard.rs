@@ -8,9 +8,11 @@ mod dashboard_support;
 mod report_support;
 mod support;
 
+use std::path::Path;
+
 use dashboard_support::{
-    FAILED_RUNS, HISTORY_RUNS, evalgate, regressed_project, report_html, results, s, write_compare,
-    write_history,
+    FAILED_RUNS, HISTORY_RUNS, assert_succeeded, evalgate, regressed_project, report_html, results,
+    s, write_compare, write_history,
 };
 
 /// The text from the first `start` to the next `end` (inclusive).
@@ -200,27 +202,23 @@ fn history_gives_one_chart_per_metric_with_a_point_per_run() {
 fn the_chart_command_writes_an_svg_with_a_point_per_run() {
     let p = regressed_project();
     let history = write_history(&p);
-    let out = p.scratch("rouge.svg");
-    let run = evalgate(
-        &p,
-        &[
+    // `evalgate report chart` of `metric`, from the history, with `extra` arguments, to `out`.
+    let chart = |metric: &str, out: &Path, extra: &[&str]| {
+        let mut args = vec![
             "report",
             "chart",
             "--history",
             s(&history),
             "--metric",
-            "rouge1_f1",
-            "--pair",
-            "demo_v1/model",
-            "-o",
-            s(&out),
-        ],
-    );
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+            metric,
+        ];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-o", s(out)]);
+        evalgate(&p, &args)
+    };
+    let out = p.scratch("rouge.svg");
+    let run = chart("rouge1_f1", &out, &["--pair", "demo_v1/model"]);
+    assert_succeeded(&run);
     let svg = std::fs::read_to_string(&out).unwrap();
     let doc = roxmltree::Document::parse(&svg).expect("valid SVG (XML)");
     assert_eq!(doc.root_element().tag_name().name(), "svg");
@@ -237,51 +235,15 @@ fn the_chart_command_writes_an_svg_with_a_point_per_run() {
 
     // Without --pair: one series per pair (one here).
     let all = p.scratch("all.svg");
-    let run = evalgate(
-        &p,
-        &[
-            "report",
-            "chart",
-            "--history",
-            s(&history),
-            "--metric",
-            "chrf",
-            "-o",
-            s(&all),
-        ],
-    );
+    let run = chart("chrf", &all, &[]);
     assert!(run.status.success());
 
     // Only SVG; unknown metrics are named with the known ones.
     let png = p.scratch("rouge.png");
-    let run = evalgate(
-        &p,
-        &[
-            "report",
-            "chart",
-            "--history",
-            s(&history),
-            "--metric",
-            "chrf",
-            "-o",
-            s(&png),
-        ],
-    );
+    let run = chart("chrf", &png, &[]);
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("only SVG"));
-    let run = evalgate(
-        &p,
-        &[
-            "report",
-            "chart",
-            "--history",
-            s(&history),
-            "--metric",
-            "nope",
-            "-o",
-            s(&all),
-        ],
-    );
+    let run = chart("nope", &all, &[]);
     assert_eq!(run.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
@@ -305,11 +267,7 @@ fn the_summary_shows_a_sparkline_per_failing_metric() {
             s(&history),
         ],
     );
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert_succeeded(&run);
     let markdown = String::from_utf8(run.stdout).unwrap();
     let section = between(&markdown, "### Trends of failing metrics", "(last 11 runs)");
     assert!(

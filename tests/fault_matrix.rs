@@ -11,7 +11,7 @@ use evalgate::unstable::metrics::{
     Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions,
 };
 use evalgate::unstable::report::pr_comment::{CommentOptions, render};
-use support::Project;
+use support::{ItemMetric, Project};
 
 const ITEMS: &str = r#"[
   {"id": "a", "input": "Alpha talks about bees. They make honey.", "references": ["bees make honey"]},
@@ -72,7 +72,7 @@ fn values_that_overflow_or_are_not_finite_never_pass() {
     // A plugin that yields NaN or infinity fails its trials naming the metric and the item.
     for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
         let p = project(&suite("\"odd\"", "[checks.odd]\nmin = 0.0\n"));
-        let out = p.run_with(p.harness().metric(Odd(bad)), &[]).unwrap();
+        let out = p.run_with(p.harness().metric(odd(bad)), &[]).unwrap();
         assert!(out.conclusion.has_failed(), "{bad} must not pass");
         let check = &out.results.unwrap().evaluations[0].checks[0];
         assert_eq!(check.status, CheckStatus::Failed);
@@ -86,12 +86,10 @@ fn values_that_overflow_or_are_not_finite_never_pass() {
     }
 }
 
-/// A plugin metric: 0.5 for every item but `b`, which gets the given value.
-struct Odd(f64);
-
-impl Metric for Odd {
-    fn definitions(&self) -> Vec<MetricDef> {
-        vec![MetricDef {
+/// A plugin metric: 0.5 for every item but `b`, which gets `b_value`.
+fn odd(b_value: f64) -> ItemMetric<impl Fn(&ScoringItem<'_>) -> f64 + Send + Sync> {
+    ItemMetric::new(
+        MetricDef {
             id: "odd".into(),
             direction: Direction::HigherIsBetter,
             reference_based: false,
@@ -99,25 +97,9 @@ impl Metric for Odd {
             range: (None, None),
             aggregation: "mean of items",
             description: "test",
-        }]
-    }
-
-    fn score(
-        &self,
-        items: &[ScoringItem<'_>],
-        _: &[&str],
-        _: &ScoringOptions,
-    ) -> evalgate::Result<Vec<MetricValues>> {
-        let per_item: Vec<Option<f64>> = items
-            .iter()
-            .map(|i| Some(if i.id == "b" { self.0 } else { 0.5 }))
-            .collect();
-        Ok(vec![MetricValues {
-            id: "odd".into(),
-            aggregate: evalgate::unstable::metrics::mean_of(&per_item),
-            per_item,
-        }])
-    }
+        },
+        move |i| if i.id == "b" { b_value } else { 0.5 },
+    )
 }
 
 /// A plugin metric that panics.
@@ -127,7 +109,7 @@ impl Metric for Panics {
     fn definitions(&self) -> Vec<MetricDef> {
         vec![MetricDef {
             id: "fragile".into(),
-            ..Odd(0.0).definitions().remove(0)
+            ..odd(0.0).definitions().remove(0)
         }]
     }
 

@@ -5,7 +5,7 @@ mod support;
 
 use evalgate::results::{CheckStatus, RunResults};
 use evalgate::unstable::harness::RunOutcome;
-use support::{FirstSentence, ONE_THREAD, Project, WordRecall};
+use support::{FirstSentence, ONE_THREAD, Project, word_recall};
 
 const SUITE: &str = r#"
 [suite]
@@ -51,7 +51,7 @@ fn project() -> Project {
 fn run(p: &Project, filter: &str) -> RunOutcome {
     let harness = p
         .harness()
-        .metric(WordRecall)
+        .metric(word_recall())
         .system("first", FirstSentence);
     p.run_with(harness, &[&[filter][..], &ONE_THREAD].concat())
         .unwrap()
@@ -230,7 +230,7 @@ fn a_suite_in_a_subfolder_names_files_from_the_repository_root_and_the_callers_s
         evalgate::Harness::new()
             .config(p.path("tools/bench/evalgate.toml"))
             .output_dir(p.out_dir())
-            .metric(WordRecall)
+            .metric(word_recall())
     };
     let args = [&["smoke"][..], &ONE_THREAD].concat();
 

@@ -6,7 +6,7 @@ mod support;
 
 use evalgate::results::{CheckStatus, RunResults};
 use serde_json::json;
-use support::{Echo, ONE_THREAD, Project, Reply, Server};
+use support::{Echo, ONE_THREAD, Project, Reply, SUMMARY_ITEMS, Server};
 
 /// A temp project with one three-item dataset and the given systems section.
 fn project(systems: &str, dataset_systems: &str, metrics: &str, extra: &str) -> Project {
@@ -14,13 +14,7 @@ fn project(systems: &str, dataset_systems: &str, metrics: &str, extra: &str) -> 
         "[suite]\ncache_dir = \"cache\"\n\n[tiers.smoke]\ndatasets = [\"demo_v1\"]\n\n\
          [datasets.demo_v1]\nsystems = [{dataset_systems}]\nmetrics = [{metrics}]\n\n{systems}\n{extra}"
     ));
-    p.dataset(
-        "demo_v1",
-        r#"[
-            {"id": "a", "input": "Alpha talks about bees.", "references": ["summary of a"]},
-            {"id": "b", "input": "Beta talks about bikes.", "references": ["summary of b"]},
-            {"id": "c", "input": "Gamma talks about sleep.", "references": ["summary of c"]}]"#,
-    );
+    p.dataset("demo_v1", SUMMARY_ITEMS);
     p
 }
 

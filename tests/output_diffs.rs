@@ -52,6 +52,23 @@ fn check(results: &RunResults) -> &CheckResult {
         .expect("a vs_baseline check")
 }
 
+/// Replays outputs worse than the baseline: the check fails, and its message shows no output
+/// diffs.
+fn assert_fails_without_diffs(p: &Project) {
+    p.write(
+        "outputs.jsonl",
+        replay([
+            "the dog sat on the rug today",
+            "bees make honey in the summer",
+            "wider bike lanes were built",
+        ]),
+    );
+    let results = p.results(&[]);
+    let c = check(&results);
+    assert_eq!(c.status, CheckStatus::Failed, "{}", c.message);
+    assert!(!c.message.contains("output diffs"), "{}", c.message);
+}
+
 #[test]
 fn a_failing_check_shows_the_word_diffs_of_its_worst_items() {
     let p = project("");
@@ -178,18 +195,7 @@ fn without_stored_predictions_no_prediction_is_kept_and_no_diff_shown() {
     let p = project("store_predictions = false\n");
     let baseline = p.read("baselines/demo_v1__model.snap");
     assert!(!baseline.contains("predictions"), "{baseline}");
-    p.write(
-        "outputs.jsonl",
-        replay([
-            "the dog sat on the rug today",
-            "bees make honey in the summer",
-            "wider bike lanes were built",
-        ]),
-    );
-    let results = p.results(&[]);
-    let c = check(&results);
-    assert_eq!(c.status, CheckStatus::Failed, "{}", c.message);
-    assert!(!c.message.contains("output diffs"), "{}", c.message);
+    assert_fails_without_diffs(&p);
     assert!(!p.results_json().contains("\"diff\""));
     let pending = p.read("baselines/demo_v1__model.snap.new");
     assert!(!pending.contains("predictions"), "{pending}");
@@ -201,18 +207,7 @@ fn a_baseline_without_predictions_still_compares_and_shows_no_diff() {
     // kept): it compares as before; the pending snapshot of the run keeps the predictions.
     let p = project("store_predictions = false\n");
     p.edit("evalgate.toml", "store_predictions = false\n", "");
-    p.write(
-        "outputs.jsonl",
-        replay([
-            "the dog sat on the rug today",
-            "bees make honey in the summer",
-            "wider bike lanes were built",
-        ]),
-    );
-    let results = p.results(&[]);
-    let c = check(&results);
-    assert_eq!(c.status, CheckStatus::Failed, "{}", c.message);
-    assert!(!c.message.contains("output diffs"), "{}", c.message);
+    assert_fails_without_diffs(&p);
     let pending = p.read("baselines/demo_v1__model.snap.new");
     assert!(pending.contains("\"predictions\": {"), "{pending}");
 }

@@ -7,7 +7,7 @@ mod support;
 
 use evalgate::unstable::numbers::fmt;
 use serde_json::Value;
-use support::{Echo, Project, WordRecall};
+use support::{Echo, Project, word_recall};
 
 // `cache_dir` inside the project: the default, under `CARGO_TARGET_DIR`, may be shared between
 // runs, and a cache hit would change the generation counts.
@@ -55,7 +55,7 @@ const ITEMS: &str = r#"[
 fn junit_xml_and_results_json_of_a_run() {
     let p = Project::new(SUITE);
     p.dataset("demo_v1", ITEMS);
-    let harness = p.harness().system("echo", Echo).metric(WordRecall);
+    let harness = p.harness().system("echo", Echo).metric(word_recall());
     let out = p.run_with(harness, &support::ONE_THREAD).unwrap();
     assert!(out.conclusion.has_failed(), "lead fails its item_min check");
     let root = p.root.display().to_string();

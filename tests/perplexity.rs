@@ -289,16 +289,8 @@ fn rate_limits_are_retried_then_the_value_computed() {
 fn http_errors_show_status_and_body_without_the_key() {
     set_key();
     // A server that echoes the Authorization header back in its error body.
-    let server = Server::start(|request| {
-        let auth = request
-            .header("authorization")
-            .unwrap_or_default()
-            .to_string();
-        Reply::json(
-            401,
-            json!({"error": format!("invalid key: {auth}")}).to_string(),
-        )
-    });
+    let server =
+        Server::echoing_authorization(401, |auth| json!({"error": format!("invalid key: {auth}")}));
     let message = metric_error(score(
         &[item("a", "x y")],
         &options(server.url(), &format!("api_key_env = \"{KEY_VAR}\"")),
@@ -524,16 +516,10 @@ fn through_the_harness_cached_checked_against_the_baseline_and_the_key_kept_out(
 #[test]
 fn a_server_without_logprobs_fails_the_trial_through_the_harness() {
     set_key();
-    let server = Server::start(|request| {
-        let auth = request
-            .header("authorization")
-            .unwrap_or_default()
-            .to_string();
-        Reply::json(
-            200,
-            json!({"choices": [{"text": "x", "logprobs": null}], "note": auth}).to_string(),
-        )
-    });
+    let server = Server::echoing_authorization(
+        200,
+        |auth| json!({"choices": [{"text": "x", "logprobs": null}], "note": auth}),
+    );
     let params = format!(
         "[metric_params.perplexity]\nbase_url = \"{}/v1\"\nmodel = \"tiny-lm\"\napi_key_env = \"{KEY_VAR}\"\n",
         server.url()

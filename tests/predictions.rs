@@ -6,7 +6,7 @@ mod support;
 
 use evalgate::results::RunResults;
 use serde_json::Value;
-use support::{ONE_THREAD, Project};
+use support::{ONE_THREAD, Project, SUMMARY_ITEMS};
 
 const FILE: &str = "out/predictions/demo_v1/cmd.jsonl";
 
@@ -19,13 +19,7 @@ fn project(samples: u32) -> Project {
          samples = {samples}\n",
         support::fixture("fake_system.sh").display(),
     ));
-    p.dataset(
-        "demo_v1",
-        r#"[
-            {"id": "a", "input": "Alpha talks about bees.", "references": ["summary of a"]},
-            {"id": "b", "input": "Beta talks about bikes.", "references": ["summary of b"]},
-            {"id": "c", "input": "Gamma talks about sleep.", "references": ["summary of c"]}]"#,
-    );
+    p.dataset("demo_v1", SUMMARY_ITEMS);
     p
 }
 

@@ -32,16 +32,18 @@ fn message(result: evalgate::Result<impl std::fmt::Debug>) -> String {
 fn replays_outputs_with_latency_and_usage() {
     let sys = fixture();
     let meta = json!({});
-    let g = sys
-        .generate(&SystemRequest {
-            item_id: "ep01",
-            input: "ignored",
+    // The first sample of item `item_id` with `input`.
+    let generate = |item_id: &str, input: &str| {
+        sys.generate(&SystemRequest {
+            item_id,
+            input,
             metadata: &meta,
             sample: 0,
             samples: 1,
             seed: 0,
         })
-        .unwrap();
+    };
+    let g = generate("ep01", "ignored").unwrap();
     assert_eq!(g.output, "Maya and Tom discuss remote work.");
     assert_eq!(g.latency_ms, Some(812.5));
     assert_eq!(
@@ -52,26 +54,10 @@ fn replays_outputs_with_latency_and_usage() {
         })
     );
     assert_eq!(g.cost_usd, Some(0.0012));
-    let g = sys
-        .generate(&SystemRequest {
-            item_id: "ep02",
-            input: "ignored",
-            metadata: &meta,
-            sample: 0,
-            samples: 1,
-            seed: 0,
-        })
-        .unwrap();
+    let g = generate("ep02", "ignored").unwrap();
     assert_eq!(g.output, "A talk about gardening.");
     assert_eq!((g.latency_ms, g.usage, g.cost_usd), (None, None, None));
-    let m = message(sys.generate(&SystemRequest {
-        item_id: "ep09",
-        input: "",
-        metadata: &meta,
-        sample: 0,
-        samples: 1,
-        seed: 0,
-    }));
+    let m = message(generate("ep09", ""));
     assert!(
         m.contains("system `recorded`: item `ep09`: no prediction in"),
         "{m}"
@@ -113,28 +99,29 @@ fn check_ids_names_missing_and_extra_ids() {
 #[test]
 fn bad_lines_are_errors_with_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
-    write(
+    // The error of loading `text`, written as `name`.
+    let load_error = |name: &str, text: &str| {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        message(load(dir.path(), name))
+    };
+    let m = load_error(
         "dup.jsonl",
         "{\"id\": \"a\", \"output\": \"x\"}\n{\"id\": \"a\", \"output\": \"y\"}\n",
     );
-    let m = message(load(dir.path(), "dup.jsonl"));
     assert!(m.contains("dup.jsonl:2"), "{m}");
     assert!(m.contains("first on line 1"), "{m}");
 
-    write(
+    let m = load_error(
         "broken.jsonl",
         "{\"id\": \"a\", \"output\": \"x\"}\n{\"id\": \"b\"}\n",
     );
-    let m = message(load(dir.path(), "broken.jsonl"));
     assert!(m.contains("broken.jsonl:2"), "{m}");
     assert!(m.contains("output"), "{m}");
 
-    write(
+    let m = load_error(
         "negative.jsonl",
         "{\"id\": \"a\", \"output\": \"x\", \"latency_ms\": -1}\n",
     );
-    let m = message(load(dir.path(), "negative.jsonl"));
     assert!(
         m.contains("negative.jsonl:1") && m.contains("latency_ms"),
         "{m}"

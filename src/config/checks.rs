@@ -93,11 +93,17 @@ pub(super) struct RawCheckSet<'a> {
     pub(super) item_max: &'a Option<Spanned<RawItemBound>>,
 }
 
+/// The checks of `raw`, written under `key` (as `checks.rouge1_f1` or `overrides`).
+///
+/// Errors at the line of a key that is not a valid check, and at `table_line` with `when_empty`
+/// when the set gives no check at all (a `<kind> = false` counts as one).
 pub(super) fn resolve_checks(
     key: &str,
     raw: RawCheckSet<'_>,
     lines: &LineIndex,
     file: &str,
+    table_line: u32,
+    when_empty: &str,
 ) -> Result<Resolved> {
     let mut off_lines = BTreeMap::new();
     let RawCheckSet {
@@ -296,6 +302,9 @@ pub(super) fn resolve_checks(
             }
         };
         out.insert(CheckKind::VsBaseline, check);
+    }
+    if out.is_empty() {
+        return Err(Error::Config(ConfigError::at(file, table_line, when_empty)));
     }
     Ok(Resolved {
         checks: out,

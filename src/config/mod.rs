@@ -600,18 +600,13 @@ impl Suite {
                 },
                 &lines,
                 &file,
+                at(id.span()),
+                &format!(
+                    "`[checks.{}]` sets no check; give `min`, `max`, `vs_baseline`, \
+                     `item_min` or `item_max`, or remove the table",
+                    id.get_ref(),
+                ),
             )?;
-            if resolved.checks.is_empty() {
-                return Err(Error::Config(ConfigError::at(
-                    &file,
-                    at(id.span()),
-                    format!(
-                        "`[checks.{}]` sets no check; give `min`, `max`, `vs_baseline`, \
-                         `item_min` or `item_max`, or remove the table",
-                        id.get_ref(),
-                    ),
-                )));
-            }
             table
                 .per_metric
                 .insert(id.get_ref().clone(), resolved.checks);
@@ -684,15 +679,10 @@ impl Suite {
                 },
                 &lines,
                 &file,
+                at(ov.span()),
+                "this `[[overrides]]` entry sets no check; give `min`, `max`, \
+                 `vs_baseline`, `item_min` or `item_max`, or remove it",
             )?;
-            if resolved.checks.is_empty() {
-                return Err(Error::Config(ConfigError::at(
-                    &file,
-                    at(ov.span()),
-                    "this `[[overrides]]` entry sets no check; give `min`, `max`, \
-                     `vs_baseline`, `item_min` or `item_max`, or remove it",
-                )));
-            }
             table.overrides.push(Override {
                 dataset: o.dataset.as_ref().map(|d| d.get_ref().clone()),
                 system: o.system.as_ref().map(|s| s.get_ref().clone()),

@@ -177,17 +177,35 @@ fn check_table<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// A bound as written: `true`/`false` made by `off`, a number (integer or float) by `number`,
+/// a table (read with [`check_table`]) by `full`.
+fn bound_from<T: serde::de::DeserializeOwned, B>(
+    value: toml::Value,
+    accepted: &str,
+    off: fn(bool) -> B,
+    number: fn(f64) -> B,
+    full: fn(T) -> B,
+) -> std::result::Result<B, String> {
+    match value {
+        toml::Value::Boolean(b) => Ok(off(b)),
+        toml::Value::Integer(i) => Ok(number(i as f64)),
+        toml::Value::Float(f) => Ok(number(f)),
+        other => check_table(other, accepted).map(full),
+    }
+}
+
 impl TryFrom<toml::Value> for RawBound {
     type Error = String;
     fn try_from(value: toml::Value) -> std::result::Result<Self, String> {
         const ACCEPTED: &str =
             "a number (`min = 0.2`), `{ value = 0.2, severity = \"warn\" }` or `false` (off)";
-        match value {
-            toml::Value::Boolean(b) => Ok(RawBound::Off(b)),
-            toml::Value::Integer(i) => Ok(RawBound::Value(i as f64)),
-            toml::Value::Float(f) => Ok(RawBound::Value(f)),
-            other => check_table(other, ACCEPTED).map(RawBound::Full),
-        }
+        bound_from(
+            value,
+            ACCEPTED,
+            RawBound::Off,
+            RawBound::Value,
+            RawBound::Full,
+        )
     }
 }
 
@@ -197,12 +215,13 @@ impl TryFrom<toml::Value> for RawItemBound {
         const ACCEPTED: &str = "a number (`item_min = 0.2`), `{ value = 0.2, max_failing_items = \
                                 2, max_failing_pct = 5, severity = \"warn\", per_item_trials = \
                                 true }` or `false` (off)";
-        match value {
-            toml::Value::Boolean(b) => Ok(RawItemBound::Off(b)),
-            toml::Value::Integer(i) => Ok(RawItemBound::Value(i as f64)),
-            toml::Value::Float(f) => Ok(RawItemBound::Value(f)),
-            other => check_table(other, ACCEPTED).map(RawItemBound::Full),
-        }
+        bound_from(
+            value,
+            ACCEPTED,
+            RawItemBound::Off,
+            RawItemBound::Value,
+            RawItemBound::Full,
+        )
     }
 }
 

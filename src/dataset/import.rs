@@ -597,6 +597,26 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
+/// The record of the object at `at` (a line, or an element of an array); any other value is an
+/// error saying what the line or element holds instead.
+fn object_record(file: &str, at: Location, value: Value) -> Result<Record> {
+    let Value::Object(fields) = value else {
+        let (holds, every) = match at.element {
+            Some(_) => ("holds", "element"),
+            None => ("the line holds", "line of a JSON-lines file"),
+        };
+        return Err(fail_at(
+            file,
+            at,
+            format!(
+                "{holds} {}, not an object; every {every} is one record, an object of fields",
+                kind(&value)
+            ),
+        ));
+    };
+    Ok(Record { at, fields })
+}
+
 fn read_jsonl(file: &str, text: &str, warnings: &mut Vec<String>) -> Result<Vec<Record>> {
     let mut records = Vec::new();
     for (n, line) in text.split('\n').enumerate() {
@@ -622,20 +642,7 @@ fn read_jsonl(file: &str, text: &str, warnings: &mut Vec<String>) -> Result<Vec<
             )
         })?;
         warn_replaced(file, &scanned.replaced, warnings);
-        match value {
-            Value::Object(fields) => records.push(Record { at, fields }),
-            other => {
-                return Err(fail_at(
-                    file,
-                    at,
-                    format!(
-                        "the line holds {}, not an object; every line of a JSON-lines file is \
-                         one record, an object of fields",
-                        kind(&other)
-                    ),
-                ));
-            }
-        }
+        records.push(object_record(file, at, value)?);
     }
     Ok(records)
 }
@@ -675,20 +682,7 @@ fn read_json(file: &str, text: &str, warnings: &mut Vec<String>) -> Result<Vec<R
             line: scanned.element_lines.get(n).copied().unwrap_or(1),
             element: Some(n),
         };
-        match element {
-            Value::Object(fields) => records.push(Record { at, fields }),
-            other => {
-                return Err(fail_at(
-                    file,
-                    at,
-                    format!(
-                        "holds {}, not an object; every element is one record, an object of \
-                         fields",
-                        kind(&other)
-                    ),
-                ));
-            }
-        }
+        records.push(object_record(file, at, element)?);
     }
     Ok(records)
 }

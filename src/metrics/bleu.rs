@@ -230,12 +230,7 @@ impl Metric for BleuMetric {
             return Ok(Vec::new());
         }
         super::reject_params(options, &["bleu"])?;
-        let references = references_of(items, "bleu")?;
-        let stats: Vec<BleuStats> = items
-            .iter()
-            .zip(&references)
-            .map(|(item, refs)| segment_stats(item.prediction, refs))
-            .collect();
+        let stats = per_item_with_references(items, "bleu", segment_stats)?;
         let mut total = BleuStats::default();
         for s in &stats {
             total.add(s);
@@ -258,20 +253,15 @@ impl Metric for BleuMetric {
         items: &[ScoringItem<'_>],
         _options: &ScoringOptions,
     ) -> Result<Vec<Vec<f64>>> {
-        let references = references_of(items, "bleu")?;
-        Ok(items
-            .iter()
-            .zip(&references)
-            .map(|(item, refs)| {
-                let s = segment_stats(item.prediction, refs);
-                [s.hyp_len, s.ref_len]
-                    .into_iter()
-                    .chain(s.correct)
-                    .chain(s.total)
-                    .map(|c| c as f64)
-                    .collect()
-            })
-            .collect())
+        per_item_with_references(items, "bleu", |prediction, refs| {
+            let s = segment_stats(prediction, refs);
+            [s.hyp_len, s.ref_len]
+                .into_iter()
+                .chain(s.correct)
+                .chain(s.total)
+                .map(|c| c as f64)
+                .collect()
+        })
     }
 
     fn corpus_value(&self, _id: &str, totals: &[f64]) -> f64 {
@@ -309,6 +299,21 @@ pub(crate) fn references_of<'a>(
             }
         })
         .collect()
+}
+
+/// `per_item(prediction, references)` of every item, in order; the error of [`references_of`]
+/// when an item has no reference.
+pub(crate) fn per_item_with_references<T>(
+    items: &[ScoringItem<'_>],
+    metric: &str,
+    per_item: impl Fn(&str, &[&str]) -> T,
+) -> Result<Vec<T>> {
+    let references = references_of(items, metric)?;
+    Ok(items
+        .iter()
+        .zip(&references)
+        .map(|(item, refs)| per_item(item.prediction, refs))
+        .collect())
 }
 
 #[cfg(test)]

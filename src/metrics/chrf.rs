@@ -7,7 +7,7 @@ use std::hash::Hash;
 
 use foldhash::{HashMap, HashMapExt};
 
-use super::bleu::references_of;
+use super::bleu::per_item_with_references;
 use super::python_text::py_split;
 use super::reject_params;
 use super::{Direction, Metric, MetricDef, MetricValues, ScoringItem, ScoringOptions};
@@ -262,12 +262,9 @@ impl Metric for ChrfMetric {
             if !wanted.contains(&id) {
                 continue;
             }
-            let references = references_of(items, id)?;
-            let stats: Vec<ChrfStats> = items
-                .iter()
-                .zip(&references)
-                .map(|(item, refs)| segment_stats(item.prediction, refs, word_order))
-                .collect();
+            let stats: Vec<ChrfStats> = per_item_with_references(items, id, |prediction, refs| {
+                segment_stats(prediction, refs, word_order)
+            })?;
             let mut total = ChrfStats::zero(CHAR_ORDER + word_order);
             for s in &stats {
                 total.add(s);
@@ -294,19 +291,14 @@ impl Metric for ChrfMetric {
         _options: &ScoringOptions,
     ) -> Result<Vec<Vec<f64>>> {
         let word_order = if id == "chrf_pp" { 2 } else { 0 };
-        let references = references_of(items, id)?;
-        Ok(items
-            .iter()
-            .zip(&references)
-            .map(|(item, refs)| {
-                segment_stats(item.prediction, refs, word_order)
-                    .0
-                    .iter()
-                    .flatten()
-                    .map(|&c| c as f64)
-                    .collect()
-            })
-            .collect())
+        per_item_with_references(items, id, |prediction, refs| {
+            segment_stats(prediction, refs, word_order)
+                .0
+                .iter()
+                .flatten()
+                .map(|&c| c as f64)
+                .collect()
+        })
     }
 
     fn corpus_value(&self, _id: &str, totals: &[f64]) -> f64 {

@@ -37,37 +37,30 @@ pub fn align_counts(reference: &[u32], hypothesis: &[u32]) -> EditCounts {
 /// The edit distance alone. Every optimal alignment has this many edits, so error rates (WER,
 /// CER) need no alignment choice; only hit counts (MER, WIL) do.
 pub fn distance(reference: &[u32], hypothesis: &[u32]) -> usize {
-    let prefix = reference
-        .iter()
-        .zip(hypothesis)
-        .take_while(|(a, b)| a == b)
-        .count();
-    let (r, h) = (&reference[prefix..], &hypothesis[prefix..]);
-    let suffix = r
-        .iter()
-        .rev()
-        .zip(h.iter().rev())
-        .take_while(|(a, b)| a == b)
-        .count();
-    let (r, h) = (&r[..r.len() - suffix], &h[..h.len() - suffix]);
+    let (r, h) = strip_common_affix(reference, hypothesis);
     *last_column(r, h)
         .last()
         .expect("the column has len(r) + 1 entries")
 }
 
+/// `a` and `b` without their common prefix and then their common suffix: the tokens every
+/// optimal alignment matches, so they add no edits.
+fn strip_common_affix<'a>(a: &'a [u32], b: &'a [u32]) -> (&'a [u32], &'a [u32]) {
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (&a[prefix..], &b[prefix..]);
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    (&a[..a.len() - suffix], &b[..b.len() - suffix])
+}
+
 /// rapidfuzz's `levenshtein_align_hirschberg`: strip the common affix, then either backtrack the
 /// full matrix or split and recurse. `max` is an upper bound of the distance.
 fn align(s1: &[u32], s2: &[u32], max: usize, counts: &mut EditCounts) {
-    let prefix = s1.iter().zip(s2).take_while(|(a, b)| a == b).count();
-    let (r, h) = (&s1[prefix..], &s2[prefix..]);
-    let suffix = r
-        .iter()
-        .rev()
-        .zip(h.iter().rev())
-        .take_while(|(a, b)| a == b)
-        .count();
-    let s1 = &r[..r.len() - suffix];
-    let s2 = &h[..h.len() - suffix];
+    let (s1, s2) = strip_common_affix(s1, s2);
     if s1.is_empty() || s2.is_empty() {
         counts.deletions += s1.len();
         counts.insertions += s2.len();

@@ -26,7 +26,7 @@ use std::hash::Hash;
 
 use foldhash::{HashMap, HashMapExt};
 
-use super::bleu::references_of;
+use super::bleu::{per_item_with_references, references_of};
 use super::levenshtein::align_counts;
 use super::python_text::{is_py_space, is_unicode_punctuation, py_strip};
 use super::reject_params;
@@ -433,18 +433,13 @@ impl Metric for WerMetric {
                 "is not a WER-family metric",
             )));
         };
-        let references = references_of(items, id)?;
-        Ok(items
-            .iter()
-            .zip(&references)
-            .map(|(item, refs)| {
-                let c = counts(refs[0], item.prediction);
-                [c.hits, c.substitutions, c.deletions, c.insertions]
-                    .iter()
-                    .map(|&n| n as f64)
-                    .collect()
-            })
-            .collect())
+        per_item_with_references(items, id, |prediction, refs| {
+            let c = counts(refs[0], prediction);
+            [c.hits, c.substitutions, c.deletions, c.insertions]
+                .iter()
+                .map(|&n| n as f64)
+                .collect()
+        })
     }
 
     fn corpus_value(&self, id: &str, totals: &[f64]) -> f64 {

@@ -43,11 +43,12 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::error::{Error, ReportError, Result};
+use crate::http::{AttemptError, RetryPolicy, retry_after, service_agent};
 use crate::metrics::Direction;
 use crate::outside::{Bound, Secrets, admit, escaped};
 use crate::report::markdown::{number, signed};
 use crate::results::{CheckStatus, RunResults};
-use crate::unstable::history::{HISTORY_SCHEMA, HistoryRecord};
+use crate::unstable::history::{HISTORY_SCHEMA, HistoryRecord, parse_lines};
 
 /// Schema identifier of the `json` format's document.
 pub const ALERT_SCHEMA: &str = "evalgate.alert/v1";
@@ -240,30 +241,18 @@ pub fn previous_failures(
             format!("not UTF-8 ({e}); the history file must be JSON lines"),
         ))
     })?;
-    let mut records = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let value: Value = serde_json::from_str(line).map_err(|e| {
-            Error::Report(ReportError::new(format!(
-                "{}:{}: not a JSON history record ({e}); is this the history file?",
-                history.display(),
-                n + 1
-            )))
-        })?;
+    let records = parse_lines(history, text, |line| {
+        let value: Value = serde_json::from_str(line)
+            .map_err(|e| format!("not a JSON history record ({e}); is this the history file?"))?;
         let schema = value["schema"].as_str().unwrap_or("");
         if !schema.starts_with("evalgate.history/") {
-            return Err(Error::Report(ReportError::new(format!(
-                "{}:{}: field `schema` is `{}`, expected `{}`; is this the history file?",
-                history.display(),
-                n + 1,
+            return Err(format!(
+                "field `schema` is `{}`, expected `{HISTORY_SCHEMA}`; is this the history file?",
                 escaped(schema, 60),
-                HISTORY_SCHEMA
-            ))));
+            ));
         }
-        records.push((n + 1, value));
-    }
+        Ok(value)
+    })?;
     let this_run = HistoryRecord::from_results(results);
     let earlier = records
         .iter()
@@ -614,14 +603,6 @@ impl Poster {
                  127.0.0.1/localhost, for tests); set it to the URL the chat service gave"
             ))));
         }
-        let mut config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_global(Some(REQUEST_TIMEOUT))
-            .user_agent("evalgate");
-        if loopback {
-            config = config.proxy(None);
-        }
         Ok(Poster {
             url: url.to_string(),
             url_name: url_name.to_string(),
@@ -629,7 +610,7 @@ impl Poster {
             backoff: Duration::from_secs(1),
             max_retry_after: Duration::from_secs(30),
             max_total_wait: Duration::from_secs(60),
-            agent: config.build().into(),
+            agent: service_agent(REQUEST_TIMEOUT, loopback),
         })
     }
 
@@ -665,35 +646,19 @@ impl Poster {
     /// response's beginning (redacted), never the URL.
     pub fn post(&self, body: &Value) -> Result<Posted> {
         let body = body.to_string();
-        let mut waited = Duration::ZERO;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let (what, retry_after) = match self.attempt(&body) {
-                Ok(Attempt::Done(status)) => {
-                    return Ok(Posted {
-                        attempts: attempt,
-                        status,
-                    });
-                }
-                Ok(Attempt::Retry { what, retry_after }) => (what, retry_after),
-                Ok(Attempt::Fatal(what)) => return Err(self.error(attempt, &what)),
-                Err(what) => (what, None),
-            };
-            let wait = retry_after.map_or_else(
-                || {
-                    let factor = 2u32.saturating_pow(attempt - 1);
-                    self.backoff.saturating_mul(factor)
-                },
-                |after| after.min(self.max_retry_after),
-            );
-            let left = self.max_total_wait.saturating_sub(waited);
-            if attempt >= self.max_attempts.max(1) || (left.is_zero() && !wait.is_zero()) {
-                return Err(self.error(attempt, &what));
-            }
-            let wait = wait.min(left);
-            std::thread::sleep(wait);
-            waited += wait;
+        let policy = RetryPolicy {
+            max_attempts: self.max_attempts,
+            backoff: self.backoff,
+            max_backoff: Duration::MAX,
+            max_retry_after: self.max_retry_after,
+            max_total_wait: Some(self.max_total_wait),
+        };
+        match policy.run(|| self.attempt(&body)) {
+            Ok(answer) => Ok(Posted {
+                attempts: answer.retried.len() as u32 + 1,
+                status: answer.value,
+            }),
+            Err(failure) => Err(self.error(failure.attempt, &failure.what)),
         }
     }
 
@@ -705,27 +670,24 @@ impl Poster {
         )))
     }
 
-    /// One attempt: `Ok` with what the server said, `Err` with a transport failure (retried).
-    fn attempt(&self, body: &str) -> std::result::Result<Attempt, String> {
+    /// One attempt: the 2xx status, or how it failed (a transport failure is retryable).
+    fn attempt(&self, body: &str) -> std::result::Result<u16, AttemptError> {
         let mut response = self
             .agent
             .post(&self.url)
             .header("Content-Type", "application/json")
             .send(body)
-            .map_err(|e| match e {
-                ureq::Error::Timeout(_) => {
-                    format!("timed out after {} s", REQUEST_TIMEOUT.as_secs())
-                }
-                other => format!("failed: {}", self.scrub(&other.to_string())),
+            .map_err(|e| AttemptError::Retryable {
+                what: match e {
+                    ureq::Error::Timeout(_) => {
+                        format!("timed out after {} s", REQUEST_TIMEOUT.as_secs())
+                    }
+                    other => format!("failed: {}", self.scrub(&other.to_string())),
+                },
+                retry_after: None,
             })?;
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(|s| Duration::from_secs_f64(s.min(3600.0)));
+        let retry_after = retry_after(response.headers(), self.max_retry_after);
         let text = response
             .body_mut()
             .with_config()
@@ -740,16 +702,16 @@ impl Poster {
                 format!(": {text}")
             }
         };
-        Ok(match status {
-            200..=299 => Attempt::Done(status),
-            429 => Attempt::Retry {
+        match status {
+            200..=299 => Ok(status),
+            429 => Err(AttemptError::Retryable {
                 what: format!("was rate limited (HTTP 429){}", said()),
                 retry_after,
-            },
-            500..=599 => Attempt::Retry {
+            }),
+            500..=599 => Err(AttemptError::Retryable {
                 what: format!("failed with HTTP {status}{}", said()),
                 retry_after,
-            },
+            }),
             _ => {
                 let hint = match status {
                     401 | 403 | 404 | 410 => {
@@ -759,19 +721,13 @@ impl Poster {
                     400 | 422 => "; the service refused the message",
                     _ => "",
                 };
-                Attempt::Fatal(format!("failed with HTTP {status}{}{hint}", said()))
+                Err(AttemptError::Fatal(format!(
+                    "failed with HTTP {status}{}{hint}",
+                    said()
+                )))
             }
-        })
+        }
     }
-}
-
-enum Attempt {
-    Done(u16),
-    Retry {
-        what: String,
-        retry_after: Option<Duration>,
-    },
-    Fatal(String),
 }
 
 #[cfg(test)]

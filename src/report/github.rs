@@ -110,19 +110,11 @@ impl GitHubClient {
                 "GITHUB_TOKEN is empty; pass the workflow's token in the environment",
             )));
         }
-        let mut config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_global(Some(REQUEST_TIMEOUT))
-            .user_agent("evalgate");
-        if loopback {
-            config = config.proxy(None);
-        }
         Ok(GitHubClient {
             api_url,
             repo: repo.to_string(),
             token: token.to_string(),
-            agent: config.build().into(),
+            agent: crate::http::service_agent(REQUEST_TIMEOUT, loopback),
         })
     }
 

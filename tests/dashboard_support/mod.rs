@@ -143,6 +143,15 @@ pub fn evalgate(p: &Project, args: &[&str]) -> Output {
         .expect("run evalgate")
 }
 
+/// Asserts that `run` exited with success, showing its stderr when not.
+pub fn assert_succeeded(run: &Output) {
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
 /// Runs `evalgate report html` with `extra` arguments into `<scratch>/<name>`, which must
 /// succeed; returns the page's path and text.
 pub fn report_html(p: &Project, name: &str, extra: &[&str]) -> (PathBuf, String) {

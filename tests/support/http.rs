@@ -155,6 +155,15 @@ impl Server {
         Server::start(move |request| replies[request.index.min(replies.len() - 1)].clone())
     }
 
+    /// Answers every request with `status` and the JSON `body(auth)`, `auth` being the request's
+    /// `Authorization` header (empty when none): a key that a message lets through shows.
+    pub fn echoing_authorization(status: u16, body: fn(&str) -> Value) -> Server {
+        Server::start(move |request| {
+            let auth = request.header("authorization").unwrap_or_default();
+            Reply::json(status, body(auth).to_string())
+        })
+    }
+
     /// `http://127.0.0.1:<port>`.
     pub fn url(&self) -> &str {
         &self.url

@@ -7,10 +7,12 @@
 //!   show up in `cargo test`'s output.
 //! - [`Server`] (`http.rs`): a loopback HTTP server that records every request and answers with a
 //!   closure (or a script of [`Reply`]s), for the `openai` system kind and the GitHub client.
-//! - [`FirstSentence`], [`Echo`] and [`WordRecall`] (`plugins.rs`): small deterministic systems
-//!   and a metric registered in-process with `Harness::system` / `Harness::metric`.
+//! - [`FirstSentence`], [`Echo`] and [`word_recall`] (`plugins.rs`): small deterministic systems
+//!   and a metric registered in-process with `Harness::system` / `Harness::metric`;
+//!   [`ItemMetric`] makes such a metric from a value per item.
 //! - `embedding`: the sentence-embedding model folder for the semantic tests (skip or fail).
 //! - `transcripts`: generated meeting transcripts for memory and speed tests.
+//! - [`SUMMARY_ITEMS`]: a dataset matching the answers of `fake_system.sh plain`.
 //! - Small helpers: [`fixture`], [`line_count`], [`assert_contains`], [`read_jsonl`],
 //!   [`first_lines`].
 #![allow(dead_code)]
@@ -29,9 +31,17 @@ use libtest_mimic::Arguments;
 #[allow(unused_imports)]
 pub use http::{Reply, Request, Server};
 #[allow(unused_imports)]
-pub use plugins::{Echo, FirstSentence, WordRecall};
+pub use plugins::{Echo, FirstSentence, ItemMetric, word_recall};
 #[allow(unused_imports)]
 pub use project::Project;
+
+/// A three-item dataset (`a`, `b`, `c`) whose references, `summary of <id>`, are what
+/// `fake_system.sh plain` ([`fixture`]) answers before its prefix.
+pub const SUMMARY_ITEMS: &str = r#"[
+  {"id": "a", "input": "Alpha talks about bees.", "references": ["summary of a"]},
+  {"id": "b", "input": "Beta talks about bikes.", "references": ["summary of b"]},
+  {"id": "c", "input": "Gamma talks about sleep.", "references": ["summary of c"]}
+]"#;
 
 /// Extra libtest arguments for a run on one test thread.
 pub const ONE_THREAD: [&str; 2] = ["--test-threads", "1"];
