@@ -679,3 +679,71 @@ fn endpoint_configuration_errors_are_load_errors_at_their_line() {
         &["metric_params.coherence.endpoint.dims", "not a known key"],
     );
 }
+
+/// `evalgate score --metrics semantic --embedding-endpoint ...`: the same values from the same
+/// server, the key only in the request.
+#[test]
+fn the_score_command_embeds_with_an_endpoint() {
+    let server = strict_server();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("pairs.jsonl");
+    std::fs::write(
+        &input,
+        "{\"id\": 1, \"prediction\": \"Alpha one. Beta two.\", \"reference\": \"Beta ref.\"}\n\
+         {\"id\": 2, \"prediction\": \"Delta only.\", \"reference\": \"Gamma x.\"}\n",
+    )
+    .unwrap();
+    let run = |key: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_evalgate"));
+        command
+            .args(["score", "--metrics", "semantic", "--input"])
+            .arg(&input)
+            .args(["--embedding-endpoint", &format!("{}/v1", server.url())])
+            .args(["--embedding-endpoint-model", "emb-model"])
+            .args(["--embedding-api-key-env", KEY_VAR])
+            .env("EVALGATE_EMBEDDING_CACHE", dir.path().join("cache"))
+            .env_remove(KEY_VAR);
+        if key {
+            command.env(KEY_VAR, KEY);
+        }
+        command.output().unwrap()
+    };
+    let out = run(true);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    close(lines[0]["semantic_similarity"].as_f64(), 0.6);
+    close(lines[0]["coherence"].as_f64(), 0.6);
+    close(lines[1]["semantic_similarity"].as_f64(), 0.0);
+    assert_eq!(lines[1]["coherence"], Value::Null);
+    assert!(!stdout.contains(KEY) && !stderr.contains(KEY));
+    let asked = server.requests().len();
+    assert!(asked >= 1);
+    // Cached: the second run asks nothing, so it needs no key either.
+    let again = run(false);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&again.stdout), stdout);
+    assert_eq!(server.requests().len(), asked);
+
+    // Without the model name, the argument parser refuses.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_evalgate"))
+        .args(["score", "--metrics", "semantic", "--input"])
+        .arg(&input)
+        .args(["--embedding-endpoint", "http://127.0.0.1:9/v1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_contains(
+        &String::from_utf8_lossy(&out.stderr),
+        &["--embedding-endpoint-model"],
+    );
+}

@@ -206,7 +206,7 @@ impl Metric for SemanticMetric {
                 true,
                 "mean of items",
                 "cosine similarity of the prediction's and the closest reference's sentence \
-                 embeddings (local sentence-transformers model)",
+                 embeddings (local sentence-transformers model or /v1/embeddings endpoint)",
             ),
             def(
                 SEMANTIC_SIMILARITY_MIN,
