@@ -599,7 +599,10 @@ fn endpoint_failures_fail_the_metrics_with_the_url_and_without_the_key() {
     let p = endpoint_project(server.url(), |s| s);
     let (results, _) = run_child(&p, true, &cache);
     for message in failed_messages(&results) {
-        assert_contains(&message, &["embeddings for", &server.url().to_string()]);
+        assert_contains(
+            &message,
+            &["embeddings for", &format!("{}/v1/embeddings", server.url())],
+        );
     }
 
     // Nobody listening (retries = 0): connection refused, naming the URL.

@@ -139,7 +139,8 @@ impl EmbeddingEndpoint {
 }
 
 /// Version of how endpoint vectors are stored in the embedding cache (L2-normalised), part of
-/// [`EmbeddingEndpoint::cache_identity`]: bump it when that changes.
+/// the endpoint's [`Embedder::cache_identity`](crate::metrics::embedding::Embedder::cache_identity):
+/// bump it when that changes.
 pub const ENDPOINT_CACHE_VERSION: u32 = 1;
 
 impl crate::metrics::embedding::Embedder for EmbeddingEndpoint {

@@ -105,8 +105,8 @@ pub fn resolve_paths(id: &str, params: &mut Value, root: &Path) {
 pub enum EmbeddingSource {
     /// A local sentence-transformers model folder.
     Model(PathBuf),
-    /// An OpenAI-compatible `/v1/embeddings` endpoint.
-    Endpoint(EmbeddingEndpoint),
+    /// An OpenAI-compatible `/v1/embeddings` endpoint (boxed: it is large).
+    Endpoint(Box<EmbeddingEndpoint>),
 }
 
 impl EmbeddingSource {
@@ -137,7 +137,7 @@ fn endpoint_of(table: &str, options: &ScoringOptions) -> Option<Result<Embedding
 pub fn embedding_source(id: &str, options: &ScoringOptions) -> Result<EmbeddingSource> {
     for table in [id, SEMANTIC_SIMILARITY] {
         if let Some(endpoint) = endpoint_of(table, options) {
-            return endpoint.map(EmbeddingSource::Endpoint);
+            return endpoint.map(|e| EmbeddingSource::Endpoint(Box::new(e)));
         }
         if let Some(folder) = options
             .params
@@ -350,7 +350,7 @@ impl Metric for SemanticMetric {
                 }
                 EmbeddingSource::Endpoint(endpoint) => {
                     // The server's truncation policy applies; it reports none.
-                    let scored = score_with(&endpoint, cache.as_ref(), items, &ids).map_err(
+                    let scored = score_with(&*endpoint, cache.as_ref(), items, &ids).map_err(
                         |e| match e {
                             Error::Metric(e) if e.metric.is_none() => {
                                 Error::Metric(e.metric(ids.join(", ")))
@@ -640,5 +640,65 @@ mod tests {
             serde_json::json!({"endpoint": endpoint_table()}),
         );
         SemanticMetric.check_params(COHERENCE, &options).unwrap();
+    }
+
+    /// An embedder computing each text's vector with a function.
+    struct Fake(fn(&str) -> Vec<f32>);
+
+    impl Embedder for Fake {
+        fn cache_identity(&self) -> String {
+            "0".repeat(64)
+        }
+
+        fn embeddings(&self, texts: &[&str]) -> Result<Vec<super::super::embedding::Embedding>> {
+            Ok(texts
+                .iter()
+                .map(|t| super::super::embedding::Embedding {
+                    vector: (self.0)(t),
+                    truncated: false,
+                })
+                .collect())
+        }
+    }
+
+    fn item<'a>(prediction: &'a str, references: &'a [String]) -> ScoringItem<'a> {
+        ScoringItem {
+            id: "",
+            input: "",
+            prediction,
+            references,
+            metadata: &Value::Null,
+            generation: None,
+        }
+    }
+
+    #[test]
+    fn unnormalised_vectors_give_the_cosine_and_other_dimensions_are_an_error() {
+        let references = vec!["b".to_string()];
+        let scaled = Fake(|t| {
+            if t == "a" {
+                vec![2.0, 0.0]
+            } else {
+                vec![3.0, 4.0]
+            }
+        });
+        let scored = score_with(
+            &scaled,
+            None,
+            &[item("a", &references)],
+            &[SEMANTIC_SIMILARITY],
+        )
+        .unwrap();
+        assert!((scored.values[0].aggregate - 0.6).abs() < 1e-7);
+        assert_eq!(scored.truncated_items, 0);
+
+        let ragged = Fake(|t| vec![1.0; t.len()]);
+        let long = vec!["bb".to_string()];
+        match score_with(&ragged, None, &[item("a", &long)], &[SEMANTIC_SIMILARITY]) {
+            Err(Error::Metric(e)) => {
+                assert!(e.problem.contains("different dimensions (1 and 2)"), "{e}")
+            }
+            other => panic!("expected a metric error, got {other:?}"),
+        }
     }
 }
