@@ -425,7 +425,11 @@ fn run_child(p: &Project, key: bool, cache: &std::path::Path) -> (RunResults, St
 #[test]
 #[ignore = "the child process of the harness tests; run by them"]
 fn harness_child() {
-    let root = std::path::PathBuf::from(std::env::var_os(CHILD_PROJECT).expect(CHILD_PROJECT));
+    // Run on its own (`--include-ignored`), there is nothing to do; the parent tests set it and
+    // read the results file this run writes, so a child that did nothing fails them.
+    let Some(root) = std::env::var_os(CHILD_PROJECT).map(std::path::PathBuf::from) else {
+        return;
+    };
     let out = root.join("out");
     evalgate::Harness::new()
         .config(root.join("evalgate.toml"))
