@@ -32,6 +32,13 @@ pub struct ScoreArgs {
     /// `EVALGATE_EMBEDDING_MODEL` environment variable, else the default folder
     /// ([`crate::metrics::embedding::default_model_folder`]).
     pub embedding_model: Option<PathBuf>,
+    /// The base URL of an OpenAI-compatible `/v1/embeddings` server to embed with instead of a
+    /// local model (`--embedding-endpoint`); takes precedence over `embedding_model`.
+    pub embedding_endpoint: Option<String>,
+    /// The model name sent to `embedding_endpoint` (required with it).
+    pub embedding_endpoint_model: Option<String>,
+    /// The NAME of the environment variable holding `embedding_endpoint`'s API key.
+    pub embedding_api_key_env: Option<String>,
     /// Write to this file instead of standard output.
     pub output: Option<PathBuf>,
 }
@@ -315,8 +322,9 @@ impl CorpusStats {
 type SemanticPair = (f64, Option<f64>);
 
 /// Per pair, the cosine similarity of prediction and reference and the prediction's coherence,
-/// when an embedding metric is wanted (`None` otherwise). The model comes from
-/// `args.embedding_model`, else as for a suite without `model` (environment, default folder).
+/// when an embedding metric is wanted (`None` otherwise). The vectors come from
+/// `args.embedding_endpoint` when set, else the model `args.embedding_model`, else as for a
+/// suite without `model` (environment, default folder).
 fn semantic_values(
     args: &ScoreArgs,
     pairs: &[Pair],
@@ -331,13 +339,6 @@ fn semantic_values(
     if !wanted.iter().any(|id| SEMANTIC_IDS.contains(id)) {
         return Ok(None);
     }
-    let folder = match &args.embedding_model {
-        Some(folder) => folder.clone(),
-        None => semantic::model_folder(SEMANTIC_SIMILARITY, &Default::default())
-            .map_err(|e| format!("{e}; or pass --embedding-model FOLDER"))?,
-    };
-    let model =
-        crate::metrics::embedding::EmbeddingModel::load(&folder).map_err(|e| e.to_string())?;
     let references: Vec<[String; 1]> = pairs.iter().map(|p| [p.reference.clone()]).collect();
     let items: Vec<crate::metrics::ScoringItem<'_>> = pairs
         .iter()
@@ -352,18 +353,47 @@ fn semantic_values(
         })
         .collect();
     let cache = crate::metrics::embedding::cache::EmbeddingCache::default_location();
-    let scored =
-        semantic::score_with(&model, cache.as_ref(), &items, &ids).map_err(|e| e.to_string())?;
-    if scored.truncated_items > 0 {
-        eprintln!(
-            "evalgate: warning: {} of {} pair(s) had a text longer than the model's \
-             max_seq_length ({} tokens); only its beginning was embedded, as \
-             sentence-transformers does",
-            scored.truncated_items,
-            pairs.len(),
-            model.identity().max_seq_length
-        );
-    }
+    let scored = if let Some(base_url) = &args.embedding_endpoint {
+        // The server's own truncation policy applies; it reports none.
+        let mut table = serde_json::Map::new();
+        table.insert("base_url".into(), Value::String(base_url.clone()));
+        if let Some(model) = &args.embedding_endpoint_model {
+            table.insert("model".into(), Value::String(model.clone()));
+        }
+        if let Some(var) = &args.embedding_api_key_env {
+            table.insert("api_key_env".into(), Value::String(var.clone()));
+        }
+        let endpoint = crate::metrics::embedding_endpoint::EmbeddingEndpoint::from_params(
+            &Value::Object(table),
+            "--embedding-endpoint",
+        )
+        .map_err(|e| e.to_string())?;
+        semantic::score_with(&endpoint, cache.as_ref(), &items, &ids).map_err(|e| e.to_string())?
+    } else {
+        let folder = match &args.embedding_model {
+            Some(folder) => folder.clone(),
+            None => {
+                semantic::model_folder(SEMANTIC_SIMILARITY, &Default::default()).map_err(|e| {
+                    format!("{e}; or pass --embedding-model FOLDER or --embedding-endpoint URL")
+                })?
+            }
+        };
+        let model =
+            crate::metrics::embedding::EmbeddingModel::load(&folder).map_err(|e| e.to_string())?;
+        let scored = semantic::score_with(&model, cache.as_ref(), &items, &ids)
+            .map_err(|e| e.to_string())?;
+        if scored.truncated_items > 0 {
+            eprintln!(
+                "evalgate: warning: {} of {} pair(s) had a text longer than the model's \
+                 max_seq_length ({} tokens); only its beginning was embedded, as \
+                 sentence-transformers does",
+                scored.truncated_items,
+                pairs.len(),
+                model.identity().max_seq_length
+            );
+        }
+        scored
+    };
     let similarity = &scored.values[0].per_item;
     let coherence = scored.values.get(1).map(|v| v.per_item.clone());
     Ok(Some(

@@ -48,6 +48,11 @@ const COMPUTE_PERPLEXITY: Edit = (
     "metrics = [\"rouge1_f1\", \"truncation\"]",
     "metrics = [\"rouge1_f1\", \"truncation\", \"perplexity\"]",
 );
+/// The dataset also computes `semantic_similarity` (its table set by the case).
+const COMPUTE_SEMANTIC: Edit = (
+    "metrics = [\"rouge1_f1\", \"truncation\"]",
+    "metrics = [\"rouge1_f1\", \"truncation\", \"semantic_similarity\"]",
+);
 /// A valid external metric `judge`, to extend.
 const JUDGE: &str = "[external_metrics.judge]\ncommand = [\"judge\"]\n";
 
@@ -463,6 +468,26 @@ const CONFIG_CASES: &[(&str, &[Edit])] = &[
             (
                 "",
                 "[metric_params.perplexity]\nbase_url = \"http://127.0.0.1:8000/v1\"\nmodel = \"m\"\napi_key_env = \"sk-proj-abcdefghijklmnopqrstuvwxyz0123\"\n",
+            ),
+        ],
+    ),
+    (
+        "embedding metrics: model and endpoint together",
+        &[
+            COMPUTE_SEMANTIC,
+            (
+                "",
+                "[metric_params.semantic_similarity]\nmodel = \"models/minilm\"\nendpoint = { base_url = \"http://127.0.0.1:8000/v1\", model = \"m\" }\n",
+            ),
+        ],
+    ),
+    (
+        "embedding endpoint without a base_url",
+        &[
+            COMPUTE_SEMANTIC,
+            (
+                "",
+                "[metric_params.semantic_similarity]\nendpoint = { model = \"m\" }\n",
             ),
         ],
     ),

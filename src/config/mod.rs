@@ -517,12 +517,17 @@ impl Suite {
         };
         for (id, table) in &raw.metric_params {
             // The line of the parameter at fault when the error names one, else of the table.
+            // A key inside an inline table (`metric_params.<id>.endpoint.base_url`) is at the
+            // line of the table's parameter (`endpoint`).
+            let prefix = format!("metric_params.{}.", id.get_ref());
             let line_of = |e: &ConfigError| {
                 let param = e
                     .key
                     .as_deref()
-                    .and_then(|k| k.rsplit_once('.'))
-                    .map(|(_, p)| p);
+                    .and_then(|k| match k.strip_prefix(&prefix) {
+                        Some(rest) => rest.split('.').next(),
+                        None => k.rsplit_once('.').map(|(_, p)| p),
+                    });
                 table
                     .keys()
                     .find(|k| Some(k.get_ref().as_str()) == param)

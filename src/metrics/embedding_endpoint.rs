@@ -138,6 +138,44 @@ impl EmbeddingEndpoint {
     }
 }
 
+/// Version of how endpoint vectors are stored in the embedding cache (L2-normalised), part of
+/// the endpoint's [`Embedder::cache_identity`](crate::metrics::embedding::Embedder::cache_identity):
+/// bump it when that changes.
+pub const ENDPOINT_CACHE_VERSION: u32 = 1;
+
+impl crate::metrics::embedding::Embedder for EmbeddingEndpoint {
+    /// SHA-256 (hex) of [`EmbeddingEndpoint::identity`] (base URL with credentials redacted,
+    /// model name) and [`ENDPOINT_CACHE_VERSION`]: never the key, nor the timeouts, retries or
+    /// batch size, which do not change the vectors.
+    fn cache_identity(&self) -> String {
+        let text = json!({
+            "endpoint": self.identity(),
+            "code": ENDPOINT_CACHE_VERSION,
+            "normalised": true,
+        })
+        .to_string();
+        crate::metrics::embedding::sha256_plain(text.as_bytes())
+    }
+
+    /// [`EmbeddingEndpoint::embed`], each vector L2-normalised (cosine similarity does not
+    /// change; an all-zero vector stays zero, and its cosine with anything is 0). Never marked
+    /// truncated: servers do not report truncation; their own policy applies (some truncate
+    /// silently, some answer an error for a too-long input).
+    fn embeddings(&self, texts: &[&str]) -> Result<Vec<crate::metrics::embedding::Embedding>> {
+        Ok(self
+            .embed(texts)?
+            .into_iter()
+            .map(|mut vector| {
+                crate::metrics::embedding::normalize(&mut vector);
+                crate::metrics::embedding::Embedding {
+                    vector,
+                    truncated: false,
+                }
+            })
+            .collect())
+    }
+}
+
 /// Reads `data[i].embedding` of an `/embeddings` answer for a batch of `count` texts, ordered by
 /// `data[i].index`; every vector must have `dimension` entries when given (else the first's).
 pub fn parse_embeddings(

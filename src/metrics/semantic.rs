@@ -18,24 +18,38 @@
 //! All three are higher-is-better in [-1, 1] (all-MiniLM-L6-v2 gives about 0 for unrelated
 //! texts and 1 for equal ones).
 //!
-//! # The model
+//! # The model or the endpoint
 //!
-//! The folder is `model` in the metric's own `[metric_params.<id>]` table, else in
-//! `[metric_params.semantic_similarity]` (so one table serves all three ids), else the
-//! `EVALGATE_EMBEDDING_MODEL` environment variable, else
-//! [`default_model_folder`] (where `.ci/install-tools` puts all-MiniLM-L6-v2) when it exists. A relative `model` in the suite is taken
-//! relative to the suite file's folder ([`resolve_paths`]); the environment variable relative to
-//! the working directory. The model is never downloaded. The model's identity (hash of its
-//! weights, tokenizer and config, pooling, `max_seq_length`) is the metrics' setting in baseline
-//! fingerprints ([`Metric::settings`]); the folder's path is not, so the same model in another
-//! place matches the baseline.
+//! The embeddings come from the metric's own `[metric_params.<id>]` table when it sets `model`
+//! or `endpoint`, else from `[metric_params.semantic_similarity]` (so one table serves all three
+//! ids), else from the `EVALGATE_EMBEDDING_MODEL` environment variable, else from
+//! [`default_model_folder`] (where `.ci/install-tools` puts all-MiniLM-L6-v2) when it exists
+//! ([`embedding_source`]). One table sets `model` or `endpoint`, not both.
+//!
+//! - `model = "folder"`: a local sentence-transformers folder, run in-process. A relative
+//!   `model` in the suite is taken relative to the suite file's folder ([`resolve_paths`]); the
+//!   environment variable relative to the working directory. The model is never downloaded.
+//!   The model's identity (hash of its weights, tokenizer and config, pooling,
+//!   `max_seq_length`) is the metrics' setting in baseline fingerprints ([`Metric::settings`],
+//!   key `embedding_model`); the folder's path is not, so the same model in another place
+//!   matches the baseline.
+//! - `endpoint = { base_url = "...", model = "...", api_key_env = "..." }` (and optionally
+//!   `timeout_secs`, `retries`, `retry_backoff_ms`, `batch_size`): an OpenAI-compatible
+//!   `/v1/embeddings` server ([`EmbeddingEndpoint`]), with the `openai` system's retries and
+//!   timeouts. Its vectors are L2-normalised and cached like the local model's, keyed by the
+//!   base URL and model name (never the key) and the text, so a re-run sends no request. The
+//!   fingerprint setting (key `embedding_endpoint`) is `{"base_url": ..., "model": ...}`.
+//!   A server that fails (after retries), answers another number of vectors or vectors of
+//!   different dimensions fails the metrics' trials with a message naming the URL (credentials
+//!   redacted) and never the key.
 //!
 //! # Truncation
 //!
-//! Texts longer than the model's `max_seq_length` tokens (256 for all-MiniLM-L6-v2, `[CLS]` and
-//! `[SEP]` included) are truncated, as sentence-transformers does by default: only their first
-//! tokens count. Each scoring run prints a warning on standard error with the number of items
-//! that had a truncated text (prediction, reference or sentence).
+//! Texts longer than the local model's `max_seq_length` tokens (256 for all-MiniLM-L6-v2,
+//! `[CLS]` and `[SEP]` included) are truncated, as sentence-transformers does by default: only
+//! their first tokens count. Each scoring run prints a warning on standard error with the number
+//! of items that had a truncated text (prediction, reference or sentence). An endpoint does not
+//! report truncation (the count is 0): the server's own policy applies.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -43,7 +57,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::embedding::cache::{EmbeddingCache, embed_cached};
-use super::embedding::{EmbeddingModel, MODEL_ENV, cosine, default_model_folder};
+use super::embedding::{Embedder, EmbeddingModel, MODEL_ENV, cosine, default_model_folder};
+use super::embedding_endpoint::EmbeddingEndpoint;
 use crate::error::{ConfigError, Error, MetricError, Result};
 use crate::metrics::{
     Direction, Metric, MetricDef, MetricValues, Resampling, ScoringItem, ScoringOptions,
@@ -61,6 +76,10 @@ pub const IDS: [&str; 3] = [SEMANTIC_SIMILARITY, SEMANTIC_SIMILARITY_MIN, COHERE
 
 /// The parameter naming the model folder.
 const MODEL_KEY: &str = "model";
+/// The parameter naming an `/v1/embeddings` endpoint (an inline table).
+const ENDPOINT_KEY: &str = "endpoint";
+/// The parameters of this family, for messages.
+const VALID_PARAMS: &str = "model (a local model folder) or endpoint (an /v1/embeddings server)";
 
 /// The embedding metric family.
 #[derive(Debug, Clone, Copy, Default)]
@@ -81,8 +100,61 @@ pub fn resolve_paths(id: &str, params: &mut Value, root: &Path) {
     }
 }
 
+/// Where `id`'s embeddings come from.
+#[derive(Debug, Clone)]
+pub enum EmbeddingSource {
+    /// A local sentence-transformers model folder.
+    Model(PathBuf),
+    /// An OpenAI-compatible `/v1/embeddings` endpoint (boxed: it is large).
+    Endpoint(Box<EmbeddingEndpoint>),
+}
+
+impl EmbeddingSource {
+    /// What ids sharing this source share: one model load or endpoint, one embedding pass.
+    fn group_key(&self) -> String {
+        match self {
+            EmbeddingSource::Model(folder) => format!("model {}", folder.display()),
+            EmbeddingSource::Endpoint(endpoint) => format!("endpoint {}", endpoint.identity()),
+        }
+    }
+}
+
+/// The `endpoint` table of `[metric_params.<table>]`, read (no request is made): `None` when the
+/// table sets none. Errors are configuration errors naming
+/// `metric_params.<table>.endpoint.<key>`.
+fn endpoint_of(table: &str, options: &ScoringOptions) -> Option<Result<EmbeddingEndpoint>> {
+    let value = options.params.get(table)?.get(ENDPOINT_KEY)?;
+    Some(EmbeddingEndpoint::from_params(
+        value,
+        &format!("metric_params.{table}.{ENDPOINT_KEY}"),
+    ))
+}
+
+/// The embedding source for `id`: its own table's `model` or `endpoint`, else
+/// `semantic_similarity`'s, else [`model_folder`]'s fallbacks ([`MODEL_ENV`], the default
+/// folder). Nothing is loaded or requested. Errors: a configuration error for a bad `endpoint`
+/// table (naming its key), a metric error when no model is found ([`model_folder`]).
+pub fn embedding_source(id: &str, options: &ScoringOptions) -> Result<EmbeddingSource> {
+    for table in [id, SEMANTIC_SIMILARITY] {
+        if let Some(endpoint) = endpoint_of(table, options) {
+            return endpoint.map(|e| EmbeddingSource::Endpoint(Box::new(e)));
+        }
+        if let Some(folder) = options
+            .params
+            .get(table)
+            .and_then(|t| t.get(MODEL_KEY))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+        {
+            return Ok(EmbeddingSource::Model(PathBuf::from(folder)));
+        }
+    }
+    model_folder(id, options).map(EmbeddingSource::Model)
+}
+
 /// The model folder for `id`: its own table's `model`, else `semantic_similarity`'s, else
-/// [`MODEL_ENV`]. Errors say how to set one and how to get the model.
+/// [`MODEL_ENV`], else the default folder when it exists ([`embedding_source`] is the lookup
+/// that also knows endpoints). Errors say how to set one and how to get the model.
 pub fn model_folder(id: &str, options: &ScoringOptions) -> Result<PathBuf> {
     let from_table = |table: &str| {
         options
@@ -134,7 +206,7 @@ impl Metric for SemanticMetric {
                 true,
                 "mean of items",
                 "cosine similarity of the prediction's and the closest reference's sentence \
-                 embeddings (local sentence-transformers model)",
+                 embeddings (local sentence-transformers model or /v1/embeddings endpoint)",
             ),
             def(
                 SEMANTIC_SIMILARITY_MIN,
@@ -158,10 +230,13 @@ impl Metric for SemanticMetric {
             None | Some(Value::Null) => Ok(()),
             Some(Value::Object(map)) => {
                 for (name, value) in map {
+                    if name == ENDPOINT_KEY {
+                        continue;
+                    }
                     if name != MODEL_KEY {
                         return Err(Error::Config(
                             ConfigError::new(format!(
-                                "is not a parameter of `{id}`; valid parameters: model"
+                                "is not a parameter of `{id}`; valid parameters: {VALID_PARAMS}"
                             ))
                             .for_key(key(&format!(".{name}"))),
                         ));
@@ -176,11 +251,23 @@ impl Metric for SemanticMetric {
                         ));
                     }
                 }
-                Ok(())
+                if map.contains_key(ENDPOINT_KEY) && map.contains_key(MODEL_KEY) {
+                    return Err(Error::Config(
+                        ConfigError::new(format!(
+                            "is set together with `model` in [metric_params.{id}]; set one: \
+                             remove `model` to embed with the endpoint, or remove `endpoint` to \
+                             use the local model folder"
+                        ))
+                        .for_key(key(".endpoint")),
+                    ));
+                }
+                // Read the endpoint table now (no request), so a mistake is an error when
+                // the suite loads, at its line.
+                endpoint_of(id, options).transpose().map(|_| ())
             }
             Some(other) => Err(Error::Config(
                 ConfigError::new(format!(
-                    "must be a table, found `{other}`; valid parameters: model"
+                    "must be a table, found `{other}`; valid parameters: {VALID_PARAMS}"
                 ))
                 .for_key(key("")),
             )),
@@ -189,13 +276,26 @@ impl Metric for SemanticMetric {
 
     fn settings(&self, wanted: &[&str], options: &ScoringOptions) -> BTreeMap<String, Value> {
         // The model's identity, not its path: the same model elsewhere matches the baseline.
+        // An endpoint's base URL and model name, never its key or the key's variable.
         let mut out = BTreeMap::new();
         for id in wanted {
-            let identity = model_folder(id, options)
-                .and_then(|folder| EmbeddingModel::load(&folder))
-                .map(|model| serde_json::to_value(model.identity()).unwrap_or(Value::Null))
-                .unwrap_or_else(|_| Value::String("unavailable".to_string()));
-            out.insert("embedding_model".to_string(), identity);
+            match embedding_source(id, options) {
+                Ok(EmbeddingSource::Endpoint(endpoint)) => {
+                    out.insert("embedding_endpoint".to_string(), endpoint.identity());
+                }
+                Ok(EmbeddingSource::Model(folder)) => {
+                    let identity = EmbeddingModel::load(&folder)
+                        .map(|model| serde_json::to_value(model.identity()).unwrap_or(Value::Null))
+                        .unwrap_or_else(|_| Value::String("unavailable".to_string()));
+                    out.insert("embedding_model".to_string(), identity);
+                }
+                Err(_) => {
+                    out.insert(
+                        "embedding_model".to_string(),
+                        Value::String("unavailable".to_string()),
+                    );
+                }
+            }
         }
         out
     }
@@ -217,32 +317,50 @@ impl Metric for SemanticMetric {
         for id in wanted {
             self.check_params(id, options)?;
         }
-        // Ids naming the same folder share one model and one embedding pass.
-        let mut by_folder: BTreeMap<PathBuf, Vec<&str>> = BTreeMap::new();
+        // Ids naming the same folder (or endpoint) share one model and one embedding pass.
+        let mut groups: BTreeMap<String, (EmbeddingSource, Vec<&str>)> = BTreeMap::new();
         for id in wanted {
-            by_folder
-                .entry(model_folder(id, options)?)
-                .or_default()
+            let source = embedding_source(id, options)?;
+            groups
+                .entry(source.group_key())
+                .or_insert_with(|| (source, Vec::new()))
+                .1
                 .push(id);
         }
         let cache = EmbeddingCache::default_location();
         let mut out = Vec::new();
-        for (folder, ids) in by_folder {
-            let model = EmbeddingModel::load(&folder)?;
-            let scored = score_with(&model, cache.as_ref(), items, &ids)?;
-            if scored.truncated_items > 0 {
-                eprintln!(
-                    "evalgate: warning: {}: {} of {} item(s) had a text longer than the model's \
-                     max_seq_length ({} tokens); only its first {} tokens were embedded, as \
-                     sentence-transformers does",
-                    ids.join(", "),
-                    scored.truncated_items,
-                    items.len(),
-                    model.identity().max_seq_length,
-                    model.identity().max_seq_length,
-                );
+        for (_, (source, ids)) in groups {
+            match source {
+                EmbeddingSource::Model(folder) => {
+                    let model = EmbeddingModel::load(&folder)?;
+                    let scored = score_with(&model, cache.as_ref(), items, &ids)?;
+                    if scored.truncated_items > 0 {
+                        eprintln!(
+                            "evalgate: warning: {}: {} of {} item(s) had a text longer than the \
+                             model's max_seq_length ({} tokens); only its first {} tokens were \
+                             embedded, as sentence-transformers does",
+                            ids.join(", "),
+                            scored.truncated_items,
+                            items.len(),
+                            model.identity().max_seq_length,
+                            model.identity().max_seq_length,
+                        );
+                    }
+                    out.extend(scored.values);
+                }
+                EmbeddingSource::Endpoint(endpoint) => {
+                    // The server's truncation policy applies; it reports none.
+                    let scored = score_with(&*endpoint, cache.as_ref(), items, &ids).map_err(
+                        |e| match e {
+                            Error::Metric(e) if e.metric.is_none() => {
+                                Error::Metric(e.metric(ids.join(", ")))
+                            }
+                            other => other,
+                        },
+                    )?;
+                    out.extend(scored.values);
+                }
             }
-            out.extend(scored.values);
         }
         Ok(out)
     }
@@ -257,10 +375,14 @@ pub struct SemanticScores {
     pub truncated_items: usize,
 }
 
-/// Computes `ids` (of [`IDS`]) over `items` with `model`, embeddings read from and written to
-/// `cache` when given.
-pub fn score_with(
-    model: &EmbeddingModel,
+/// Computes `ids` (of [`IDS`]) over `items` with `model` (a local [`EmbeddingModel`] or an
+/// [`EmbeddingEndpoint`]), embeddings read from and written to `cache` when given.
+///
+/// Errors: an id not of this family; the model's or endpoint's errors; vectors of different
+/// lengths (e.g. cached vectors from a model the server has since replaced under the same
+/// name), a metric error saying to clear the cache.
+pub fn score_with<E: Embedder + ?Sized>(
+    model: &E,
     cache: Option<&EmbeddingCache>,
     items: &[ScoringItem<'_>],
     ids: &[&str],
@@ -300,6 +422,22 @@ pub fn score_with(
         }
     }
     let embeddings = embed_cached(model, cache, &texts)?;
+    if let Some(first) = embeddings.first() {
+        let dimension = first.vector.len();
+        if let Some(other) = embeddings.iter().find(|e| e.vector.len() != dimension) {
+            return Err(Error::Metric(MetricError::new(format!(
+                "embeddings of different dimensions ({dimension} and {}); if the server now \
+                 serves another model under the same name, clear the embedding cache ({}) or \
+                 set {} = off",
+                other.vector.len(),
+                cache.map_or_else(
+                    || "none in use".to_string(),
+                    |c| c.dir().display().to_string()
+                ),
+                super::embedding::cache::CACHE_ENV,
+            ))));
+        }
+    }
     let mut truncated = vec![false; items.len()];
     for (n, e) in owner.iter().zip(&embeddings) {
         truncated[*n] |= e.truncated;
@@ -437,5 +575,130 @@ mod tests {
                 .check_params(SEMANTIC_SIMILARITY, &options)
                 .is_err()
         );
+    }
+
+    fn endpoint_table() -> Value {
+        serde_json::json!({"base_url": "http://127.0.0.1:9/v1", "model": "emb", "api_key_env": "EVALGATE_UNIT_EMB_KEY"})
+    }
+
+    #[test]
+    fn the_endpoint_comes_from_the_metric_then_the_shared_table() {
+        let mut options = ScoringOptions::default();
+        options.params.insert(
+            SEMANTIC_SIMILARITY.into(),
+            serde_json::json!({"endpoint": endpoint_table()}),
+        );
+        for id in IDS {
+            match embedding_source(id, &options).unwrap() {
+                EmbeddingSource::Endpoint(e) => assert_eq!(e.model(), "emb"),
+                other => panic!("{id}: {other:?}"),
+            }
+        }
+        // An id's own table wins, whichever it sets.
+        options
+            .params
+            .insert(COHERENCE.into(), serde_json::json!({"model": "/own"}));
+        assert!(matches!(
+            embedding_source(COHERENCE, &options).unwrap(),
+            EmbeddingSource::Model(folder) if folder == Path::new("/own")
+        ));
+        // The fingerprint names the endpoint and the model, not the key's variable.
+        let settings = SemanticMetric.settings(&[SEMANTIC_SIMILARITY], &options);
+        assert_eq!(
+            settings["embedding_endpoint"],
+            serde_json::json!({"base_url": "http://127.0.0.1:9/v1", "model": "emb"})
+        );
+        assert!(
+            !serde_json::to_string(&settings)
+                .unwrap()
+                .contains("EVALGATE_UNIT_EMB_KEY")
+        );
+    }
+
+    #[test]
+    fn endpoint_params_are_checked_when_the_suite_loads() {
+        let check = |table: Value| {
+            let mut options = ScoringOptions::default();
+            options.params.insert(COHERENCE.into(), table);
+            match SemanticMetric.check_params(COHERENCE, &options) {
+                Err(Error::Config(e)) => (e.key.clone().unwrap_or_default(), e.problem.clone()),
+                other => panic!("expected a configuration error, got {other:?}"),
+            }
+        };
+        let (key, problem) =
+            check(serde_json::json!({"model": "/m", "endpoint": endpoint_table()}));
+        assert_eq!(key, "metric_params.coherence.endpoint");
+        assert!(problem.contains("remove `model`"), "{problem}");
+        let (key, problem) = check(serde_json::json!({"endpoint": {"model": "emb"}}));
+        assert_eq!(key, "metric_params.coherence.endpoint.base_url");
+        assert!(problem.contains("missing"), "{problem}");
+        let (key, _) = check(serde_json::json!({"endpoint": "http://x/v1"}));
+        assert_eq!(key, "metric_params.coherence.endpoint");
+        let mut options = ScoringOptions::default();
+        options.params.insert(
+            COHERENCE.into(),
+            serde_json::json!({"endpoint": endpoint_table()}),
+        );
+        SemanticMetric.check_params(COHERENCE, &options).unwrap();
+    }
+
+    /// An embedder computing each text's vector with a function.
+    struct Fake(fn(&str) -> Vec<f32>);
+
+    impl Embedder for Fake {
+        fn cache_identity(&self) -> String {
+            "0".repeat(64)
+        }
+
+        fn embeddings(&self, texts: &[&str]) -> Result<Vec<super::super::embedding::Embedding>> {
+            Ok(texts
+                .iter()
+                .map(|t| super::super::embedding::Embedding {
+                    vector: (self.0)(t),
+                    truncated: false,
+                })
+                .collect())
+        }
+    }
+
+    fn item<'a>(prediction: &'a str, references: &'a [String]) -> ScoringItem<'a> {
+        ScoringItem {
+            id: "",
+            input: "",
+            prediction,
+            references,
+            metadata: &Value::Null,
+            generation: None,
+        }
+    }
+
+    #[test]
+    fn unnormalised_vectors_give_the_cosine_and_other_dimensions_are_an_error() {
+        let references = vec!["b".to_string()];
+        let scaled = Fake(|t| {
+            if t == "a" {
+                vec![2.0, 0.0]
+            } else {
+                vec![3.0, 4.0]
+            }
+        });
+        let scored = score_with(
+            &scaled,
+            None,
+            &[item("a", &references)],
+            &[SEMANTIC_SIMILARITY],
+        )
+        .unwrap();
+        assert!((scored.values[0].aggregate - 0.6).abs() < 1e-7);
+        assert_eq!(scored.truncated_items, 0);
+
+        let ragged = Fake(|t| vec![1.0; t.len()]);
+        let long = vec!["bb".to_string()];
+        match score_with(&ragged, None, &[item("a", &long)], &[SEMANTIC_SIMILARITY]) {
+            Err(Error::Metric(e)) => {
+                assert!(e.problem.contains("different dimensions (1 and 2)"), "{e}")
+            }
+            other => panic!("expected a metric error, got {other:?}"),
+        }
     }
 }

@@ -104,8 +104,20 @@ struct ScoreArgs {
     /// The sentence-transformers model folder for the `semantic` metrics (default: the
     /// EVALGATE_EMBEDDING_MODEL environment variable, else
     /// ~/.cache/evalgate/models/all-MiniLM-L6-v2).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "embedding_endpoint")]
     embedding_model: Option<PathBuf>,
+    /// Embed with an OpenAI-compatible /v1/embeddings server instead of a local model: its base
+    /// URL (e.g. http://127.0.0.1:8000/v1); needs --embedding-endpoint-model. Vectors are cached
+    /// like the local model's.
+    #[arg(long, requires = "embedding_endpoint_model")]
+    embedding_endpoint: Option<String>,
+    /// The model name sent to --embedding-endpoint.
+    #[arg(long, requires = "embedding_endpoint")]
+    embedding_endpoint_model: Option<String>,
+    /// The NAME of the environment variable holding --embedding-endpoint's API key (sent as
+    /// `Authorization: Bearer`); without it no key is sent.
+    #[arg(long, requires = "embedding_endpoint")]
+    embedding_api_key_env: Option<String>,
     /// Write to this file instead of standard output.
     #[arg(long)]
     output: Option<PathBuf>,
@@ -295,6 +307,9 @@ fn score_command(args: &ScoreArgs) -> Result<(), Failure> {
         corpus: args.corpus,
         metrics: args.metrics.clone(),
         embedding_model: args.embedding_model.clone(),
+        embedding_endpoint: args.embedding_endpoint.clone(),
+        embedding_endpoint_model: args.embedding_endpoint_model.clone(),
+        embedding_api_key_env: args.embedding_api_key_env.clone(),
         output: args.output.clone(),
     })
     .map_err(Failure::Input)

@@ -1,10 +1,12 @@
 //! The embedding cache: sentence embeddings on disk, content-addressed, so a re-run embeds
 //! nothing.
 //!
-//! Key: SHA-256 of the model's identity hash ([`super::ModelIdentity::hash`]: the SHA-256 of
-//! `model.safetensors`, `tokenizer.json` and `config.json`, the pooling modes, normalisation,
-//! `max_seq_length`, `do_lower_case` and [`super::EMBEDDING_CODE_VERSION`]) and the text — all
-//! that determines the vector, so an entry is never stale. Entry:
+//! Key: SHA-256 of the source's identity hash ([`super::Embedder::cache_identity`]; for a local
+//! model [`super::ModelIdentity::hash`]: the SHA-256 of `model.safetensors`, `tokenizer.json`
+//! and `config.json`, the pooling modes, normalisation, `max_seq_length`, `do_lower_case` and
+//! [`super::EMBEDDING_CODE_VERSION`]; for an `/v1/embeddings` endpoint its base URL and model
+//! name) and the text — all that determines the vector, so an entry is never stale (an endpoint
+//! is trusted to serve the same model under the same name). Entry:
 //! `<dir>/<first two hex digits>/<key hex>.emb`, binary: the magic `EGEMB1\n`, one byte (1 when
 //! the text was truncated), the vector's length (u32, little-endian), the float32 values
 //! (little-endian) and the first 16 bytes of the SHA-256 of the key and everything before it, so
@@ -19,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::{Embedding, EmbeddingModel};
+use super::{Embedder, Embedding};
 use crate::error::Result;
 
 /// Environment variable naming the cache folder (`off` or empty: no cache).
@@ -131,16 +133,18 @@ fn decode(key: &str, bytes: &[u8]) -> Option<Embedding> {
     })
 }
 
-/// Embeds `texts` with `model`, reading and writing `cache` when given: one [`Embedding`] per
-/// text, in order. Equal texts are embedded once. Only the texts missing from the cache go
-/// through the model; a cache write that fails is ignored (the next run recomputes).
-pub fn embed_cached(
-    model: &EmbeddingModel,
+/// Embeds `texts` with `model` (a local model or an endpoint), reading and writing `cache` when
+/// given: one [`Embedding`] per text, in order. Equal texts are embedded once. Only the texts
+/// missing from the cache go through the model, in one call; a cache write that fails is
+/// ignored (the next run recomputes). Errors are the model's; an answer with another number of
+/// vectors than texts asked is an error too.
+pub fn embed_cached<E: Embedder + ?Sized>(
+    model: &E,
     cache: Option<&EmbeddingCache>,
     texts: &[&str],
 ) -> Result<Vec<Embedding>> {
     use std::collections::HashMap;
-    let model_hash = model.identity().hash();
+    let model_hash = model.cache_identity();
     let mut unique: Vec<&str> = Vec::new();
     let mut index_of: HashMap<&str, usize> = HashMap::new();
     let slots: Vec<usize> = texts
@@ -163,7 +167,16 @@ pub fn embed_cached(
     let missing: Vec<usize> = (0..unique.len()).filter(|&i| found[i].is_none()).collect();
     if !missing.is_empty() {
         let wanted: Vec<&str> = missing.iter().map(|&i| unique[i]).collect();
-        let computed = model.embed(&wanted)?;
+        let computed = model.embeddings(&wanted)?;
+        if computed.len() != wanted.len() {
+            return Err(crate::error::Error::Metric(crate::error::MetricError::new(
+                format!(
+                    "the embedding source gave {} vectors for {} texts",
+                    computed.len(),
+                    wanted.len()
+                ),
+            )));
+        }
         for (&i, embedding) in missing.iter().zip(computed) {
             if let Some(cache) = cache {
                 let _ = cache.put(&keys[i], &embedding);

@@ -177,6 +177,43 @@ pub struct Embedding {
     pub truncated: bool,
 }
 
+/// A source of sentence embeddings the embedding metrics and the cache
+/// ([`cache::embed_cached`]) work with: the local model ([`EmbeddingModel`]) or an
+/// OpenAI-compatible `/v1/embeddings` server
+/// ([`crate::metrics::embedding_endpoint::EmbeddingEndpoint`]).
+pub trait Embedder {
+    /// 64 hex digits naming everything that determines the vectors (for a model its
+    /// [`ModelIdentity::hash`]; for an endpoint its base URL and model name, never the key):
+    /// the cache key's first part. Two sources with the same hash must give the same vector
+    /// for the same text.
+    fn cache_identity(&self) -> String;
+
+    /// One [`Embedding`] per text, in the order of `texts` (empty input: empty output, no
+    /// work). All vectors have the same length. Errors are the source's (a model that fails to
+    /// run, a server that fails to answer).
+    fn embeddings(&self, texts: &[&str]) -> Result<Vec<Embedding>>;
+}
+
+impl<T: Embedder + ?Sized> Embedder for std::sync::Arc<T> {
+    fn cache_identity(&self) -> String {
+        (**self).cache_identity()
+    }
+
+    fn embeddings(&self, texts: &[&str]) -> Result<Vec<Embedding>> {
+        (**self).embeddings(texts)
+    }
+}
+
+impl Embedder for EmbeddingModel {
+    fn cache_identity(&self) -> String {
+        self.identity().hash()
+    }
+
+    fn embeddings(&self, texts: &[&str]) -> Result<Vec<Embedding>> {
+        self.embed(texts)
+    }
+}
+
 /// A loaded sentence-transformers folder, ready to embed texts.
 pub struct EmbeddingModel {
     folder: PathBuf,
