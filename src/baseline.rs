@@ -297,9 +297,9 @@ pub fn sync(
         .as_ref()
         .map(|b| settings_changes(&b.body.fingerprint, &current.fingerprint))
         .unwrap_or_default();
-    let same = baseline
-        .as_ref()
-        .is_some_and(|b| b.body.without(volatile) == current.without(volatile));
+    let same = baseline.as_ref().is_some_and(|b| {
+        equal_but_for_noise(&b.body.without(volatile), &current.without(volatile))
+    });
     let pending = if !write_pending {
         None
     } else if same {
@@ -327,6 +327,33 @@ pub fn sync(
         changed_settings,
         pending,
     })
+}
+
+/// How far a number may be from the baseline's and still count as the same when deciding whether
+/// a run leaves a pending snapshot: `1e-6 × max(1, |a|, |b|)`. Float noise between machines (the
+/// embedding model's matrix products differ in their last bits between AVX2 and AVX-512 CPUs, by
+/// about 1e-8) must not ask for a new baseline; no real change of a system moves every metric
+/// and item value by less.
+pub const NOISE: f64 = 1e-6;
+
+/// Whether two baseline bodies (as JSON) are equal, numbers within [`NOISE`] of each other.
+fn equal_but_for_noise(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) => (x - y).abs() <= NOISE * 1f64.max(x.abs()).max(y.abs()),
+            _ => x == y,
+        },
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| equal_but_for_noise(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| equal_but_for_noise(v, w)))
+        }
+        _ => a == b,
+    }
 }
 
 /// The metadata of a snapshot, as insta's header records it.
@@ -494,6 +521,46 @@ mod tests {
             source: "tests/benchmarks.rs",
             expression,
         }
+    }
+
+    #[test]
+    fn float_noise_leaves_no_pending_snapshot_a_real_change_does() {
+        let tmp = tempfile::tempdir().unwrap();
+        let snap = accepted_baseline(tmp.path(), &body(0.1316160409359576));
+        let noisy = sync(
+            &snap,
+            &body(0.1316160290947515),
+            &none(),
+            &header("x"),
+            true,
+        )
+        .unwrap();
+        assert!(noisy.pending.is_none(), "1.2e-8 is noise");
+        for changed in [0.1316180409, 0.0, 0.2] {
+            let s = sync(&snap, &body(changed), &none(), &header("x"), true).unwrap();
+            assert!(s.pending.is_some(), "{changed} is a change");
+        }
+        // Relative beyond 1: BLEU 50 may move by 5e-5 at most.
+        assert!(equal_but_for_noise(
+            &serde_json::json!(50.0),
+            &serde_json::json!(50.00004)
+        ));
+        assert!(!equal_but_for_noise(
+            &serde_json::json!(50.0),
+            &serde_json::json!(50.0001)
+        ));
+        assert!(!equal_but_for_noise(
+            &serde_json::json!("0.5"),
+            &serde_json::json!("0.5000001")
+        ));
+        assert!(!equal_but_for_noise(
+            &serde_json::json!({"a": 1}),
+            &serde_json::json!({"b": 1})
+        ));
+        assert!(!equal_but_for_noise(
+            &serde_json::json!([1, 2]),
+            &serde_json::json!([1])
+        ));
     }
 
     #[test]

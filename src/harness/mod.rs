@@ -118,8 +118,14 @@ impl Harness {
         self
     }
 
-    /// Parses libtest arguments from the command line, runs, and returns the exit code.
+    /// Parses libtest arguments from the command line, runs, and returns the exit code. Call it
+    /// from the test target's `main` before starting any thread of your own: it sets
+    /// `CANDLE_NUM_THREADS=1` in the environment when unset (the embedding metrics run their
+    /// batches in parallel themselves; see `docs/metrics.md`).
     pub fn main(self) -> ExitCode {
+        // SAFETY: `main` is documented to be called at the start of the program's `main`, before
+        // any thread exists (the harness starts its threads below).
+        unsafe { crate::metrics::embedding::keep_candle_single_threaded() };
         let args = Arguments::from_args();
         match self.run(&args) {
             Ok(outcome) => outcome.conclusion.exit_code(),

@@ -218,6 +218,8 @@ impl<E: std::fmt::Display> From<E> for Failure {
 }
 
 fn main() -> ExitCode {
+    // SAFETY: the first statement of `main`; no other thread exists yet.
+    unsafe { evalgate::unstable::metrics::embedding::keep_candle_single_threaded() };
     let cli = Cli::parse();
     let (name, outcome) = match &cli.command {
         Command::Init(args) => ("init", init_command(args)),

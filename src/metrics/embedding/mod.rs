@@ -95,6 +95,27 @@ pub(crate) fn user_cache_dir() -> Option<PathBuf> {
         })
 }
 
+/// The environment variable that sizes candle's own pool of threads for element-wise operations
+/// (read once, at the first such operation in the process).
+pub const CANDLE_THREADS_ENV: &str = "CANDLE_NUM_THREADS";
+
+/// Sets [`CANDLE_THREADS_ENV`] to 1 unless it is set. [`EmbeddingModel::embed`] runs its batches in
+/// parallel on rayon's pool; candle's element-wise pool, one spinning thread per core behind one
+/// lock, then makes the batches wait for each other (all-MiniLM-L6-v2 on 2 cores: 41 texts/s
+/// with it, 58 without; `scripts/bench/semantic_speed.sh`). The matrix products keep their own
+/// parallelism. A value the user sets is kept.
+///
+/// # Safety
+///
+/// Writes the process environment: call it only while no other thread runs (at the start of
+/// `main`), as `Harness::main` and the `evalgate` command do.
+pub unsafe fn keep_candle_single_threaded() {
+    if std::env::var_os(CANDLE_THREADS_ENV).is_none() {
+        // SAFETY: the caller guarantees that no other thread reads or writes the environment.
+        unsafe { std::env::set_var(CANDLE_THREADS_ENV, "1") };
+    }
+}
+
 /// Texts per forward pass of the encoder (sentence-transformers' default `batch_size`).
 pub const BATCH_SIZE: usize = 32;
 
