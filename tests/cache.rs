@@ -300,7 +300,7 @@ fn concurrent_runs_sharing_a_cache_generate_each_item_once() {
     for r in &runs {
         assert_eq!(outputs(r), outputs(&runs[0]));
     }
-    let leftover_locks = walk(&cache_dir)
+    let leftover_locks = support::files_under(&cache_dir)
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "lock"))
         .count();
@@ -545,21 +545,6 @@ fn key_depends_on_fingerprint_input_and_metadata() {
         base,
         OutputCache::key(&json!({"a": 1, "b": 2}), &changed, &items.hashes[0])
     );
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                out.extend(walk(&path));
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out
 }
 
 /// Records the most calls in flight at once.

@@ -520,7 +520,7 @@ fn the_metrics_run_through_the_harness_on_the_endpoint_and_cache_its_vectors() {
     ] {
         assert!(!text.contains(KEY), "the key is in {name}");
     }
-    let cached = walk(&cache);
+    let cached = support::files_under(&cache);
     assert!(!cached.is_empty());
     for file in cached {
         let bytes = std::fs::read(&file).unwrap();
@@ -530,19 +530,6 @@ fn the_metrics_run_through_the_harness_on_the_endpoint_and_cache_its_vectors() {
             file.display()
         );
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 /// The failed checks of a run's only evaluation: each must be an embedding metric's; their

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use evalgate::unstable::metrics::embedding::cache::{EmbeddingCache, embed_cached};
-use evalgate::unstable::metrics::embedding::{EmbeddingModel, cosine};
+use evalgate::unstable::metrics::embedding::{Embedding, EmbeddingModel, cosine};
 use evalgate::unstable::metrics::semantic::{self, COHERENCE, SEMANTIC_SIMILARITY};
 use evalgate::unstable::metrics::{ScoringItem, mean};
 use evalgate::unstable::text::sentences;
@@ -81,32 +81,12 @@ fn pair_cosines_match_sentence_transformers() {
     let start = Instant::now();
     let embeddings = model.embed(&texts).unwrap();
     let took = start.elapsed();
-    let mut failures = Vec::new();
-    let mut worst = 0f64;
-    let (mut truncated, mut expected_truncated) = (0, 0);
-    for (n, pair) in pairs.iter().enumerate() {
-        let (a, b) = (&embeddings[2 * n], &embeddings[2 * n + 1]);
-        let got = cosine(&a.vector, &b.vector);
-        let want = pair["cosine"].as_f64().unwrap();
-        worst = worst.max((got - want).abs());
-        if (got - want).abs() > TOLERANCE {
-            failures.push(format!(
-                "pair {n} ({}): evalgate {got} vs sentence-transformers {want}\n  a: {:?}\n  b: {:?}",
-                pair["group"], pair["a"], pair["b"]
-            ));
-        }
-        for (side, embedding) in [("a", a), ("b", b)] {
-            let tokens = pair[format!("{side}_tokens")].as_u64().unwrap();
-            expected_truncated += usize::from(tokens > max_len);
-            truncated += usize::from(embedding.truncated);
-            if embedding.truncated != (tokens > max_len) {
-                failures.push(format!(
-                    "pair {n} side {side}: {tokens} tokens, truncated = {}",
-                    embedding.truncated
-                ));
-            }
-        }
-    }
+    let PairComparison {
+        failures,
+        worst,
+        truncated,
+        expected_truncated,
+    } = compare_pairs(pairs, &embeddings, max_len);
     eprintln!(
         "{} pairs: max |evalgate - sentence-transformers| = {worst:.2e}; {} texts embedded in \
          {took:.2?} ({:.0} texts/s); {truncated} truncated (expected {expected_truncated})",
@@ -316,10 +296,57 @@ fn similarity_is_the_best_reference_and_the_cache_gives_the_same_numbers() {
     assert_eq!(cold.truncated_items, 1);
 }
 
+/// How evalgate's embeddings of reference pairs compare with sentence-transformers' cosines.
+struct PairComparison {
+    /// One line per pair beyond [`TOLERANCE`] or per text truncated when it should not be (or
+    /// not when it should).
+    failures: Vec<String>,
+    /// The largest |evalgate - sentence-transformers| over the pairs.
+    worst: f64,
+    /// Texts evalgate truncated, and texts over `max_len` tokens.
+    truncated: usize,
+    expected_truncated: usize,
+}
+
+/// Compares `embeddings` (two per pair, a then b, in order) with the `pairs` of a reference file
+/// (`cosine`, `a_tokens`, `b_tokens`), for a model truncating at `max_len` tokens.
+fn compare_pairs(pairs: &[Value], embeddings: &[Embedding], max_len: u64) -> PairComparison {
+    let mut out = PairComparison {
+        failures: Vec::new(),
+        worst: 0.0,
+        truncated: 0,
+        expected_truncated: 0,
+    };
+    for (n, pair) in pairs.iter().enumerate() {
+        let (a, b) = (&embeddings[2 * n], &embeddings[2 * n + 1]);
+        let got = cosine(&a.vector, &b.vector);
+        let want = pair["cosine"].as_f64().unwrap();
+        out.worst = out.worst.max((got - want).abs());
+        if (got - want).abs() > TOLERANCE {
+            out.failures.push(format!(
+                "pair {n} ({}): evalgate {got} vs sentence-transformers {want}\n  a: {:?}\n  b: {:?}",
+                pair["group"], pair["a"], pair["b"]
+            ));
+        }
+        for (side, embedding) in [("a", a), ("b", b)] {
+            let tokens = pair[format!("{side}_tokens")].as_u64().unwrap();
+            out.expected_truncated += usize::from(tokens > max_len);
+            out.truncated += usize::from(embedding.truncated);
+            if embedding.truncated != (tokens > max_len) {
+                out.failures.push(format!(
+                    "pair {n} side {side}: {tokens} tokens, truncated = {}",
+                    embedding.truncated
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// A copy of the model folder (big files linked) with some small files changed or removed.
 fn variant(model: &EmbeddingModel, edit: impl FnOnce(&std::path::Path)) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for entry in walk(model.folder()) {
+    for entry in support::files_under(model.folder()) {
         let rel = entry.strip_prefix(model.folder()).unwrap();
         let to = dir.path().join(rel);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
@@ -331,19 +358,6 @@ fn variant(model: &EmbeddingModel, edit: impl FnOnce(&std::path::Path)) -> tempf
     }
     edit(dir.path());
     dir
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 /// Other folder layouts: CLS pooling (as bge models have), no `modules.json` and no
@@ -388,9 +402,7 @@ fn other_folder_layouts_load_or_are_refused_by_name() {
     assert!(!bare_model.identity().normalize);
     assert_eq!(bare_model.identity().max_seq_length, 512);
     let bare_vectors = bare_model.embed(&texts).unwrap();
-    let cos = |v: &[evalgate::unstable::metrics::embedding::Embedding]| {
-        cosine(&v[0].vector, &v[1].vector)
-    };
+    let cos = |v: &[Embedding]| cosine(&v[0].vector, &v[1].vector);
     assert!((cos(&bare_vectors) - cos(&mean)).abs() < 1e-6);
 
     let refused = |edit: fn(&std::path::Path), names: &[&str]| {
@@ -476,30 +488,12 @@ fn a_second_model_folder_matches_sentence_transformers() {
         .flat_map(|p| [p["a"].as_str().unwrap(), p["b"].as_str().unwrap()])
         .collect();
     let embeddings = second.embed(&texts).unwrap();
-    let mut failures = Vec::new();
-    let (mut worst, mut truncated) = (0f64, 0);
-    for (n, pair) in pairs.iter().enumerate() {
-        let (a, b) = (&embeddings[2 * n], &embeddings[2 * n + 1]);
-        let got = cosine(&a.vector, &b.vector);
-        let want = pair["cosine"].as_f64().unwrap();
-        worst = worst.max((got - want).abs());
-        if (got - want).abs() > TOLERANCE {
-            failures.push(format!(
-                "pair {n} ({}): evalgate {got} vs sentence-transformers {want}",
-                pair["group"]
-            ));
-        }
-        for (side, embedding) in [("a", a), ("b", b)] {
-            let tokens = pair[format!("{side}_tokens")].as_u64().unwrap();
-            truncated += usize::from(embedding.truncated);
-            if embedding.truncated != (tokens > max_len) {
-                failures.push(format!(
-                    "pair {n} side {side}: {tokens} tokens, truncated = {}",
-                    embedding.truncated
-                ));
-            }
-        }
-    }
+    let PairComparison {
+        failures,
+        worst,
+        truncated,
+        ..
+    } = compare_pairs(pairs, &embeddings, max_len);
     eprintln!(
         "second model: {} pairs, max |evalgate - sentence-transformers| = {worst:.2e}, \
          {truncated} texts truncated at {max_len} tokens",

@@ -14,7 +14,7 @@
 //! - `transcripts`: generated meeting transcripts for memory and speed tests.
 //! - [`SUMMARY_ITEMS`]: a dataset matching the answers of `fake_system.sh plain`.
 //! - Small helpers: [`fixture`], [`line_count`], [`assert_contains`], [`read_jsonl`],
-//!   [`first_lines`].
+//!   [`first_lines`], [`files_under`].
 #![allow(dead_code)]
 
 pub mod embedding;
@@ -105,4 +105,18 @@ pub fn first_lines(lines: &[String]) -> String {
         .cloned()
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Every file below `dir` (recursively, in no particular order); empty when `dir` does not exist.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
