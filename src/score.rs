@@ -353,8 +353,7 @@ fn semantic_values(
         })
         .collect();
     let cache = crate::metrics::embedding::cache::EmbeddingCache::default_location();
-    let scored = if let Some(base_url) = &args.embedding_endpoint {
-        // The server's own truncation policy applies; it reports none.
+    let source = if let Some(base_url) = &args.embedding_endpoint {
         let mut table = serde_json::Map::new();
         table.insert("base_url".into(), Value::String(base_url.clone()));
         if let Some(model) = &args.embedding_endpoint_model {
@@ -368,32 +367,20 @@ fn semantic_values(
             "--embedding-endpoint",
         )
         .map_err(|e| e.to_string())?;
-        semantic::score_with(&endpoint, cache.as_ref(), &items, &ids).map_err(|e| e.to_string())?
+        semantic::EmbeddingSource::Endpoint(Box::new(endpoint))
     } else {
-        let folder = match &args.embedding_model {
+        semantic::EmbeddingSource::Model(match &args.embedding_model {
             Some(folder) => folder.clone(),
             None => {
                 semantic::model_folder(SEMANTIC_SIMILARITY, &Default::default()).map_err(|e| {
                     format!("{e}; or pass --embedding-model FOLDER or --embedding-endpoint URL")
                 })?
             }
-        };
-        let model =
-            crate::metrics::embedding::EmbeddingModel::load(&folder).map_err(|e| e.to_string())?;
-        let scored = semantic::score_with(&model, cache.as_ref(), &items, &ids)
-            .map_err(|e| e.to_string())?;
-        if scored.truncated_items > 0 {
-            eprintln!(
-                "evalgate: warning: {} of {} pair(s) had a text longer than the model's \
-                 max_seq_length ({} tokens); only its beginning was embedded, as \
-                 sentence-transformers does",
-                scored.truncated_items,
-                pairs.len(),
-                model.identity().max_seq_length
-            );
-        }
-        scored
+        })
     };
+    let scored = source
+        .score(cache.as_ref(), &items, &ids)
+        .map_err(|e| e.to_string())?;
     let similarity = &scored.values[0].per_item;
     let coherence = scored.values.get(1).map(|v| v.per_item.clone());
     Ok(Some(

@@ -110,6 +110,45 @@ pub enum EmbeddingSource {
 }
 
 impl EmbeddingSource {
+    /// Computes `ids` (of [`IDS`]) over `items` with this source ([`score_with`]), embeddings
+    /// read from and written to `cache` when given. A local model is loaded (once per process)
+    /// and the number of items with a truncated text is printed as a warning on standard error;
+    /// an endpoint reports no truncation (the server's policy applies), and its errors name
+    /// `ids`.
+    pub fn score(
+        &self,
+        cache: Option<&EmbeddingCache>,
+        items: &[ScoringItem<'_>],
+        ids: &[&str],
+    ) -> Result<SemanticScores> {
+        match self {
+            EmbeddingSource::Model(folder) => {
+                let model = EmbeddingModel::load(folder)?;
+                let scored = score_with(&model, cache, items, ids)?;
+                if scored.truncated_items > 0 {
+                    eprintln!(
+                        "evalgate: warning: {}: {} of {} item(s) had a text longer than the \
+                         model's max_seq_length ({} tokens); only its first {} tokens were \
+                         embedded, as sentence-transformers does",
+                        ids.join(", "),
+                        scored.truncated_items,
+                        items.len(),
+                        model.identity().max_seq_length,
+                        model.identity().max_seq_length,
+                    );
+                }
+                Ok(scored)
+            }
+            EmbeddingSource::Endpoint(endpoint) => score_with(&**endpoint, cache, items, ids)
+                .map_err(|e| match e {
+                    Error::Metric(e) if e.metric.is_none() => {
+                        Error::Metric(e.metric(ids.join(", ")))
+                    }
+                    other => other,
+                }),
+        }
+    }
+
     /// What ids sharing this source share: one model load or endpoint, one embedding pass.
     fn group_key(&self) -> String {
         match self {
@@ -130,6 +169,18 @@ fn endpoint_of(table: &str, options: &ScoringOptions) -> Option<Result<Embedding
     ))
 }
 
+/// The `model` folder of `[metric_params.<table>]`: `None` when the table sets none (or an empty
+/// one, which [`Metric::check_params`] refuses).
+fn table_model(table: &str, options: &ScoringOptions) -> Option<PathBuf> {
+    options
+        .params
+        .get(table)?
+        .get(MODEL_KEY)?
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+}
+
 /// The embedding source for `id`: its own table's `model` or `endpoint`, else
 /// `semantic_similarity`'s, else [`model_folder`]'s fallbacks ([`MODEL_ENV`], the default
 /// folder). Nothing is loaded or requested. Errors: a configuration error for a bad `endpoint`
@@ -139,14 +190,8 @@ pub fn embedding_source(id: &str, options: &ScoringOptions) -> Result<EmbeddingS
         if let Some(endpoint) = endpoint_of(table, options) {
             return endpoint.map(|e| EmbeddingSource::Endpoint(Box::new(e)));
         }
-        if let Some(folder) = options
-            .params
-            .get(table)
-            .and_then(|t| t.get(MODEL_KEY))
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-        {
-            return Ok(EmbeddingSource::Model(PathBuf::from(folder)));
+        if let Some(folder) = table_model(table, options) {
+            return Ok(EmbeddingSource::Model(folder));
         }
     }
     model_folder(id, options).map(EmbeddingSource::Model)
@@ -156,16 +201,9 @@ pub fn embedding_source(id: &str, options: &ScoringOptions) -> Result<EmbeddingS
 /// [`MODEL_ENV`], else the default folder when it exists ([`embedding_source`] is the lookup
 /// that also knows endpoints). Errors say how to set one and how to get the model.
 pub fn model_folder(id: &str, options: &ScoringOptions) -> Result<PathBuf> {
-    let from_table = |table: &str| {
-        options
-            .params
-            .get(table)
-            .and_then(|t| t.get(MODEL_KEY))
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(PathBuf::from)
-    };
-    if let Some(path) = from_table(id).or_else(|| from_table(SEMANTIC_SIMILARITY)) {
+    if let Some(path) =
+        table_model(id, options).or_else(|| table_model(SEMANTIC_SIMILARITY, options))
+    {
         return Ok(path);
     }
     if let Some(path) = std::env::var_os(MODEL_ENV).filter(|p| !p.is_empty()) {
@@ -278,24 +316,21 @@ impl Metric for SemanticMetric {
         // The model's identity, not its path: the same model elsewhere matches the baseline.
         // An endpoint's base URL and model name, never its key or the key's variable.
         let mut out = BTreeMap::new();
+        let unavailable = || Value::String("unavailable".to_string());
         for id in wanted {
-            match embedding_source(id, options) {
+            let (key, identity) = match embedding_source(id, options) {
                 Ok(EmbeddingSource::Endpoint(endpoint)) => {
-                    out.insert("embedding_endpoint".to_string(), endpoint.identity());
+                    ("embedding_endpoint", endpoint.identity())
                 }
-                Ok(EmbeddingSource::Model(folder)) => {
-                    let identity = EmbeddingModel::load(&folder)
+                Ok(EmbeddingSource::Model(folder)) => (
+                    "embedding_model",
+                    EmbeddingModel::load(&folder)
                         .map(|model| serde_json::to_value(model.identity()).unwrap_or(Value::Null))
-                        .unwrap_or_else(|_| Value::String("unavailable".to_string()));
-                    out.insert("embedding_model".to_string(), identity);
-                }
-                Err(_) => {
-                    out.insert(
-                        "embedding_model".to_string(),
-                        Value::String("unavailable".to_string()),
-                    );
-                }
-            }
+                        .unwrap_or_else(|_| unavailable()),
+                ),
+                Err(_) => ("embedding_model", unavailable()),
+            };
+            out.insert(key.to_string(), identity);
         }
         out
     }
@@ -329,38 +364,8 @@ impl Metric for SemanticMetric {
         }
         let cache = EmbeddingCache::default_location();
         let mut out = Vec::new();
-        for (_, (source, ids)) in groups {
-            match source {
-                EmbeddingSource::Model(folder) => {
-                    let model = EmbeddingModel::load(&folder)?;
-                    let scored = score_with(&model, cache.as_ref(), items, &ids)?;
-                    if scored.truncated_items > 0 {
-                        eprintln!(
-                            "evalgate: warning: {}: {} of {} item(s) had a text longer than the \
-                             model's max_seq_length ({} tokens); only its first {} tokens were \
-                             embedded, as sentence-transformers does",
-                            ids.join(", "),
-                            scored.truncated_items,
-                            items.len(),
-                            model.identity().max_seq_length,
-                            model.identity().max_seq_length,
-                        );
-                    }
-                    out.extend(scored.values);
-                }
-                EmbeddingSource::Endpoint(endpoint) => {
-                    // The server's truncation policy applies; it reports none.
-                    let scored = score_with(&*endpoint, cache.as_ref(), items, &ids).map_err(
-                        |e| match e {
-                            Error::Metric(e) if e.metric.is_none() => {
-                                Error::Metric(e.metric(ids.join(", ")))
-                            }
-                            other => other,
-                        },
-                    )?;
-                    out.extend(scored.values);
-                }
-            }
+        for (source, ids) in groups.values() {
+            out.extend(source.score(cache.as_ref(), items, ids)?.values);
         }
         Ok(out)
     }
