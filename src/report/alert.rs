@@ -30,7 +30,7 @@
 //!
 //! [`Poster`] sends the payload with bounded retries: on HTTP 429 (waiting `Retry-After`
 //! seconds when given, capped) and on 5xx or transport errors (exponential backoff), at most
-//! [`Poster::max_attempts`] attempts and [`Poster::max_total_wait`] of waiting in all. The
+//! [`Poster::retry`]'s attempts and waiting in all ([`RetryPolicy`]). The
 //! webhook URL is a secret (Slack and Discord carry the credential in its path): it never
 //! appears in an error, which names the environment variable it came from instead, and response
 //! bodies and transport errors are admitted through [`crate::outside::admit`] with the URL, its
@@ -545,16 +545,10 @@ fn discord(alert: &Alert) -> Value {
 pub struct Poster {
     url: String,
     url_name: String,
-    /// Most attempts, the first included (at least 1).
-    pub max_attempts: u32,
-    /// Wait before the second attempt; doubled for each further one (when the server sends no
-    /// `Retry-After`).
-    pub backoff: Duration,
-    /// Longest wait honoured from a `Retry-After` header.
-    pub max_retry_after: Duration,
-    /// Most waiting in all between attempts; a wait that would pass it is shortened to fit, and
-    /// no attempt is made once it is used up.
-    pub max_total_wait: Duration,
+    /// When to try again: attempts, backoff (no cap; doubled per attempt), the longest
+    /// `Retry-After` honoured and the most waiting in all (a wait that would pass it is
+    /// shortened to fit, and no attempt is made once it is used up).
+    pub retry: RetryPolicy,
     agent: ureq::Agent,
 }
 
@@ -562,8 +556,7 @@ impl std::fmt::Debug for Poster {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Poster")
             .field("url", &format_args!("${}", self.url_name))
-            .field("max_attempts", &self.max_attempts)
-            .field("backoff", &self.backoff)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -606,10 +599,13 @@ impl Poster {
         Ok(Poster {
             url: url.to_string(),
             url_name: url_name.to_string(),
-            max_attempts: 4,
-            backoff: Duration::from_secs(1),
-            max_retry_after: Duration::from_secs(30),
-            max_total_wait: Duration::from_secs(60),
+            retry: RetryPolicy {
+                max_attempts: 4,
+                backoff: Duration::from_secs(1),
+                max_backoff: Duration::MAX,
+                max_retry_after: Duration::from_secs(30),
+                max_total_wait: Some(Duration::from_secs(60)),
+            },
             agent: service_agent(REQUEST_TIMEOUT, loopback),
         })
     }
@@ -646,14 +642,7 @@ impl Poster {
     /// response's beginning (redacted), never the URL.
     pub fn post(&self, body: &Value) -> Result<Posted> {
         let body = body.to_string();
-        let policy = RetryPolicy {
-            max_attempts: self.max_attempts,
-            backoff: self.backoff,
-            max_backoff: Duration::MAX,
-            max_retry_after: self.max_retry_after,
-            max_total_wait: Some(self.max_total_wait),
-        };
-        match policy.run(|| self.attempt(&body)) {
+        match self.retry.run(|| self.attempt(&body)) {
             Ok(answer) => Ok(Posted {
                 attempts: answer.retried.len() as u32 + 1,
                 status: answer.value,
@@ -687,7 +676,7 @@ impl Poster {
                 retry_after: None,
             })?;
         let status = response.status().as_u16();
-        let retry_after = retry_after(response.headers(), self.max_retry_after);
+        let retry_after = retry_after(response.headers(), self.retry.max_retry_after);
         let text = response
             .body_mut()
             .with_config()

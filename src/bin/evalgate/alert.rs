@@ -106,7 +106,7 @@ pub fn run(args: &AlertArgs) -> Result<(), Failure> {
         return Ok(());
     }
     let outcome = Poster::new(&url, name).and_then(|mut poster| {
-        poster.backoff = Duration::from_millis(args.retry_backoff_ms);
+        poster.retry.backoff = Duration::from_millis(args.retry_backoff_ms);
         poster.post(&payload)
     });
     match outcome {
