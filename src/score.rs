@@ -4,8 +4,10 @@
 //!
 //! Contract: input lines are `{"id", "prediction", "reference"}` (other fields ignored, blank
 //! lines skipped); output is one JSON object per input line in input order, or with `--corpus` a
-//! single object with corpus-level `bleu`, `chrf`, `wer`, `cer`, `mer`, `wil`. Bad input is an
-//! error naming the file and line (the command exits with status 2).
+//! single object with corpus-level `bleu`, `chrf`, `wer`, `cer`, `mer`, `wil`. A value that does
+//! not apply (`coherence` of a one-sentence prediction, or of every prediction with `--corpus`)
+//! is `null`. Bad input is an error naming the file and line (the command exits with status 2);
+//! so is `semantic_similarity_min` named without `--corpus`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -75,6 +77,9 @@ const SEMANTIC_IDS: [&str; 3] = [
     "semantic_similarity_min",
     "coherence",
 ];
+
+/// The ids that only `--corpus` computes (per line they have no value of their own).
+const CORPUS_ONLY_IDS: [&str; 1] = ["semantic_similarity_min"];
 
 /// Expands `--metrics` into ids in output order.
 fn selected(list: Option<&[String]>) -> Result<Vec<&'static str>, String> {
@@ -400,6 +405,17 @@ fn semantic_values(
 /// Scores the pairs of `args.input` and writes the result; the error names the file and line.
 pub fn run(args: &ScoreArgs) -> Result<(), String> {
     let wanted = selected(args.metrics.as_deref())?;
+    if !args.corpus {
+        // Named on its own (not through the `semantic` group), a corpus-only id per line would
+        // print lines without it.
+        let named = |id: &str| args.metrics.iter().flatten().any(|m| m.trim() == id);
+        if let Some(id) = CORPUS_ONLY_IDS.iter().find(|id| named(id)) {
+            return Err(format!(
+                "`{id}` is a corpus value (the worst pair), not a per-line one: add --corpus, or \
+                 ask for `semantic_similarity` for each pair's value"
+            ));
+        }
+    }
     let pairs = read_pairs(&args.input)?;
     let semantic = semantic_values(args, &pairs, &wanted)?;
     let mut text = String::new();
@@ -422,9 +438,13 @@ pub fn run(args: &ScoreArgs) -> Result<(), String> {
                     "semantic_similarity_min" => {
                         similarity.iter().copied().fold(f64::INFINITY, f64::min)
                     }
+                    // Coherence applies to no pair when every prediction is one sentence:
+                    // null, as per line, never a mean of nothing.
+                    "coherence" if coherence.iter().all(Option::is_none) => f64::NAN,
                     "coherence" => crate::metrics::mean_of(&coherence),
                     _ => continue,
                 };
+                // serde_json writes a non-finite number as null.
                 corpus.insert(id.to_string(), Value::from(v));
             }
         }

@@ -511,3 +511,30 @@ fn per_item_trials_of_a_metric_that_applies_to_no_item_fail() {
         );
     }
 }
+
+#[test]
+fn dataset_checks_of_a_metric_that_applies_to_no_item_fail_without_a_value() {
+    // No reference holds a number, so numbers_retained applies to no item: its dataset value
+    // would be a mean of nothing, which neither a minimum nor a maximum may pass.
+    let p = project(&suite(
+        "\"numbers_retained\"",
+        "[checks.numbers_retained]\nmin = 0.5\nmax = 1.0\n",
+    ));
+    let results = p.results(&[]);
+    let trials: Vec<_> = results
+        .all_checks()
+        .filter(|c| c.trial.contains("::numbers_retained::"))
+        .collect();
+    // min, max and the default vs_baseline.
+    assert_eq!(trials.len(), 3, "{trials:?}");
+    for trial in trials {
+        assert_eq!(trial.status, CheckStatus::Failed, "{}", trial.trial);
+        assert_eq!(trial.value, None, "{}", trial.trial);
+        assert!(
+            trial.message.contains("judged no item")
+                && trial.message.contains("applies to none of the 3 items"),
+            "{}",
+            trial.message
+        );
+    }
+}

