@@ -147,7 +147,7 @@ fn init_writes_a_working_setup_and_edits_cargo_toml_in_place() {
     assert_eq!(count(&manifest, "name = \"benchmarks\""), 1, "{manifest}");
     assert_eq!(count(&manifest, "name = \"datasets\""), 1, "{manifest}");
     assert_eq!(
-        count(&manifest, "[profile.dev.package.evalgate]"),
+        count(&manifest, "[profile.dev.package.\"*\"]"),
         1,
         "{manifest}"
     );
@@ -175,7 +175,7 @@ fn init_writes_a_working_setup_and_edits_cargo_toml_in_place() {
         assert_eq!(t["harness"].as_bool(), Some(false));
     }
     assert_eq!(
-        parsed["profile"]["dev"]["package"]["evalgate"]["opt-level"].as_integer(),
+        parsed["profile"]["dev"]["package"]["*"]["opt-level"].as_integer(),
         Some(2)
     );
     assert!(

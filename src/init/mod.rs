@@ -13,8 +13,9 @@
 //! - in `Cargo.toml` (edited with `toml_edit`, so the rest of the file keeps its formatting and
 //!   comments): the `evalgate` and `datatest-stable` dev-dependencies unless already there,
 //!   `[[test]]` targets `benchmarks` and `datasets` with `harness = false`, and
-//!   `[profile.dev.package.evalgate] opt-level = 2` (profiles do not carry over from a
-//!   dependency; evalgate's metrics and built-in systems are hot loops).
+//!   `[profile.dev.package."*"] opt-level = 2` (profiles do not carry over from a dependency;
+//!   evalgate's metrics and built-in systems are hot loops, and the embedding metrics run a
+//!   neural network in candle, a dependency that is tens of times slower unoptimised).
 //!
 //! Every target is checked before anything is written: a file that exists or a `[[test]]` of
 //! the same name is a conflict, all conflicts are listed, and nothing is written. Each file is
@@ -199,10 +200,11 @@ pub fn built_from() -> Option<PathBuf> {
 
 /// Whether `dir` is inside cargo's registry or git cache.
 fn in_cargo_cache(dir: &Path) -> bool {
-    if let Some(home) = std::env::var_os("CARGO_HOME") {
-        if !home.is_empty() && dir.starts_with(&home) {
-            return true;
-        }
+    if let Some(home) = std::env::var_os("CARGO_HOME")
+        && !home.is_empty()
+        && dir.starts_with(&home)
+    {
+        return true;
     }
     let parts: Vec<&std::ffi::OsStr> = dir
         .components()
@@ -755,23 +757,24 @@ fn edit_manifest(
     if let Some(root) = workspace_root_above(crate_dir) {
         report.notes.push(format!(
             "this crate is a member of the workspace at {}: profiles apply only there, so add \
-             `[profile.dev.package.evalgate]` with `opt-level = 2` to that Cargo.toml (evalgate \
-             runs several times faster optimised, see README)",
+             `[profile.dev.package.\"*\"]` with `opt-level = 2` to that Cargo.toml (evalgate and \
+             its dependencies run many times faster optimised, see README)",
             root.display()
         ));
         return Ok(());
     }
-    let has_profile = ["evalgate", "*"].iter().any(|package| {
-        doc.get("profile")
-            .and_then(|p| p.get("dev"))
-            .and_then(|d| d.get("package"))
-            .and_then(|p| p.get(package))
-            .is_some()
-    });
+    // `"*"` covers evalgate's dependencies too (candle runs the embedding model); a table for
+    // `evalgate` alone, as earlier versions wrote, is left as it is and `"*"` added beside it.
+    let has_profile = doc
+        .get("profile")
+        .and_then(|p| p.get("dev"))
+        .and_then(|d| d.get("package"))
+        .and_then(|p| p.get("*"))
+        .is_some();
     if has_profile {
         report
             .cargo_kept
-            .push("[profile.dev.package.…] (already set, not changed)".into());
+            .push("[profile.dev.package.\"*\"] (already set, not changed)".into());
         return Ok(());
     }
     let implicit = || {
@@ -793,17 +796,18 @@ fn edit_manifest(
     let mut table = Table::new();
     table.insert("opt-level", toml_edit::value(2));
     table.decor_mut().set_prefix(
-        "\n# evalgate: its metrics and built-in systems run several times faster optimised, and a\n\
-         # dependency's own profile does not carry over to your crate, so optimise it here (debug\n\
-         # builds of your code are unchanged).\n",
+        "\n# evalgate: its metrics and built-in systems run several times faster optimised, and\n\
+         # the embedding metrics' model (candle) tens of times faster; a dependency's own profile\n\
+         # does not carry over to your crate, so optimise the dependencies here (the first build\n\
+         # takes longer; debug builds of your own code are unchanged).\n",
     );
     package
         .as_table_like_mut()
         .ok_or_else(|| other("Cargo.toml: `profile.dev.package` is not a table"))?
-        .insert("evalgate", Item::Table(table));
+        .insert("*", Item::Table(table));
     report
         .cargo_added
-        .push("[profile.dev.package.evalgate] opt-level = 2".into());
+        .push("[profile.dev.package.\"*\"] opt-level = 2".into());
     Ok(())
 }
 
