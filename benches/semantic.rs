@@ -14,8 +14,6 @@ use evalgate::unstable::metrics::embedding::cache::{EmbeddingCache, embed_cached
 use evalgate::unstable::metrics::embedding::{EmbeddingModel, MODEL_ENV, default_model_folder};
 
 fn main() {
-    // SAFETY: the first statement of `main`; no other thread exists yet.
-    unsafe { evalgate::unstable::metrics::embedding::keep_candle_single_threaded() };
     let folder = std::env::var_os(MODEL_ENV)
         .filter(|p| !p.is_empty())
         .map(std::path::PathBuf::from)

@@ -98,10 +98,10 @@ pub fn recorded_config(system: &dyn System, samples: u32) -> serde_json::Value {
 
 /// `config` with `"samples": N` added when N > 1 (see [`recorded_config`]).
 pub fn with_samples(mut config: serde_json::Value, samples: u32) -> serde_json::Value {
-    if samples > 1 {
-        if let Some(map) = config.as_object_mut() {
-            map.insert("samples".into(), serde_json::Value::from(samples));
-        }
+    if samples > 1
+        && let Some(map) = config.as_object_mut()
+    {
+        map.insert("samples".into(), serde_json::Value::from(samples));
     }
     config
 }

@@ -312,10 +312,10 @@ impl Run<'_, '_> {
                         self.requests[index].output_id()
                     ));
                 }
-                if !self.refresh {
-                    if let CacheLookup::Hit(generation) = cache.get(key) {
-                        return Err(Outcome::Hit(generation));
-                    }
+                if !self.refresh
+                    && let CacheLookup::Hit(generation) = cache.get(key)
+                {
+                    return Err(Outcome::Hit(generation));
                 }
                 Ok(Some(lock))
             }
@@ -332,13 +332,13 @@ impl Run<'_, '_> {
 
     /// Stores a successful output (failures are never cached).
     fn store(&self, index: usize, result: &Result<GeneratedItem>) {
-        if let (Ok(item), Some(cache), Some(key)) = (result, self.cache, &self.keys[index]) {
-            if let Err(e) = cache.put(key, &item.generation) {
-                self.warn(format!(
-                    "output of item `{}` not cached: {e}",
-                    self.requests[index].output_id()
-                ));
-            }
+        if let (Ok(item), Some(cache), Some(key)) = (result, self.cache, &self.keys[index])
+            && let Err(e) = cache.put(key, &item.generation)
+        {
+            self.warn(format!(
+                "output of item `{}` not cached: {e}",
+                self.requests[index].output_id()
+            ));
         }
     }
 

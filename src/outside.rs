@@ -224,10 +224,10 @@ impl Secrets {
         let declared = declared_secret_envs();
         let mut secrets = Secrets::none();
         for (name, value) in std::env::vars_os() {
-            if let (Some(name), Some(value)) = (name.to_str(), value.to_str()) {
-                if is_secret_name(name) || declared.contains(name) {
-                    secrets.add(value);
-                }
+            if let (Some(name), Some(value)) = (name.to_str(), value.to_str())
+                && (is_secret_name(name) || declared.contains(name))
+            {
+                secrets.add(value);
             }
         }
         secrets
@@ -451,12 +451,13 @@ fn percent_decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((high * 16 + low) as u8);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((high * 16 + low) as u8);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -492,10 +493,10 @@ fn url_userinfo_spans(text: &str) -> Vec<(usize, usize)> {
                     )
             })
             .map_or(text.len(), |i| start + i);
-        if let Some(at) = text[start..authority_end].rfind('@') {
-            if at > 0 {
-                spans.push((start, start + at));
-            }
+        if let Some(at) = text[start..authority_end].rfind('@')
+            && at > 0
+        {
+            spans.push((start, start + at));
         }
         from = start;
     }
@@ -546,18 +547,16 @@ fn redact_key_shapes(text: &str) -> String {
             out.push_str(token);
         }
         rest = &rest[end..];
-        if scheme {
-            if let Some(after) = rest.strip_prefix(' ') {
-                let len = after
-                    .find(|c: char| !(is_token_char(c) || matches!(c, '.' | '~' | '+' | '/' | '=')))
-                    .unwrap_or(after.len());
-                let credential = &after[..len];
-                let digits = credential.chars().any(|c| c.is_ascii_digit());
-                if (len >= 8 && digits) || len >= 24 {
-                    out.push(' ');
-                    out.push_str(REDACTED);
-                    rest = &after[len..];
-                }
+        if scheme && let Some(after) = rest.strip_prefix(' ') {
+            let len = after
+                .find(|c: char| !(is_token_char(c) || matches!(c, '.' | '~' | '+' | '/' | '=')))
+                .unwrap_or(after.len());
+            let credential = &after[..len];
+            let digits = credential.chars().any(|c| c.is_ascii_digit());
+            if (len >= 8 && digits) || len >= 24 {
+                out.push(' ');
+                out.push_str(REDACTED);
+                rest = &after[len..];
             }
         }
     }

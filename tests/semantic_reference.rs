@@ -434,7 +434,22 @@ fn other_folder_layouts_load_or_are_refused_by_name() {
     );
     refused(
         |dir| std::fs::write(dir.join("config.json"), r#"{"model_type": "mpnet"}"#).unwrap(),
-        &["config.json"],
+        &["config.json", "model_type `mpnet`"],
+    );
+    // The encoder's own checks: an activation it does not run, more layers than the weights hold.
+    fn edit_config(dir: &std::path::Path, key: &str, value: Value) {
+        let path = dir.join("config.json");
+        let mut config: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        config[key] = value;
+        std::fs::write(path, config.to_string()).unwrap();
+    }
+    refused(
+        |dir| edit_config(dir, "hidden_act", Value::from("silu")),
+        &["config.json", "hidden_act `silu`"],
+    );
+    refused(
+        |dir| edit_config(dir, "num_hidden_layers", Value::from(7)),
+        &["model.safetensors", "encoder.layer.6"],
     );
 }
 

@@ -218,20 +218,20 @@ pub(super) fn resolve_checks(
                 ));
             }
         };
-        if let Some(p) = table.max_failing_pct {
-            if !(0.0..=100.0).contains(&p) {
-                return Err(Error::Config(
-                    ConfigError::at(
-                        file,
-                        line,
-                        format!(
-                            "must be a percentage from 0 to \
+        if let Some(p) = table.max_failing_pct
+            && !(0.0..=100.0).contains(&p)
+        {
+            return Err(Error::Config(
+                ConfigError::at(
+                    file,
+                    line,
+                    format!(
+                        "must be a percentage from 0 to \
                              100, found {p}",
-                        ),
-                    )
-                    .for_key(format!("{key}.{name}.max_failing_pct")),
-                ));
-            }
+                    ),
+                )
+                .for_key(format!("{key}.{name}.max_failing_pct")),
+            ));
         }
         out.insert(
             kind,
@@ -276,20 +276,20 @@ pub(super) fn resolve_checks(
                     ));
                 }
                 for (name, v) in [("max_drop", t.max_drop), ("max_drop_pct", t.max_drop_pct)] {
-                    if let Some(v) = v {
-                        if !v.is_finite() || v < 0.0 {
-                            return Err(Error::Config(
-                                ConfigError::at(
-                                    file,
-                                    line,
-                                    format!(
-                                        "must be a number >= 0, \
+                    if let Some(v) = v
+                        && (!v.is_finite() || v < 0.0)
+                    {
+                        return Err(Error::Config(
+                            ConfigError::at(
+                                file,
+                                line,
+                                format!(
+                                    "must be a number >= 0, \
                                          found {v}",
-                                    ),
-                                )
-                                .for_key(format!("{key}.vs_baseline.{name}")),
-                            ));
-                        }
+                                ),
+                            )
+                            .for_key(format!("{key}.vs_baseline.{name}")),
+                        ));
                     }
                 }
                 Some(Check {

@@ -623,29 +623,29 @@ impl Suite {
             let o = ov.get_ref();
             let key = "overrides";
             check_metric(&o.metric, key)?;
-            if let Some(d) = &o.dataset {
-                if !datasets.contains_key(d.get_ref()) {
-                    return Err(Error::Config(
-                        ConfigError::at(
-                            &file,
-                            at(d.span()),
-                            format!("names unknown dataset `{}`", d.get_ref()),
-                        )
-                        .for_key("overrides.dataset"),
-                    ));
-                }
+            if let Some(d) = &o.dataset
+                && !datasets.contains_key(d.get_ref())
+            {
+                return Err(Error::Config(
+                    ConfigError::at(
+                        &file,
+                        at(d.span()),
+                        format!("names unknown dataset `{}`", d.get_ref()),
+                    )
+                    .for_key("overrides.dataset"),
+                ));
             }
-            if let Some(s) = &o.system {
-                if !systems.contains_key(s.get_ref()) {
-                    return Err(Error::Config(
-                        ConfigError::at(
-                            &file,
-                            at(s.span()),
-                            format!("names unknown system `{}`", s.get_ref()),
-                        )
-                        .for_key("overrides.system"),
-                    ));
-                }
+            if let Some(s) = &o.system
+                && !systems.contains_key(s.get_ref())
+            {
+                return Err(Error::Config(
+                    ConfigError::at(
+                        &file,
+                        at(s.span()),
+                        format!("names unknown system `{}`", s.get_ref()),
+                    )
+                    .for_key("overrides.system"),
+                ));
             }
             let matches = datasets.values().any(|d| {
                 o.dataset.as_ref().is_none_or(|x| x.get_ref() == &d.id)

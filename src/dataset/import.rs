@@ -246,14 +246,14 @@ pub fn create(
 /// The dataset id and version of an import: the id is the folder name.
 fn destination(options: &ImportOptions) -> Result<(String, u32)> {
     let folder = folder_name(&options.out)?;
-    if let Some(id) = &options.id {
-        if *id != folder {
-            return Err(fail(format!(
-                "the dataset id `{id}` differs from the folder name `{folder}` of {}; the \
+    if let Some(id) = &options.id
+        && *id != folder
+    {
+        return Err(fail(format!(
+            "the dataset id `{id}` differs from the folder name `{folder}` of {}; the \
                  loader requires them to match: pass --out <parent folder>/{id}, or leave out --id",
-                options.out.display()
-            )));
-        }
+            options.out.display()
+        )));
     }
     let from_name = split_version(&folder).1;
     let version = match (options.version, from_name) {
@@ -291,12 +291,13 @@ fn folder_name(dir: &Path) -> Result<String> {
 /// `podcast_summaries_v3` → (`podcast_summaries`, `Some(3)`); an id without a `_v<N>` suffix →
 /// (the id, `None`). Datasets are named `<name>_v<version>`, the folder as the id.
 pub fn split_version(id: &str) -> (&str, Option<u32>) {
-    if let Some((stem, digits)) = id.rsplit_once("_v") {
-        if !stem.is_empty() && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(n) = digits.parse() {
-                return (stem, Some(n));
-            }
-        }
+    if let Some((stem, digits)) = id.rsplit_once("_v")
+        && !stem.is_empty()
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(n) = digits.parse()
+    {
+        return (stem, Some(n));
     }
     (id, None)
 }

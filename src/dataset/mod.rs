@@ -396,13 +396,13 @@ fn read_text(dir: &Path, rel: &str, at: &DatasetError, field: &str) -> Result<St
     }
     let full = dir.join(path);
     // Symlinks could still lead outside: compare canonical paths.
-    if let (Ok(root), Ok(target)) = (dir.canonicalize(), full.canonicalize()) {
-        if !target.starts_with(&root) {
-            return Err(at.with(format!(
-                "`{field}` path `{rel}` resolves outside the dataset folder {}",
-                dir.display(),
-            )));
-        }
+    if let (Ok(root), Ok(target)) = (dir.canonicalize(), full.canonicalize())
+        && !target.starts_with(&root)
+    {
+        return Err(at.with(format!(
+            "`{field}` path `{rel}` resolves outside the dataset folder {}",
+            dir.display(),
+        )));
     }
     let bytes = std::fs::read(&full)
         .map_err(|e| at.with(format!("cannot read `{field}` {}: {e}", full.display())))?;

@@ -195,10 +195,10 @@ impl RunContext {
 
 /// The commit under test: `GITHUB_SHA` in GitHub Actions, else `git rev-parse HEAD`.
 fn git_commit(root: &Path) -> Option<String> {
-    if let Ok(sha) = std::env::var("GITHUB_SHA") {
-        if !sha.is_empty() {
-            return Some(sha);
-        }
+    if let Ok(sha) = std::env::var("GITHUB_SHA")
+        && !sha.is_empty()
+    {
+        return Some(sha);
     }
     crate::systems::inputs::rev_parse(root, &["HEAD"])
 }

@@ -118,14 +118,8 @@ impl Harness {
         self
     }
 
-    /// Parses libtest arguments from the command line, runs, and returns the exit code. Call it
-    /// from the test target's `main` before starting any thread of your own: it sets
-    /// `CANDLE_NUM_THREADS=1` in the environment when unset (the embedding metrics run their
-    /// batches in parallel themselves; see `docs/metrics.md`).
+    /// Parses libtest arguments from the command line, runs, and returns the exit code.
     pub fn main(self) -> ExitCode {
-        // SAFETY: `main` is documented to be called at the start of the program's `main`, before
-        // any thread exists (the harness starts its threads below).
-        unsafe { crate::metrics::embedding::keep_candle_single_threaded() };
         let args = Arguments::from_args();
         match self.run(&args) {
             Ok(outcome) => outcome.conclusion.exit_code(),
@@ -341,12 +335,11 @@ pub fn output_dir(root: &Path) -> PathBuf {
     }
     if let Ok(exe) = std::env::current_exe() {
         // <target>/<profile>/deps/<binary>
-        if let Some(deps) = exe.parent() {
-            if deps.file_name().is_some_and(|n| n == "deps") {
-                if let Some(target) = deps.parent().and_then(Path::parent) {
-                    return target.join("evalgate");
-                }
-            }
+        if let Some(deps) = exe.parent()
+            && deps.file_name().is_some_and(|n| n == "deps")
+            && let Some(target) = deps.parent().and_then(Path::parent)
+        {
+            return target.join("evalgate");
         }
     }
     root.join("target").join("evalgate")

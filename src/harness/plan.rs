@@ -88,21 +88,21 @@ pub(crate) fn plan_trials(suite: &Suite, metrics: &MetricRegistry) -> Plan {
                     subject,
                 };
                 let prefix = format!("{}::{ds_id}::{system}", tier.name);
-                if suite.systems[system].kind == SystemKind::Openai {
-                    if let Some(def) = metrics.definition("cost_usd") {
-                        let check = Check {
-                            line: Some(suite.systems[system].line),
-                            ..Check::new(CheckKind::Pricing, Severity::Warn)
-                        };
-                        plan.trials.push(trial(
-                            format!("{prefix}::cost_usd::pricing"),
-                            Subject::Metric {
-                                def: def.clone(),
-                                check: Box::new(check),
-                                item: None,
-                            },
-                        ));
-                    }
+                if suite.systems[system].kind == SystemKind::Openai
+                    && let Some(def) = metrics.definition("cost_usd")
+                {
+                    let check = Check {
+                        line: Some(suite.systems[system].line),
+                        ..Check::new(CheckKind::Pricing, Severity::Warn)
+                    };
+                    plan.trials.push(trial(
+                        format!("{prefix}::cost_usd::pricing"),
+                        Subject::Metric {
+                            def: def.clone(),
+                            check: Box::new(check),
+                            item: None,
+                        },
+                    ));
                 }
                 for metric in &ds.metrics {
                     let def = metrics

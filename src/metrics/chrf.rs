@@ -302,7 +302,7 @@ impl Metric for ChrfMetric {
     }
 
     fn corpus_value(&self, _id: &str, totals: &[f64]) -> f64 {
-        if totals.is_empty() || totals.len() % 3 != 0 {
+        if totals.is_empty() || !totals.len().is_multiple_of(3) {
             return f64::NAN;
         }
         ChrfStats(

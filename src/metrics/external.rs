@@ -421,16 +421,16 @@ impl ExternalMetric {
                     ));
                 }
             };
-            if let (Some(x), (Some(low), Some(high))) = (value, self.definition.range) {
-                if x < low || x > high {
-                    return Err(format!(
-                        "stdout line {line_no} (item `{id}`) has value {x}, outside the declared \
+            if let (Some(x), (Some(low), Some(high))) = (value, self.definition.range)
+                && (x < low || x > high)
+            {
+                return Err(format!(
+                    "stdout line {line_no} (item `{id}`) has value {x}, outside the declared \
                          range [{low}, {high}] (by {}); fix the program or `range` in \
                          [external_metrics.{}]",
-                        if x < low { low - x } else { x - high },
-                        self.definition.id
-                    ));
-                }
+                    if x < low { low - x } else { x - high },
+                    self.definition.id
+                ));
             }
             values[slot] = Some(value);
             answered_on[slot] = line_no;

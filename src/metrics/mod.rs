@@ -616,17 +616,17 @@ fn check_range(values: &MetricValues, def: &MetricDef, item_ids: &[&str]) -> Res
         format!("[{}, {}]", shown(low).replace('∞', "-∞"), shown(high))
     };
     for (index, value) in values.per_item.iter().enumerate() {
-        if let Some(x) = value {
-            if outside(*x) {
-                let item = item_ids.get(index).copied().unwrap_or("?");
-                return Err(Error::Metric(
-                    MetricError::of(
-                        &values.id,
-                        format!("gave {x}, outside its declared range {}", range()),
-                    )
-                    .item(item),
-                ));
-            }
+        if let Some(x) = value
+            && outside(*x)
+        {
+            let item = item_ids.get(index).copied().unwrap_or("?");
+            return Err(Error::Metric(
+                MetricError::of(
+                    &values.id,
+                    format!("gave {x}, outside its declared range {}", range()),
+                )
+                .item(item),
+            ));
         }
     }
     if outside(values.aggregate) {
@@ -678,20 +678,20 @@ pub fn mean(values: &[f64]) -> f64 {
 /// the aggregate) holding NaN or ±infinity.
 pub fn check_finite(values: &MetricValues, item_ids: &[&str]) -> Result<()> {
     for (index, value) in values.per_item.iter().enumerate() {
-        if let Some(v) = value {
-            if !v.is_finite() {
-                let item = item_ids.get(index).copied().unwrap_or("?");
-                return Err(Error::Metric(
-                    MetricError::of(
-                        &values.id,
-                        format!(
-                            "gave {v}; a metric value must be a finite number (fix the metric, \
+        if let Some(v) = value
+            && !v.is_finite()
+        {
+            let item = item_ids.get(index).copied().unwrap_or("?");
+            return Err(Error::Metric(
+                MetricError::of(
+                    &values.id,
+                    format!(
+                        "gave {v}; a metric value must be a finite number (fix the metric, \
                              or return null where it does not apply)"
-                        ),
-                    )
-                    .item(item),
-                ));
-            }
+                    ),
+                )
+                .item(item),
+            ));
         }
     }
     if !values.aggregate.is_finite() {

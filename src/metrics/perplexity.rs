@@ -196,13 +196,12 @@ pub fn prompt_logprobs(
             ));
         }
     };
-    if let Some(Value::String(echoed)) = choice.get("text") {
-        if !echoed.starts_with(prediction) {
-            return Err(AnswerProblem::NoLogprobs(
-                "`choices[0].text` does not begin with the prompt: the server did not echo it"
-                    .into(),
-            ));
-        }
+    if let Some(Value::String(echoed)) = choice.get("text")
+        && !echoed.starts_with(prediction)
+    {
+        return Err(AnswerProblem::NoLogprobs(
+            "`choices[0].text` does not begin with the prompt: the server did not echo it".into(),
+        ));
     }
     let length = prediction.chars().count() as u64;
     // How many leading entries belong to the prediction: `usage.prompt_tokens` when given (the

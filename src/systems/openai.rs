@@ -117,16 +117,16 @@ impl OpenAiSystem {
         let user_prompt = prompt(&keys, project_root, "user_prompt")?
             .unwrap_or_else(|| Template::parse("{input}").expect("valid template"));
         let temperature = keys.number("temperature")?;
-        if let Some(t) = temperature {
-            if !(0.0..=2.0).contains(&t) {
-                return Err(keys.error("temperature", &format!("is {t}; give a value from 0 to 2")));
-            }
+        if let Some(t) = temperature
+            && !(0.0..=2.0).contains(&t)
+        {
+            return Err(keys.error("temperature", &format!("is {t}; give a value from 0 to 2")));
         }
         let max_tokens = keys.integer("max_tokens")?;
-        if let Some(m) = max_tokens {
-            if m <= 0 {
-                return Err(keys.error("max_tokens", &format!("is {m}; give a positive number")));
-            }
+        if let Some(m) = max_tokens
+            && m <= 0
+        {
+            return Err(keys.error("max_tokens", &format!("is {m}; give a positive number")));
         }
         let seed = keys.integer("seed")?;
         let extra_body = match keys.json("extra_body")? {

@@ -177,13 +177,13 @@ fn parse_lines(
             ("latency_ms", parsed.latency_ms),
             ("cost_usd", parsed.cost_usd),
         ] {
-            if let Some(v) = value {
-                if !(v.is_finite() && v >= 0.0) {
-                    return Err(Error::System(SystemError::new(format!(
-                        "{}:{number}: `{field}` is {v}; it must be a non-negative number",
-                        path.display()
-                    ))));
-                }
+            if let Some(v) = value
+                && !(v.is_finite() && v >= 0.0)
+            {
+                return Err(Error::System(SystemError::new(format!(
+                    "{}:{number}: `{field}` is {v}; it must be a non-negative number",
+                    path.display()
+                ))));
             }
         }
         lines_of.entry(parsed.id.clone()).or_default().push(number);

@@ -98,7 +98,8 @@ struct ScoreArgs {
     /// Comma-separated metric ids or groups (`rouge`, `bleu`, `chrf`, `wer`, `semantic`);
     /// default: all of ROUGE, `bleu`, `chrf`, `wer`, `cer`, `mer`, `wil`. `chrf_pp`, `wer_norm`,
     /// `cer_norm` and the embedding metrics (`semantic_similarity`, `semantic_similarity_min`,
-    /// `coherence`) are available on request.
+    /// `coherence`) are available on request; `semantic_similarity_min` (the worst pair) only
+    /// with `--corpus`.
     #[arg(long, value_delimiter = ',')]
     metrics: Option<Vec<String>>,
     /// The sentence-transformers model folder for the `semantic` metrics (default: the
@@ -218,8 +219,6 @@ impl<E: std::fmt::Display> From<E> for Failure {
 }
 
 fn main() -> ExitCode {
-    // SAFETY: the first statement of `main`; no other thread exists yet.
-    unsafe { evalgate::unstable::metrics::embedding::keep_candle_single_threaded() };
     let cli = Cli::parse();
     let (name, outcome) = match &cli.command {
         Command::Init(args) => ("init", init_command(args)),

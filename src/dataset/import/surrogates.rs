@@ -235,12 +235,12 @@ fn cleaned(raw: &str) -> Cow<'_, str> {
 /// Notes that a value starts: the top-level array's element starts on `line`.
 fn value_starts(stack: &mut [Frame], element_lines: &mut Vec<usize>, line: usize) {
     let depth = stack.len();
-    if let Some(Frame::Array { started, .. }) = stack.last_mut() {
-        if !*started {
-            *started = true;
-            if depth == 1 {
-                element_lines.push(line);
-            }
+    if let Some(Frame::Array { started, .. }) = stack.last_mut()
+        && !*started
+    {
+        *started = true;
+        if depth == 1 {
+            element_lines.push(line);
         }
     }
 }

