@@ -649,6 +649,15 @@ const DATASET_CASES: &[(&str, Spoil)] = &[
     ("no dataset.json", |p| {
         std::fs::remove_file(p.path("datasets/demo_v1/dataset.json")).unwrap();
     }),
+    ("a dataset path that names no dataset", |p| {
+        p.write(
+            "evalgate.toml",
+            SUITE.replace(
+                "[datasets.demo_v1]\n",
+                "[datasets.demo_v1]\npath = \"data/demo_v1\"\n",
+            ),
+        );
+    }),
     ("no hashes recorded", |p| {
         p.manifest("demo_v1", ITEMS);
     }),

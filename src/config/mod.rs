@@ -119,6 +119,9 @@ pub struct DatasetConfig {
     pub metrics: Vec<String>,
     /// Where each of `metrics` is listed in the suite file.
     pub metric_listings: BTreeMap<String, MetricListing>,
+    /// Where the suite file sets `dir`, for errors: "`datasets.<id>.path` at FILE:LINE", or
+    /// "`[datasets.<id>]` at FILE:LINE" when the folder is the default one.
+    pub defined_at: String,
 }
 
 /// Where the suite file lists a metric of a dataset: `datasets.<id>.metrics`, or `suite.metrics`
@@ -315,9 +318,15 @@ impl Suite {
                     ),
                 )));
             }
-            let dir = match &ds.path {
-                Some(p) => root.join(p),
-                None => datasets_dir.join(&id_str),
+            let (dir, defined_at) = match &ds.path {
+                Some(p) => (
+                    root.join(p.get_ref()),
+                    format!("`datasets.{id_str}.path` at {}:{}", file, at(p.span())),
+                ),
+                None => (
+                    datasets_dir.join(&id_str),
+                    format!("`[datasets.{id_str}]` at {}:{}", file, at(id.span())),
+                ),
             };
             datasets.insert(
                 id_str.clone(),
@@ -327,6 +336,7 @@ impl Suite {
                     systems: ds.systems.iter().map(|s| s.get_ref().clone()).collect(),
                     metrics: metric_list,
                     metric_listings,
+                    defined_at,
                 },
             );
         }

@@ -72,7 +72,7 @@ pub(super) struct RawTier {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawDataset {
-    pub(super) path: Option<String>,
+    pub(super) path: Option<Spanned<String>>,
     pub(super) systems: Vec<Spanned<String>>,
     pub(super) metrics: Option<Vec<Spanned<String>>>,
 }

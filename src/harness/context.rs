@@ -142,9 +142,21 @@ impl RunContext {
         self.datasets[id]
             .get_or_init(|| {
                 let cfg = &self.suite.datasets[id];
-                Dataset::load(&cfg.dir)
-                    .map(Arc::new)
-                    .map_err(|e| e.to_string())
+                Dataset::load(&cfg.dir).map(Arc::new).map_err(|e| {
+                    if cfg.dir.join(crate::dataset::DATASET_FILE).is_file() {
+                        // The manifest's own errors name it (and its line).
+                        return e.to_string();
+                    }
+                    // No manifest: the suite file names the wrong folder, or the dataset was
+                    // never written.
+                    format!(
+                        "dataset `{id}` ({}): {e}; write one there from a JSON-lines file \
+                         (`evalgate dataset import FILE --out {}`) or point \
+                         `datasets.{id}.path` at a dataset folder",
+                        cfg.defined_at,
+                        self.suite.display_path(&cfg.dir)
+                    )
+                })
             })
             .clone()
     }
