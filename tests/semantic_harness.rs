@@ -150,6 +150,25 @@ fn an_unknown_parameter_names_its_line() {
     assert_contains(&err, &["modle"]);
 }
 
+/// `evalgate score --input INPUT --embedding-model MODEL EXTRA...`: its standard output, after
+/// asserting that it succeeded.
+fn score_with_model(input: &std::path::Path, model: &std::path::Path, extra: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_evalgate"))
+        .args(["score", "--input"])
+        .arg(input)
+        .arg("--embedding-model")
+        .arg(model)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// `evalgate score --metrics semantic --embedding-model FOLDER` on pairs of the reference file:
 /// per line the pair's cosine similarity (sentence-transformers' within 1e-4) and the
 /// prediction's coherence; with `--corpus` the mean, the minimum and the mean coherence.
@@ -185,22 +204,7 @@ fn the_score_command_scores_pairs_like_sentence_transformers() {
         })
         .collect();
     std::fs::write(&input, lines.join("\n")).unwrap();
-    let run = |extra: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_evalgate"))
-            .args(["score", "--input"])
-            .arg(&input)
-            .arg("--embedding-model")
-            .arg(&model)
-            .args(extra)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let run = |extra: &[&str]| score_with_model(&input, &model, extra);
     let per_line = run(&["--metrics", "semantic"]);
     let mut cosines = Vec::new();
     for (line, pair) in per_line.lines().zip(&pairs) {
@@ -254,21 +258,12 @@ fn the_score_command_gives_null_coherence_where_it_applies_to_no_pair() {
     let score = |lines: &str, extra: &[&str]| -> Vec<serde_json::Value> {
         let input = dir.path().join("pairs.jsonl");
         std::fs::write(&input, lines).unwrap();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_evalgate"))
-            .args(["score", "--metrics", "coherence", "--input"])
-            .arg(&input)
-            .arg("--embedding-model")
-            .arg(&model)
-            .args(extra)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .unwrap()
+        let extra: Vec<&str> = ["--metrics", "coherence"]
+            .iter()
+            .chain(extra)
+            .copied()
+            .collect();
+        score_with_model(&input, &model, &extra)
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
