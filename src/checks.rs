@@ -191,6 +191,16 @@ pub struct Verdict {
     pub worst_items: Vec<ItemValue>,
 }
 
+/// The message of a check of a metric that applies to none of the dataset's `items` items: it
+/// judges nothing, which fails (dataset-level and item checks alike).
+pub fn judged_no_item(metric: &str, kind: CheckKind, items: usize) -> String {
+    format!(
+        "{metric} {} judged no item: the metric applies to none of the {items} items, so it has \
+         no value; remove the check or fix the metric's parameters",
+        kind.as_str()
+    )
+}
+
 /// Judges `input` against `check`. A vs-baseline check without a baseline value must not be
 /// evaluated (the caller ignores that trial).
 pub fn evaluate(check: &Check, input: &CheckInput<'_>) -> Verdict {
@@ -687,13 +697,7 @@ pub fn evaluate_items(check: &Check, input: &CheckInput<'_>) -> ItemVerdict {
     let (status, message) = if applicable == 0 {
         (
             CheckStatus::Failed,
-            format!(
-                "{} {} judged no item: the metric applies to none of the {} items; remove the \
-                 check or fix the metric's parameters",
-                def.id,
-                check.kind.as_str(),
-                input.items.len()
-            ),
+            judged_no_item(&def.id, check.kind, input.items.len()),
         )
     } else if failing.len() > allowed {
         let status = match check.severity {

@@ -131,19 +131,15 @@ impl RunContext {
         {
             // The dataset value of a metric that applies to no item is a mean of nothing: no
             // value, and a check of it judges nothing, which fails (as item checks do).
-            record.message = format!(
-                "{} applies to none of the {} items, so it has no value",
-                def.id,
-                values.per_item.len()
-            );
-            if check.kind != CheckKind::Computed {
-                record.status = CheckStatus::Failed;
+            let items = values.per_item.len();
+            if check.kind == CheckKind::Computed {
                 record.message = format!(
-                    "{} {} judged no item: {}; remove the check or fix the metric's parameters",
-                    def.id,
-                    check.kind.as_str(),
-                    record.message
+                    "{} applies to none of the {items} items, so it has no value",
+                    def.id
                 );
+            } else {
+                record.status = CheckStatus::Failed;
+                record.message = crate::checks::judged_no_item(&def.id, check.kind, items);
             }
             return locate(spec, record);
         }
